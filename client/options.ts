@@ -1,0 +1,74 @@
+import type { AxiosInstance } from 'axios'
+import { createProxyClient } from './api'
+import { safeStorage } from './safe-storage'
+
+/** A route's WeChat requirement: `'base'` (openid, silent), `'userinfo'` (consent page), `false` (none). */
+export type WechatAuthRequirement = 'base' | 'userinfo' | false
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** This route's requirement; routes without it get `defaultAuth`. */
+    wechatAuth?: WechatAuthRequirement
+  }
+}
+
+/** The parts of `window` the kit touches; injectable so tests and SSR never use the real one. */
+export interface WechatAuthWindow {
+  location: { readonly href: string; replace(url: string): void }
+  history: {
+    readonly state: unknown
+    replaceState(data: unknown, unused: string, url?: string | null): void
+  }
+  localStorage?: Storage
+  sessionStorage?: Storage
+}
+
+export interface WechatAuthOptions {
+  /** Where the token proxy is mounted. @default '/api/wechat' */
+  proxyBase?: string
+  /** The official account's appid. @default the proxy's `GET /config` */
+  appid?: string
+  /** `https://open.weixin.qq.com` or the mock's `/mock-wechat`. @default the proxy's `GET /config` */
+  authorizeBase?: string
+  /** The requirement of routes without `meta.wechatAuth`. @default 'base' */
+  defaultAuth?: WechatAuthRequirement
+  /** @default globalThis.window */
+  window?: WechatAuthWindow
+  /** Holds the session cache. @default window.localStorage, in memory when unusable */
+  localStorage?: Storage
+  /** Holds pending logins and the config. @default window.sessionStorage, in memory when unusable */
+  sessionStorage?: Storage
+  /** @default Date.now */
+  now?: () => number
+  /** The axios instance for proxy calls. @default axios.create() */
+  http?: AxiosInstance
+  /** Timeout of each proxy call. @default 15000 */
+  timeoutMs?: number
+}
+
+export type ResolvedOptions = ReturnType<typeof resolveOptions>
+
+/** Applies the defaults once; reads `window` only when called (at install time, never at import). */
+export function resolveOptions({
+  proxyBase = '/api/wechat',
+  appid,
+  authorizeBase,
+  defaultAuth = 'base',
+  window = globalThis.window as WechatAuthWindow | undefined,
+  localStorage,
+  sessionStorage,
+  now = Date.now,
+  http,
+  timeoutMs,
+}: WechatAuthOptions = {}) {
+  return {
+    appid,
+    authorizeBase,
+    defaultAuth,
+    window,
+    now,
+    local: safeStorage(() => localStorage ?? window?.localStorage),
+    session: safeStorage(() => sessionStorage ?? window?.sessionStorage),
+    api: createProxyClient({ proxyBase, http, timeoutMs }),
+  }
+}

@@ -1,0 +1,36 @@
+import express from 'express'
+import type { Logger } from 'pino'
+import type { ProxyConfig } from './config.js'
+import { createWechatProxy } from './router.js'
+import { createMockWechat, type MockApp } from './mock-wechat/index.js'
+
+/** Where the proxy and the mock are mounted; part of the public contract (DESIGN.md). */
+export const PROXY_PATH = '/api/wechat'
+export const MOCK_PATH = '/mock-wechat'
+
+/** The apps the mock WeChat accepts: exactly the credentials the proxy is configured with. */
+export function mockAppsOf(config: ProxyConfig): MockApp[] {
+  const apps: MockApp[] = [{ ...config.mp, kind: 'mp' }]
+  if (config.web) apps.push({ ...config.web, kind: 'web' })
+  return apps
+}
+
+export function createMockWechatRouter(config: ProxyConfig): express.Router {
+  return createMockWechat({ apps: mockAppsOf(config), domains: config.mockDomains }).router
+}
+
+/**
+ * The proxy (and, with WECHAT_MOCK=1, the mock WeChat) as one Express app without static files.
+ * Both `npm start` (server.ts) and `npm run dev` (the Vite plugin) mount exactly this.
+ */
+export function createWechatApp(
+  config: ProxyConfig,
+  deps: { logger?: Logger } = {},
+): express.Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('trust proxy', config.trustProxy)
+  app.use(PROXY_PATH, createWechatProxy(config, deps))
+  if (config.mock) app.use(MOCK_PATH, createMockWechatRouter(config))
+  return app
+}

@@ -1,0 +1,64 @@
+/** Stable error codes of the proxy's HTTP API (DESIGN.md). Apps and the client kit depend on them. */
+export type ProxyErrorCode =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'reauth_required'
+  | 'code_invalid'
+  | 'code_used'
+  | 'code_expired'
+  | 'wechat_misconfigured'
+  | 'rate_limited'
+  | 'not_found'
+  | 'upstream_error'
+  | 'upstream_unavailable'
+  | 'upstream_timeout'
+  | 'internal_error'
+
+export const HTTP_STATUS: Record<ProxyErrorCode, number> = {
+  invalid_request: 400,
+  unauthorized: 401,
+  reauth_required: 401,
+  code_invalid: 400,
+  code_used: 409,
+  code_expired: 400,
+  wechat_misconfigured: 500,
+  rate_limited: 429,
+  not_found: 404,
+  upstream_error: 502,
+  upstream_unavailable: 503,
+  upstream_timeout: 504,
+  internal_error: 500,
+}
+
+export class ProxyError extends Error {
+  readonly code: ProxyErrorCode
+  readonly status: number
+  /** WeChat's errcode when the error came from WeChat. */
+  readonly errcode: number | undefined
+
+  constructor(
+    code: ProxyErrorCode,
+    message: string,
+    options: {
+      errcode?: number
+      cause?: unknown
+      /** Overrides the code's usual status, e.g. 413 or 415 for an `invalid_request` body. */
+      status?: number
+    } = {},
+  ) {
+    super(message, { cause: options.cause })
+    this.name = 'ProxyError'
+    this.code = code
+    this.status = options.status ?? HTTP_STATUS[code]
+    this.errcode = options.errcode
+  }
+
+  toJSON(): { error: { code: ProxyErrorCode; message: string; errcode?: number } } {
+    const error: { code: ProxyErrorCode; message: string; errcode?: number } = {
+      code: this.code,
+      message: this.message,
+    }
+    if (this.errcode !== undefined) error.errcode = this.errcode
+    return { error }
+  }
+}

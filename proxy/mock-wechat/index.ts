@@ -1,0 +1,39 @@
+import express from 'express'
+import type { Router } from 'express'
+import { createAuthorizeRouter } from './authorize.js'
+import { createControlRouter } from './control.js'
+import type { MockApp } from './demo-apps.js'
+import { createSnsRouter } from './sns.js'
+import { MockState } from './state.js'
+
+export { DEMO_MP_APP, DEMO_WEB_APP, DEMO_OAUTH_DOMAINS } from './demo-apps.js'
+export type { MockApp } from './demo-apps.js'
+export { TEST_USERS, openidFor, unionidFor } from './users.js'
+export type { TestUser } from './users.js'
+
+export interface MockWechatOptions {
+  /** The apps (appid + secret + kind) the mock knows. */
+  apps: MockApp[]
+  /** The configured "网页授权域名": hostnames only; the port of a redirect_uri is ignored. */
+  domains: string[]
+  /** Millisecond clock. @default Date.now — the control `clock` adds an offset on top. */
+  now?: () => number
+}
+
+export interface MockWechat {
+  /** Mount it at `/mock-wechat`: `app.use('/mock-wechat', mock.router)`. */
+  router: Router
+  /** Forgets codes, tokens, counters, faults and the clock offset (like POST /__control/reset). */
+  reset(): void
+}
+
+/** A local stand-in for WeChat's web-authorization endpoints (open.weixin.qq.com + api.weixin.qq.com). */
+export function createMockWechat(options: MockWechatOptions): MockWechat {
+  const { apps, domains, now = Date.now } = options
+  const state = new MockState(now)
+  const router = express.Router()
+  router.use(createAuthorizeRouter({ state, apps, domains }))
+  router.use(createSnsRouter({ state, apps }))
+  router.use(createControlRouter({ state, apps }))
+  return { router, reset: () => state.reset() }
+}

@@ -1,0 +1,100 @@
+import type { MockApp } from './demo-apps.js'
+
+export interface AuthorizeRequest {
+  app: MockApp
+  redirectUri: string
+  scope: 'snsapi_base' | 'snsapi_userinfo'
+  state: string
+  connectRedirect: boolean
+}
+
+export interface AuthorizeError {
+  errcode: number | string
+  message: string
+}
+
+export type AuthorizeCheck =
+  { ok: true; request: AuthorizeRequest } | { ok: false; error: AuthorizeError }
+
+// WeChat matches the query with a regex (its docs): these parameters, this order, nothing else,
+// and response_type=code. connect_redirect=1 may follow state (mature SDKs send it).
+const ORDER =
+  /^appid=[^&]*&redirect_uri=[^&]*&response_type=code&scope=[^&]*&state=[^&]*(?:&connect_redirect=1)?$/
+
+export function hasWechatOrder(rawQuery: string): boolean {
+  return ORDER.test(rawQuery)
+}
+
+const fail = (errcode: number | string, message: string): AuthorizeCheck => ({
+  ok: false,
+  error: { errcode, message },
+})
+
+/**
+ * WeChat's checks on an authorize request, in WeChat's order. `get` reads an already-decoded
+ * parameter; `rawQuery` (the GET query as sent) adds the parameter order check.
+ */
+export function checkAuthorize(
+  get: (name: string) => string | undefined,
+  apps: readonly MockApp[],
+  domains: readonly string[],
+  rawQuery?: string,
+): AuthorizeCheck {
+  const appid = get('appid')
+  const redirectUri = get('redirect_uri')
+  const scope = get('scope')
+  const state = get('state')
+  if (!appid) return fail(10012, 'appid不能为空')
+  if (!redirectUri) return fail(10011, 'redirect_uri不能为空')
+  if (!scope) return fail(10010, 'scope不能为空')
+  if (!state) return fail(10013, 'state不能为空')
+  if (rawQuery !== undefined && !hasWechatOrder(rawQuery))
+    return fail('bad-order', '该链接无法访问')
+  if (get('response_type') !== 'code') return fail('bad-response-type', '该链接无法访问')
+
+  const app = apps.find((candidate) => candidate.appid === appid)
+  if (!app) return fail(40013, 'invalid appid')
+  // A website (open-platform) appid on the official-account endpoint: the classic scope mistake.
+  if (app.kind !== 'mp') return fail(10016, '不支持微信开放平台的Appid，请使用公众号Appid')
+  if (scope !== 'snsapi_base' && scope !== 'snsapi_userinfo') {
+    return fail(10005, '此公众号并没有这些scope的权限')
+  }
+  // The code must only ever be delivered to the registered domain, or anyone could collect codes
+  // for this app. WeChat compares the host exactly (no parent or sub-domains). Deviation: the mock
+  // ignores the port, so local development on localhost:5173 works with the domain `localhost`.
+  if (!isAllowedRedirect(redirectUri, domains)) {
+    return fail(10003, 'redirect_uri域名与后台配置不一致')
+  }
+  return {
+    ok: true,
+    request: { app, redirectUri, scope, state, connectRedirect: get('connect_redirect') === '1' },
+  }
+}
+
+export function isAllowedRedirect(redirectUri: string, domains: readonly string[]): boolean {
+  let url: URL
+  try {
+    url = new URL(redirectUri)
+  } catch {
+    return false
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false
+  const host = url.hostname.toLowerCase()
+  return domains.some((domain) => domain.toLowerCase() === host)
+}
+
+/**
+ * Adds `code` and `state` to the redirect_uri the way WeChat does: appended to the existing query,
+ * before any `#` (a hash-mode route stays after them). Without a code (denial) only `state` is added.
+ */
+export function withCallbackParams(redirectUri: string, state: string, code?: string): string {
+  const hashAt = redirectUri.indexOf('#')
+  const base = hashAt === -1 ? redirectUri : redirectUri.slice(0, hashAt)
+  const hash = hashAt === -1 ? '' : redirectUri.slice(hashAt)
+  const added =
+    (code === undefined ? '' : `code=${encodeURIComponent(code)}&`) +
+    `state=${encodeURIComponent(state)}`
+  let separator = '?'
+  if (base.includes('?')) separator = base.endsWith('?') || base.endsWith('&') ? '' : '&'
+  return base + separator + added + hash
+}

@@ -1,0 +1,132 @@
+import type { MockApp } from './demo-apps.js'
+import { newCode, newToken } from './random.js'
+
+export type Scope = 'snsapi_base' | 'snsapi_userinfo' | 'snsapi_login'
+/** The API endpoints the mock counts and can inject faults into. */
+export type ApiEndpoint = 'access_token' | 'refresh_token' | 'userinfo' | 'auth'
+export const API_ENDPOINTS: readonly ApiEndpoint[] = [
+  'access_token',
+  'refresh_token',
+  'userinfo',
+  'auth',
+]
+
+export type FaultMode =
+  'latency' | 'http500' | 'busy' | 'malformed' | 'text-html' | 'reset' | 'consume-then-reset'
+export const FAULT_MODES: readonly FaultMode[] = [
+  'latency',
+  'http500',
+  'busy',
+  'malformed',
+  'text-html',
+  'reset',
+  'consume-then-reset',
+]
+
+export interface Fault {
+  mode: FaultMode
+  /** Delay for `latency`. */
+  ms: number
+  /** Calls left to affect; `Infinity` = until reset. */
+  remaining: number
+}
+
+export interface IssuedCode {
+  code: string
+  appid: string
+  userId: string
+  scope: Scope
+  issuedAt: number
+  used: boolean
+}
+
+/** One authorization grant: what later /sns/userinfo, /sns/auth and refresh_token look up. */
+export interface Grant {
+  appid: string
+  userId: string
+  scope: Scope
+  accessToken: string
+  accessExpiresAt: number
+  refreshToken: string
+  refreshExpiresAt: number
+}
+
+export const CODE_LIFETIME_S: Record<MockApp['kind'], number> = { mp: 300, web: 600 }
+export const ACCESS_TOKEN_LIFETIME_S = 7200
+export const REFRESH_TOKEN_LIFETIME_S = 30 * 24 * 3600
+/** Keeps the code table bounded under load tests; the oldest codes go first. */
+const MAX_CODES = 200_000
+
+export class MockState {
+  readonly codes = new Map<string, IssuedCode>()
+  readonly grantsByAccessToken = new Map<string, Grant>()
+  readonly grantsByRefreshToken = new Map<string, Grant>()
+  readonly faults = new Map<ApiEndpoint | '*', Fault>()
+  calls: Record<ApiEndpoint, number> = zeroCalls()
+  authorizeCalls = 0
+  private offsetMs = 0
+
+  constructor(private readonly clock: () => number) {}
+
+  now(): number {
+    return this.clock() + this.offsetMs
+  }
+
+  advance(seconds: number): number {
+    this.offsetMs += seconds * 1000
+    return this.now()
+  }
+
+  issueCode(appid: string, userId: string, scope: Scope): string {
+    const code = newCode()
+    this.codes.set(code, { code, appid, userId, scope, issuedAt: this.now(), used: false })
+    if (this.codes.size > MAX_CODES) {
+      const oldest = this.codes.keys().next().value
+      if (oldest !== undefined) this.codes.delete(oldest)
+    }
+    return code
+  }
+
+  issueGrant(appid: string, userId: string, scope: Scope): Grant {
+    const now = this.now()
+    const grant: Grant = {
+      appid,
+      userId,
+      scope,
+      accessToken: newToken(),
+      accessExpiresAt: now + ACCESS_TOKEN_LIFETIME_S * 1000,
+      refreshToken: newToken(),
+      refreshExpiresAt: now + REFRESH_TOKEN_LIFETIME_S * 1000,
+    }
+    this.grantsByAccessToken.set(grant.accessToken, grant)
+    this.grantsByRefreshToken.set(grant.refreshToken, grant)
+    return grant
+  }
+
+  /** Counts the call and returns the fault that applies to it, if any (endpoint-specific first). */
+  takeFault(endpoint: ApiEndpoint): Fault | undefined {
+    this.calls[endpoint] += 1
+    for (const key of [endpoint, '*'] as const) {
+      const fault = this.faults.get(key)
+      if (!fault) continue
+      fault.remaining -= 1
+      if (fault.remaining <= 0) this.faults.delete(key)
+      return fault
+    }
+    return undefined
+  }
+
+  reset(): void {
+    this.codes.clear()
+    this.grantsByAccessToken.clear()
+    this.grantsByRefreshToken.clear()
+    this.faults.clear()
+    this.calls = zeroCalls()
+    this.authorizeCalls = 0
+    this.offsetMs = 0
+  }
+}
+
+function zeroCalls(): Record<ApiEndpoint, number> {
+  return { access_token: 0, refresh_token: 0, userinfo: 0, auth: 0 }
+}

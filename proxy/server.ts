@@ -1,0 +1,74 @@
+/**
+ * The only file that listens.
+ *   npm start            dist/ (the built demo) + the proxy at /api/wechat (+ the mock with WECHAT_MOCK=1)
+ *   npm run mock         the mock WeChat alone, at http://127.0.0.1:MOCK_PORT/mock-wechat
+ */
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import express from 'express'
+import { ConfigError, loadConfig, type ProxyConfig } from './config.js'
+import { createMockWechatRouter, createWechatApp, MOCK_PATH, PROXY_PATH } from './app.js'
+import { createLogger } from './logger.js'
+
+function readConfig(env: NodeJS.ProcessEnv): ProxyConfig {
+  try {
+    return loadConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`wechat-h5-auth cannot start:\n${error.message}`)
+      process.exit(1)
+    }
+    throw error
+  }
+}
+
+/** Serves the built SPA: hashed assets cached for a year, index.html never cached, deep links fall back to it. */
+function serveSpa(app: express.Express, dir: string): void {
+  app.use(
+    '/assets',
+    express.static(resolve(dir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }),
+  )
+  app.use(express.static(dir, { index: false }))
+  app.use((req, res, next) => {
+    const reserved = req.path.startsWith(PROXY_PATH) || req.path.startsWith(MOCK_PATH)
+    if (req.method !== 'GET' || reserved || !req.accepts('html')) return next()
+    res.setHeader('Cache-Control', 'no-cache')
+    // `root` keeps send's dotfile check to the file itself, not the folder the app is deployed in.
+    res.sendFile('index.html', { root: dir })
+  })
+}
+
+function main(): void {
+  if (existsSync('.env')) process.loadEnvFile('.env')
+  const mockOnly = process.argv.includes('--mock-only')
+  const env = mockOnly ? { ...process.env, WECHAT_MOCK: '1' } : process.env
+  const config = readConfig(env)
+  const logger = createLogger(config)
+
+  if (mockOnly) {
+    const app = express()
+    app.use(MOCK_PATH, createMockWechatRouter(config))
+    app.listen(config.mockPort, () => {
+      console.log(`mock WeChat: http://127.0.0.1:${config.mockPort}${MOCK_PATH}`)
+      console.log(`  official account appid ${config.mp.appid}`)
+      if (config.web) console.log(`  website app appid ${config.web.appid}`)
+    })
+    return
+  }
+
+  if (config.sessionSecretGenerated) {
+    logger.warn('SESSION_SECRET is not set: using a random key, sessions end on restart')
+  }
+  const app = createWechatApp(config, { logger })
+  const dist = resolve(process.cwd(), 'dist')
+  if (existsSync(resolve(dist, 'index.html'))) serveSpa(app, dist)
+  else logger.warn('dist/ has no index.html: run `npm run build` to serve the demo')
+  app.listen(config.port, () => {
+    logger.info(
+      { port: config.port, mock: config.mock, appid: config.mp.appid },
+      `wechat-h5-auth listening on http://localhost:${config.port}`,
+    )
+  })
+}
+
+main()

@@ -1,0 +1,3 @@
+export type { Store, StoredTokens } from './types.js'
+export { createMemoryStore } from './memory.js'
+export type { MemoryStoreOptions } from './memory.js'

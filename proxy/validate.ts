@@ -1,0 +1,60 @@
+import { ProxyError } from './errors.js'
+import type { ProxyConfig } from './config.js'
+import type { WechatApp } from './session.js'
+
+export interface OpenidRequest {
+  code: string
+  state?: string
+  verifier?: string
+  app: WechatApp
+}
+
+// Checked before anything goes to WeChat: a malformed code can only fail there, and passing arbitrary
+// text into WeChat's query string would let a caller spend our API quota and pollute our logs.
+const CODE = /^[A-Za-z0-9_-]{1,128}$/
+// WeChat allows a-zA-Z0-9 in state, at most 128 bytes (WECHAT.md).
+const STATE = /^[A-Za-z0-9]{1,128}$/
+const VERIFIER = /^[A-Za-z0-9_-]{1,128}$/
+
+function invalid(message: string): ProxyError {
+  return new ProxyError('invalid_request', message)
+}
+
+/** Checks the body of `POST /openid`; throws `invalid_request` naming the field at fault. */
+export function parseOpenidRequest(body: unknown, config: Pick<ProxyConfig, 'web'>): OpenidRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalid('The body must be a JSON object')
+  }
+  const { code, state, verifier, app = 'mp' } = body as Record<string, unknown>
+  if (code === undefined || code === null || code === '') throw invalid('code is required')
+  if (typeof code !== 'string' || !CODE.test(code)) {
+    throw invalid('code must be 1 to 128 characters of A-Z, a-z, 0-9, _ and -')
+  }
+  if (state !== undefined && (typeof state !== 'string' || !STATE.test(state))) {
+    throw invalid('state must be 1 to 128 characters of A-Z, a-z and 0-9')
+  }
+  if (verifier !== undefined && (typeof verifier !== 'string' || !VERIFIER.test(verifier))) {
+    throw invalid('verifier must be 1 to 128 characters of A-Z, a-z, 0-9, _ and -')
+  }
+  if (app !== 'mp' && app !== 'web') throw invalid('app must be "mp" or "web"')
+  if (app === 'web' && !config.web) {
+    throw invalid('app "web" is not configured (set WECHAT_WEB_APPID and WECHAT_WEB_SECRET)')
+  }
+  const request: OpenidRequest = { code, app }
+  if (state !== undefined) request.state = state
+  if (verifier !== undefined) request.verifier = verifier
+  return request
+}
+
+// A JWT is three base64url parts; the cap keeps a hostile header from reaching the verifier.
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/
+const MAX_TOKEN_LENGTH = 4096
+
+/** The session token of an `Authorization: Bearer` header; `unauthorized` when absent or malformed. */
+export function bearerToken(header: string | undefined): string {
+  const match = header && header.length <= MAX_TOKEN_LENGTH ? BEARER.exec(header) : null
+  if (!match?.[1]) {
+    throw new ProxyError('unauthorized', 'A session is required (Authorization: Bearer <session>)')
+  }
+  return match[1]
+}

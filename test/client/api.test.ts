@@ -1,0 +1,67 @@
+import axios, { AxiosError } from 'axios'
+import { describe, expect, it } from 'vitest'
+import { createProxyClient } from '../../client/api'
+import { WechatAuthError } from '../../client/index'
+import { fakeProxy, okExchange, type Event } from './helpers'
+
+const body = { code: 'C', state: 'S', verifier: 'V' }
+
+async function caught(promise: Promise<unknown>): Promise<WechatAuthError> {
+  const err: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  if (!(err instanceof WechatAuthError))
+    throw new Error(`expected a WechatAuthError, got ${String(err)}`)
+  return err
+}
+
+describe('proxy client', () => {
+  it('posts code, state and verifier to /openid under the proxy base', async () => {
+    const events: Event[] = []
+    const client = createProxyClient({ proxyBase: '/auth/', http: fakeProxy(events, okExchange) })
+    const result = await client.exchange(body)
+    expect(result.openid).toBe('oAbCdEfGhIjKlMnOpQrStUvWxYz0')
+    expect(events).toEqual([{ type: 'request', method: 'post', url: '/auth/openid', data: body }])
+  })
+
+  it('keeps the proxy error code, status and errcode', async () => {
+    const http = fakeProxy([], () => ({
+      status: 409,
+      data: { error: { code: 'code_used', message: 'code been used', errcode: 40163 } },
+    }))
+    const err = await caught(createProxyClient({ http }).exchange(body))
+    expect([err.code, err.status, err.errcode]).toEqual(['code_used', 409, 40163])
+  })
+
+  it('reports network_error when the proxy answers HTML', async () => {
+    const http = fakeProxy([], () => ({ status: 200, data: '<!doctype html><html></html>' }))
+    const err = await caught(createProxyClient({ http }).getConfig())
+    expect(err.code).toBe('network_error')
+  })
+
+  it('reports network_error when an error answer is not JSON', async () => {
+    const http = fakeProxy([], () => ({ status: 502, data: 'Bad Gateway' }))
+    const err = await caught(createProxyClient({ http }).exchange(body))
+    expect([err.code, err.status]).toEqual(['network_error', 502])
+  })
+
+  it('reports network_error when the proxy is unreachable', async () => {
+    const http = axios.create({
+      adapter: (config) =>
+        Promise.reject(new AxiosError('connect ECONNREFUSED', 'ECONNREFUSED', config)),
+    })
+    const err = await caught(createProxyClient({ http }).getConfig())
+    expect(err.code).toBe('network_error')
+  })
+
+  it('sends the configured timeout with each call', async () => {
+    let timeout: number | undefined
+    const http = fakeProxy([], (config) => {
+      timeout = config.timeout
+      return { status: 200, data: { appid: 'wxA', mock: true, authorizeBase: '/mock-wechat' } }
+    })
+    await createProxyClient({ http, timeoutMs: 1234 }).getConfig()
+    expect(timeout).toBe(1234)
+  })
+})

@@ -1,0 +1,167 @@
+import axios, {
+  AxiosError,
+  AxiosHeaders,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios'
+import { createPinia } from 'pinia'
+import { createApp } from 'vue'
+import { createMemoryHistory, createRouter, type RouteRecordRaw } from 'vue-router'
+import { vi } from 'vitest'
+import {
+  createWechatAuth,
+  createWechatAuthGuard,
+  useWechatAuthStore,
+  type WechatAuthOptions,
+  type WechatAuthWindow,
+} from '../../client/index'
+
+export const ORIGIN = 'https://h5.example.com'
+export const APPID = 'wx1234567890abcdef'
+export const NOW = Date.UTC(2025, 0, 1)
+
+/** An app with nothing to render: the guard and the composable need an app, not a DOM. */
+export const blankApp = () => createApp({ render: () => null })
+
+/** A Web Storage backed by a Map, standing in for localStorage/sessionStorage in Node. */
+export function memoryStorage(): Storage {
+  const map = new Map<string, string>()
+  return {
+    get length() {
+      return map.size
+    },
+    key: (i) => [...map.keys()][i] ?? null,
+    getItem: (k) => map.get(k) ?? null,
+    setItem: (k, v) => void map.set(k, String(v)),
+    removeItem: (k) => void map.delete(k),
+    clear: () => map.clear(),
+  }
+}
+
+/** Every observable effect, in the order it happened. */
+export type Event =
+  | { type: 'replaceState'; url: string }
+  | { type: 'request'; method: string; url: string; data: unknown }
+
+/** `keepHref`: replaceState leaves location.href as it was (as if the URL could not be rewritten). */
+export function fakeWindow(href: string, events: Event[], keepHref = false) {
+  const win = {
+    location: { href, replace: vi.fn<(url: string) => void>() },
+    history: {
+      state: { router: 'state' } as unknown,
+      replaceState: vi.fn((_data: unknown, _unused: string, url?: string | null) => {
+        events.push({ type: 'replaceState', url: String(url) })
+        if (url && !keepHref) win.location.href = new URL(url, win.location.href).href
+      }),
+    },
+  } satisfies WechatAuthWindow
+  return win
+}
+
+export type Reply = { status: number; data: unknown }
+
+/** An axios instance whose adapter records calls and answers from `reply` (after `delayMs`). */
+export function fakeProxy(
+  events: Event[],
+  reply: (config: InternalAxiosRequestConfig) => Reply,
+  delayMs = 0,
+) {
+  return axios.create({
+    adapter: async (config) => {
+      const data: unknown = typeof config.data === 'string' ? JSON.parse(config.data) : config.data
+      events.push({ type: 'request', method: config.method ?? '', url: config.url ?? '', data })
+      await new Promise((r) => setTimeout(r, delayMs))
+      const { status, data: body } = reply(config)
+      const response: AxiosResponse = {
+        status,
+        statusText: String(status),
+        data: body,
+        headers: new AxiosHeaders(),
+        config,
+      }
+      if (status >= 400) throw new AxiosError('failed', 'ERR_BAD_RESPONSE', config, null, response)
+      return response
+    },
+  })
+}
+
+export const okExchange = (): Reply => ({
+  status: 200,
+  data: {
+    openid: 'oAbCdEfGhIjKlMnOpQrStUvWxYz0',
+    scope: 'snsapi_base',
+    snapshotUser: false,
+    session: 'header.payload.signature',
+    sessionExpiresAt: NOW + 7 * 24 * 3600 * 1000,
+  },
+})
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/', component: {} },
+  { path: '/orders', component: {} },
+  { path: '/profile', component: {}, meta: { wechatAuth: 'userinfo' } },
+  { path: '/public', component: {}, meta: { wechatAuth: false } },
+]
+
+export interface Env {
+  local: Storage
+  session: Storage
+  events: Event[]
+  now: () => number
+}
+
+export function createEnv(): Env {
+  return { local: memoryStorage(), session: memoryStorage(), events: [], now: () => NOW }
+}
+
+/**
+ * One page load: a fresh app, pinia and memory-history router sharing the env's storage (as a real
+ * reload or a return from WeChat would), with a fake window at `href` and a fake proxy.
+ */
+export function loadPage(
+  env: Env,
+  href: string,
+  {
+    reply = okExchange,
+    delayMs = 0,
+    base,
+    options = {},
+    keepHref = false,
+  }: {
+    reply?: (c: InternalAxiosRequestConfig) => Reply
+    delayMs?: number
+    base?: string
+    options?: WechatAuthOptions
+    keepHref?: boolean
+  } = {},
+) {
+  const win = fakeWindow(href, env.events, keepHref)
+  const pinia = createPinia()
+  const router = createRouter({ history: createMemoryHistory(base), routes })
+  router.beforeEach(createWechatAuthGuard())
+  const app = blankApp()
+  app.use(pinia)
+  app.use(
+    createWechatAuth({
+      appid: APPID,
+      authorizeBase: 'https://open.weixin.qq.com',
+      window: win,
+      localStorage: env.local,
+      sessionStorage: env.session,
+      now: env.now,
+      http: fakeProxy(env.events, reply, delayMs),
+      ...options,
+    }),
+  )
+  app.use(router)
+  const store = useWechatAuthStore(pinia)
+  const requests = () => env.events.filter((e) => e.type === 'request')
+  return { app, win, router, store, requests }
+}
+
+/** The `state` of the authorize URL the page was sent to. */
+export function stateOf(authorizeUrl: string): string {
+  const state = /[?&]state=([^&#]*)/.exec(authorizeUrl)?.[1]
+  if (!state) throw new Error(`no state in ${authorizeUrl}`)
+  return state
+}

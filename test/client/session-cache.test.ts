@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import type { CachedSession } from '../../client/index'
+import { safeStorage } from '../../client/safe-storage'
+import { createSessionCache } from '../../client/session-cache'
+import { memoryStorage } from './helpers'
+
+const NOW = 1_000_000
+const KEY = 'wechat-h5-auth:v1:session:wxA'
+
+const session: CachedSession = {
+  v: 1,
+  appid: 'wxA',
+  openid: 'oAbCdEfGhIjKlMnOpQrStUvWxYz0',
+  scope: 'snsapi_base',
+  app: 'mp',
+  session: 'a.b.c',
+  expiresAt: NOW + 1000,
+}
+
+function setup(appid = 'wxA') {
+  const raw = memoryStorage()
+  let time = NOW
+  const cache = createSessionCache({ storage: safeStorage(() => raw), appid, now: () => time })
+  return { raw, cache, setTime: (t: number) => (time = t) }
+}
+
+describe('session cache', () => {
+  it('loads what it saved', () => {
+    const { cache } = setup()
+    cache.save(session)
+    expect(cache.load()).toEqual(session)
+  })
+
+  it('stores the session under a key with the appid', () => {
+    const { raw, cache } = setup()
+    cache.save(session)
+    expect(JSON.parse(raw.getItem(KEY) ?? 'null')).toEqual(session)
+  })
+
+  it('does not load a session saved for another appid', () => {
+    const { raw, cache } = setup('wxB')
+    raw.setItem('wechat-h5-auth:v1:session:wxB', JSON.stringify(session))
+    expect(cache.load()).toBeUndefined()
+  })
+
+  it('drops an entry with another version', () => {
+    const { raw, cache } = setup()
+    raw.setItem(KEY, JSON.stringify({ ...session, v: 2 }))
+    expect(cache.load()).toBeUndefined()
+    expect(raw.getItem(KEY)).toBeNull()
+  })
+
+  it('drops corrupt JSON', () => {
+    const { raw, cache } = setup()
+    raw.setItem(KEY, '{"v":1,')
+    expect(cache.load()).toBeUndefined()
+    expect(raw.getItem(KEY)).toBeNull()
+  })
+
+  it('drops an entry of the wrong shape', () => {
+    const { raw, cache } = setup()
+    raw.setItem(KEY, JSON.stringify({ ...session, openid: 42 }))
+    expect(cache.load()).toBeUndefined()
+  })
+
+  it('drops an entry with an unknown scope', () => {
+    const { raw, cache } = setup()
+    raw.setItem(KEY, JSON.stringify({ ...session, scope: 'snsapi_login' }))
+    expect(cache.load()).toBeUndefined()
+  })
+
+  it('drops an expired session', () => {
+    const { raw, cache, setTime } = setup()
+    cache.save(session)
+    setTime(session.expiresAt)
+    expect(cache.load()).toBeUndefined()
+    expect(raw.getItem(KEY)).toBeNull()
+  })
+
+  it('clears the saved session', () => {
+    const { cache } = setup()
+    cache.save(session)
+    cache.clear()
+    expect(cache.load()).toBeUndefined()
+  })
+})

@@ -1,0 +1,96 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdirSync, rmSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { freePort, launchChromium, openWechatPage } from './harness'
+
+// `npm run build` then `npm start`, built into a scratch folder inside the project so that node_modules
+// resolves and the developer's own dist/ is left alone.
+const work = resolve('.tmp-e2e/production')
+const serverEntry = resolve(work, 'dist-server/proxy/server.js')
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { stdio: 'pipe', encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`)
+}
+
+function startServer(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [serverEntry], {
+    cwd: work,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'silent', ...env },
+    stdio: 'pipe',
+  })
+}
+
+function exitOf(child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  return new Promise((done) => child.on('exit', (code) => done({ code, stderr })))
+}
+
+async function waitForHealth(origin: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const ok = await fetch(`${origin}/api/wechat/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (ok) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('the production server did not become healthy')
+}
+
+beforeAll(() => {
+  rmSync(work, { recursive: true, force: true })
+  mkdirSync(work, { recursive: true })
+  run('npx', ['vite', 'build', '--logLevel', 'error', '--outDir', resolve(work, 'dist')])
+  run('npx', ['tsc', '-p', 'tsconfig.server.json', '--outDir', resolve(work, 'dist-server')])
+})
+
+describe('npm start (production)', () => {
+  it('refuses to start without credentials or SESSION_SECRET, naming each and no value', async () => {
+    const { code, stderr } = await exitOf(
+      startServer({ WECHAT_APPID: 'wx8a9b0c1d2e3f4a5b', SESSION_SECRET: 'too-short-secret-value' }),
+    )
+    expect(code).toBe(1)
+    expect(stderr).toContain('WECHAT_SECRET')
+    expect(stderr).toContain('SESSION_SECRET')
+    expect(stderr).not.toContain('too-short-secret-value')
+    expect(stderr).not.toContain('wx8a9b0c1d2e3f4a5b')
+  })
+
+  describe('with WECHAT_MOCK=1', () => {
+    let child: ChildProcess
+    let origin: string
+    let browser: Browser
+
+    beforeAll(async () => {
+      const port = await freePort()
+      origin = `http://127.0.0.1:${port}`
+      child = startServer({ WECHAT_MOCK: '1', PORT: String(port) })
+      await waitForHealth(origin)
+      browser = await launchChromium()
+    })
+    afterAll(async () => {
+      await browser?.close()
+      child?.kill()
+    })
+
+    it('serves the built demo, which signs in through the mock in one exchange', async () => {
+      const tab = await openWechatPage(browser)
+      await tab.page.goto(`${origin}/`)
+      await tab.page.getByTestId('openid').waitFor()
+      expect(await tab.page.getByTestId('openid').textContent()).toMatch(/^o[A-Za-z0-9_-]{27}$/)
+      expect(tab.exchanges()).toBe(1)
+      expect(new URL(tab.page.url()).search).toBe('')
+      await tab.close()
+    })
+
+    it('serves deep links from index.html', async () => {
+      const response = await fetch(`${origin}/public`, { headers: { accept: 'text/html' } })
+      expect(response.status).toBe(200)
+      expect(await response.text()).toContain('<div id="app">')
+    })
+  })
+})

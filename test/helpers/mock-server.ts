@@ -1,0 +1,121 @@
+/**
+ * Starts the mock WeChat on a free loopback port, for any test suite (mock, proxy, e2e).
+ *
+ *   const mock = await startMockWechat()            // demo apps, domains localhost + 127.0.0.1
+ *   mock.baseUrl                                     // http://127.0.0.1:PORT/mock-wechat
+ *   await fetch(`${mock.baseUrl}/sns/oauth2/access_token?...`)
+ *   const [code] = await mock.control.codes({ count: 1 })   // string[] of pre-issued codes
+ *   await mock.control.faults({ endpoint: 'access_token', mode: 'busy', times: 1 })
+ *   await mock.close()                               // in afterEach
+ *
+ * `options` are passed to createMockWechat; missing fields default to the demo apps and domains.
+ * Every control call throws when the mock answers with a non-2xx status.
+ */
+import express from 'express'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  DEMO_MP_APP,
+  DEMO_OAUTH_DOMAINS,
+  DEMO_WEB_APP,
+  createMockWechat,
+} from '../../proxy/mock-wechat/index.js'
+import type { MockWechat, MockWechatOptions } from '../../proxy/mock-wechat/index.js'
+
+export interface MockStats {
+  calls: { access_token: number; refresh_token: number; userinfo: number; auth: number }
+  authorize: number
+}
+
+export interface IssueCodesBody {
+  count: number
+  scope?: 'snsapi_base' | 'snsapi_userinfo'
+  /** A test user id (TEST_USERS); default the first. */
+  user?: string
+  /** Default: the first `mp` app. */
+  appid?: string
+}
+
+export interface FaultBody {
+  endpoint: 'access_token' | 'refresh_token' | 'userinfo' | 'auth' | '*'
+  mode: 'latency' | 'http500' | 'busy' | 'malformed' | 'text-html' | 'reset' | 'consume-then-reset'
+  ms?: number
+  times?: number
+}
+
+export interface MockControl {
+  stats(): Promise<MockStats>
+  reset(): Promise<void>
+  /** Moves the mock's clock forward; resolves to its new `now` (ms). */
+  clock(advanceSeconds: number): Promise<number>
+  /** Pre-issues codes; resolves to the codes themselves. */
+  codes(body: IssueCodesBody): Promise<string[]>
+  faults(body: FaultBody): Promise<void>
+  clearFaults(): Promise<void>
+}
+
+export interface RunningMockWechat {
+  /** `http://127.0.0.1:PORT/mock-wechat` — use it as both the authorize base and the API base. */
+  baseUrl: string
+  /** `http://127.0.0.1:PORT` */
+  origin: string
+  control: MockControl
+  /** The mock itself (its `reset()` works without HTTP). */
+  mock: MockWechat
+  close(): Promise<void>
+}
+
+export async function startMockWechat(
+  options: Partial<MockWechatOptions> = {},
+): Promise<RunningMockWechat> {
+  const mock = createMockWechat({
+    apps: options.apps ?? [DEMO_MP_APP, DEMO_WEB_APP],
+    domains: options.domains ?? [...DEMO_OAUTH_DOMAINS],
+    ...(options.now ? { now: options.now } : {}),
+  })
+  const app = express()
+  app.use('/mock-wechat', mock.router)
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(0, '127.0.0.1', (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    )
+  })
+  const { port } = server.address() as AddressInfo
+  const origin = `http://127.0.0.1:${port}`
+  const baseUrl = `${origin}/mock-wechat`
+
+  async function call(method: string, path: string, body?: unknown): Promise<Response> {
+    const response = await fetch(`${baseUrl}/__control/${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    if (!response.ok) {
+      throw new Error(`mock control ${method} ${path}: ${response.status} ${await response.text()}`)
+    }
+    return response
+  }
+
+  const control: MockControl = {
+    stats: async () => (await (await call('GET', 'stats')).json()) as MockStats,
+    reset: async () => void (await call('POST', 'reset')),
+    clock: async (advanceSeconds) =>
+      ((await (await call('POST', 'clock', { advanceSeconds })).json()) as { now: number }).now,
+    codes: async (body) =>
+      ((await (await call('POST', 'codes', body)).json()) as { codes: string[] }).codes,
+    faults: async (body) => void (await call('POST', 'faults', body)),
+    clearFaults: async () => void (await call('DELETE', 'faults')),
+  }
+
+  return {
+    baseUrl,
+    origin,
+    control,
+    mock,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeAllConnections()
+      }),
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Starts the proxy router on a free loopback port, mounted at `/api/wechat` as apps mount it.
+ *
+ *   const mock = await startMockWechat()
+ *   const proxy = await startProxy({ apiBase: mock.baseUrl })
+ *   await fetch(`${proxy.baseUrl}/openid`, { method: 'POST', ... })
+ *   await proxy.close()                              // in afterEach
+ *
+ * The config is loadConfig({ WECHAT_MOCK: '1', LOG_LEVEL: 'silent' }) (the demo apps) with the
+ * overrides on top.
+ */
+import express from 'express'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { loadConfig } from '../../proxy/config.js'
+import type { ProxyConfig } from '../../proxy/config.js'
+import { createWechatProxy } from '../../proxy/router.js'
+import type { WechatProxyDeps } from '../../proxy/router.js'
+
+export interface RunningProxy {
+  /** `http://127.0.0.1:PORT/api/wechat` */
+  baseUrl: string
+  config: ProxyConfig
+  close(): Promise<void>
+}
+
+export async function startProxy(
+  configOverrides: Partial<ProxyConfig> & { apiBase: string },
+  deps: WechatProxyDeps = {},
+): Promise<RunningProxy> {
+  const config: ProxyConfig = {
+    ...loadConfig({ WECHAT_MOCK: '1', LOG_LEVEL: 'silent' }),
+    ...configOverrides,
+  }
+  const app = express()
+  app.use('/api/wechat', createWechatProxy(config, deps))
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(0, '127.0.0.1', (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    )
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    baseUrl: `http://127.0.0.1:${port}/api/wechat`,
+    config,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeAllConnections()
+      }),
+  }
+}

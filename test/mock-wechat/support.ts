@@ -1,0 +1,79 @@
+import { DEMO_MP_APP } from '../../proxy/mock-wechat/index.js'
+
+export const WECHAT_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
+  'Mobile/15E148 MicroMessenger/8.0.49(0x18003135) NetType/WIFI Language/zh_CN'
+
+export const SAFARI_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
+  'Version/17.5 Mobile/15E148 Safari/604.1'
+
+export interface AuthorizeParams {
+  appid?: string
+  redirect_uri?: string
+  response_type?: string
+  scope?: string
+  state?: string
+}
+
+/** An authorize URL in WeChat's order, each value percent-encoded once (as the client kit builds it). */
+export function authorizeUrl(
+  baseUrl: string,
+  overrides: AuthorizeParams = {},
+  suffix = '',
+): string {
+  const params: Required<AuthorizeParams> = {
+    appid: DEMO_MP_APP.appid,
+    redirect_uri: 'http://localhost:5173/',
+    response_type: 'code',
+    scope: 'snsapi_base',
+    state: 'abc123',
+    ...overrides,
+  }
+  const query = Object.entries(params)
+    .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+    .join('&')
+  return `${baseUrl}/connect/oauth2/authorize?${query}${suffix}#wechat_redirect`
+}
+
+/** GET with a WeChat user agent, never following redirects. */
+export function wechatGet(url: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { redirect: 'manual', headers: { 'user-agent': WECHAT_UA, ...headers } })
+}
+
+/** The error page's errcode attribute, or null when the page has none. */
+export async function errcodeOf(response: Response): Promise<string | null> {
+  const html = await response.text()
+  if (!html.includes('<title>微信网页授权</title>')) return null
+  return /data-testid="wechat-error" data-errcode="([^"]*)"/.exec(html)?.[1] ?? null
+}
+
+/** The `code` a redirect carries (read from the query before any '#'). */
+export function codeFrom(location: string | null): string | null {
+  if (!location) return null
+  return new URL(location).searchParams.get('code')
+}
+
+export function accessTokenUrl(
+  baseUrl: string,
+  params: Partial<Record<'appid' | 'secret' | 'code' | 'grant_type', string>>,
+): string {
+  const all = {
+    appid: DEMO_MP_APP.appid,
+    secret: DEMO_MP_APP.secret,
+    grant_type: 'authorization_code',
+    ...params,
+  }
+  const query = new URLSearchParams(
+    Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  )
+  return `${baseUrl}/sns/oauth2/access_token?${query.toString()}`
+}
+
+export async function exchange(
+  baseUrl: string,
+  params: Partial<Record<'appid' | 'secret' | 'code' | 'grant_type', string>>,
+): Promise<Record<string, unknown>> {
+  const response = await fetch(accessTokenUrl(baseUrl, params))
+  return (await response.json()) as Record<string, unknown>
+}

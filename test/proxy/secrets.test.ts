@@ -1,0 +1,92 @@
+import pino from 'pino'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createLogger } from '../../proxy/logger.js'
+import { createMemoryStore } from '../../proxy/store/index.js'
+import type { Store, StoredTokens } from '../../proxy/store/index.js'
+import { startMockWechat } from '../helpers/mock-server.js'
+import type { RunningMockWechat } from '../helpers/mock-server.js'
+import { startProxy } from '../helpers/proxy-server.js'
+import type { RunningProxy } from '../helpers/proxy-server.js'
+
+let mock: RunningMockWechat
+let proxy: RunningProxy
+let logs: string
+let saved: StoredTokens[]
+let store: Store
+
+beforeEach(async () => {
+  mock = await startMockWechat()
+  logs = ''
+  saved = []
+  store = createMemoryStore()
+  const saveTokens = store.saveTokens.bind(store)
+  store.saveTokens = async (app, openid, tokens, ttl) => {
+    saved.push(tokens)
+    await saveTokens(app, openid, tokens, ttl)
+  }
+  const logger = pino({ level: 'trace' }, { write: (line: string) => void (logs += line) })
+  proxy = await startProxy({ apiBase: mock.baseUrl }, { logger, store })
+})
+
+afterEach(async () => {
+  await proxy.close()
+  await mock.close()
+})
+
+async function signIn(code: string): Promise<{ openid: string; session: string }> {
+  const response = await fetch(`${proxy.baseUrl}/openid`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code, state: 'abc123', verifier: 'verifier-value-123' }),
+  })
+  return (await response.json()) as { openid: string; session: string }
+}
+
+describe("WeChat's tokens and the secrets", () => {
+  it("keep WeChat's tokens in the store", async () => {
+    const [code] = await mock.control.codes({ count: 1 })
+    const { openid } = await signIn(code!)
+    expect(saved).toHaveLength(1)
+    expect(await store.getTokens('mp', openid)).toMatchObject({
+      accessToken: saved[0]!.accessToken,
+      refreshToken: saved[0]!.refreshToken,
+      scope: 'snsapi_base',
+    })
+  })
+
+  it('never appear in the logs of an exchange and a session check', async () => {
+    const [code] = await mock.control.codes({ count: 1 })
+    const { session } = await signIn(code!)
+    await signIn(code!) // a failing replay is logged too
+    await fetch(`${proxy.baseUrl}/session`, { headers: { authorization: `Bearer ${session}` } })
+    expect(logs).toContain('code exchanged')
+    const forbidden = [
+      code!,
+      session,
+      'verifier-value-123',
+      saved[0]!.accessToken,
+      saved[0]!.refreshToken,
+      proxy.config.mp.secret,
+      proxy.config.sessionSecret,
+    ]
+    for (const value of forbidden) expect(logs).not.toContain(value)
+  })
+})
+
+describe('createLogger', () => {
+  it('redacts codes, tokens and authorization headers passed to it by mistake', () => {
+    let line = ''
+    const logger = createLogger(
+      { logLevel: 'info' },
+      { write: (text: string) => void (line += text) },
+    )
+    logger.info({
+      code: 'the-code',
+      body: { access_token: 'the-access-token', verifier: 'the-verifier' },
+      req: { headers: { authorization: 'Bearer the-session' } },
+    })
+    for (const value of ['the-code', 'the-access-token', 'the-verifier', 'the-session']) {
+      expect(line).not.toContain(value)
+    }
+  })
+})
