@@ -4,6 +4,7 @@ export interface CallbackParams {
 }
 
 const CALLBACK_KEYS = ['code', 'state']
+const WECHAT_MARKER = '#wechat_redirect'
 
 /** Splits `a?b` at the first `?`: the part before, and the query (undefined when there is no `?`). */
 function splitQuery(part: string): [string, string | undefined] {
@@ -54,5 +55,7 @@ function stripQuery(part: string): string {
  */
 export function stripCallback(href: string): string {
   const [beforeHash, hash] = splitHash(href)
-  return stripQuery(beforeHash) + stripQuery(hash)
+  // Browsers carry the authorize URL's `#wechat_redirect` over to a redirect target without a hash:
+  // it is WeChat's marker, never the app's route.
+  return stripQuery(beforeHash) + (hash === WECHAT_MARKER ? '' : stripQuery(hash))
 }

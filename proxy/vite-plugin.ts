@@ -37,30 +37,50 @@ export function wechatAuthDev(options: WechatAuthDevOptions = {}): Plugin {
     },
     configureServer(server) {
       let app: express.Express | undefined
+      let failure: unknown
       const build = (): express.Express => {
-        const env = { ...loadEnv(mode, server.config.root, ''), ...options.env }
+        // Request logs would drown Vite's own output; LOG_LEVEL=info brings them back.
+        const env: Record<string, string | undefined> = {
+          LOG_LEVEL: 'warn',
+          ...loadEnv(mode, server.config.root, ''),
+          ...options.env,
+        }
         const origin = ownOrigin(server)
         const config = loadConfig({ ...env, PORT: String(new URL(origin).port) })
         // The mock lives on this very server, whose address is only known once it listens.
         if (config.mock && !env.WECHAT_API_BASE) config.apiBase = `${origin}${MOCK_PATH}`
         const logger = createLogger(config)
-        if (config.sessionSecretGenerated) {
-          logger.warn('SESSION_SECRET is not set: using a random key, sessions end on restart')
+        const say = (line: string) => server.config.logger.info(line)
+        say(`  wechat-h5-auth  proxy        ${origin}${PROXY_PATH}`)
+        if (config.mock) {
+          say(`  wechat-h5-auth  mock WeChat  ${origin}${MOCK_PATH}  (appid ${config.mp.appid})`)
+          say("  open the page with a WeChat user agent (see README), or use the mock's link")
         }
-        if (config.mock)
-          logger.info(`mock WeChat at ${origin}${MOCK_PATH} (appid ${config.mp.appid})`)
+        if (config.sessionSecretGenerated) {
+          say('  SESSION_SECRET is not set: a random key per start, sessions end on restart')
+        }
         return createWechatApp(config, { logger })
       }
+      const ensureApp = (): express.Express | undefined => {
+        if (app || failure) return app
+        try {
+          app = build()
+        } catch (error) {
+          failure = error
+          const message = error instanceof Error ? error.message : String(error)
+          server.config.logger.error(`wechat-h5-auth cannot start:\n${message}`)
+        }
+        return app
+      }
+      // Build once the port is known, so configuration errors show at start-up, not on first use.
+      server.httpServer?.once('listening', () => ensureApp())
       server.middlewares.use((req, res, next) => {
         const url = req.url ?? ''
         if (!url.startsWith(PROXY_PATH) && !url.startsWith(MOCK_PATH)) return next()
-        try {
-          app ??= build()
-        } catch (error) {
-          return next(error)
-        }
+        const handler = ensureApp()
+        if (!handler) return next(failure)
         // Connect hands over Node's own request/response; Express upgrades them itself.
-        app(req as express.Request, res as express.Response, next)
+        handler(req as express.Request, res as express.Response, next)
       })
     },
   }

@@ -84,4 +84,10 @@ describe('stripCallback', () => {
     const href = 'https://a.com/a/b?from=singlemessage&isappinstalled=0#/x?y=1'
     expect(stripCallback(href)).toBe(href)
   })
+
+  it('drops the #wechat_redirect marker the browser carries over from the authorize URL', () => {
+    expect(stripCallback('https://a.com/p?from=timeline&code=C&state=S#wechat_redirect')).toBe(
+      'https://a.com/p?from=timeline',
+    )
+  })
 })

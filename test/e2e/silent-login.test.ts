@@ -48,6 +48,7 @@ describe('silent login in a WeChat browser', () => {
     expect(url.pathname).toBe('/')
     expect(url.searchParams.has('code')).toBe(false)
     expect(url.searchParams.has('state')).toBe(false)
+    expect(url.hash).toBe('')
     expect(tab.authorizeTrips()).toBe(1)
     expect(tab.exchanges()).toBe(1)
     expect(await control('stats')).toMatchObject({ calls: { access_token: 1 } })
