@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios'
 import type { WechatScope } from './authorize-url'
-import { WechatAuthError, isProxyErrorCode } from './errors'
+import { WechatAuthError, type WechatAuthErrorCode } from './errors'
 
 /** `GET /config`: the proxy's public settings. */
 export interface ProxyConfig {
@@ -17,12 +17,31 @@ export interface ExchangeResult {
   scope: WechatScope
   snapshotUser: boolean
   session: string
-  sessionExpiresAt: number | string
+  /** ISO 8601. */
+  sessionExpiresAt: string
 }
+
+/** `GET /userinfo` success: WeChat's profile (sex is 0 and the region empty for everyone since 2021). */
+export interface WechatProfile {
+  openid: string
+  nickname: string
+  /** The last path segment is the size (0 = 640x640, 46, 64, 96, 132); empty without an avatar. */
+  headimgurl: string
+  sex: number
+  province: string
+  city: string
+  country: string
+  privilege: string[]
+  unionid?: string
+}
+
+export type WechatLang = 'zh_CN' | 'zh_TW' | 'en'
 
 export interface ProxyClient {
   getConfig(): Promise<ProxyConfig>
   exchange(body: { code: string; state: string; verifier: string }): Promise<ExchangeResult>
+  userinfo(session: string, lang: WechatLang): Promise<WechatProfile>
+  logout(session: string): Promise<unknown>
 }
 
 export interface ProxyClientOptions {
@@ -34,35 +53,21 @@ export interface ProxyClientOptions {
   timeoutMs?: number
 }
 
-type Check = (data: Record<string, unknown>) => boolean
-
-const isConfig: Check = (d) =>
-  typeof d.appid === 'string' && typeof d.authorizeBase === 'string' && typeof d.mock === 'boolean'
-
-const isExchange: Check = (d) =>
-  typeof d.openid === 'string' &&
-  (d.scope === 'snsapi_base' || d.scope === 'snsapi_userinfo') &&
-  typeof d.session === 'string' &&
-  (typeof d.sessionExpiresAt === 'number' || typeof d.sessionExpiresAt === 'string')
-
-const asObject = (value: unknown): Record<string, unknown> | undefined =>
-  typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined
+interface ErrorBody {
+  error?: { code?: WechatAuthErrorCode; message?: string; errcode?: number }
+}
 
 /** Turns any failure of a proxy call into a WechatAuthError, keeping the proxy's own code and status. */
 export function toWechatAuthError(err: unknown): WechatAuthError {
   if (err instanceof WechatAuthError) return err
-  const response = axios.isAxiosError(err) ? err.response : undefined
-  const body = asObject(asObject(response?.data)?.error)
-  if (!response || !body) {
-    return new WechatAuthError('network_error', 'the proxy did not answer with JSON', {
-      cause: err,
-      ...(response ? { status: response.status } : {}),
-    })
-  }
-  const code = isProxyErrorCode(body.code) ? body.code : 'internal_error'
-  const message = typeof body.message === 'string' ? body.message : code
-  const errcode = typeof body.errcode === 'number' ? body.errcode : undefined
-  return new WechatAuthError(code, message, { status: response.status, errcode, cause: err })
+  const res = (err as { response?: { status: number; data?: ErrorBody } } | null)?.response
+  const body = res?.data?.error
+  // Anything without the proxy's JSON error (HTML, a dropped connection) is a network failure.
+  return new WechatAuthError(
+    typeof body?.code === 'string' ? body.code : 'network_error',
+    body?.message,
+    { status: res?.status, errcode: body?.errcode, cause: err },
+  )
 }
 
 /** The kit's calls to the token proxy. */
@@ -71,30 +76,31 @@ export function createProxyClient({
   http = axios.create(),
   timeoutMs = 15000,
 }: ProxyClientOptions = {}): ProxyClient {
-  async function call<T>(
-    method: 'get' | 'post',
-    path: string,
-    check: Check,
-    data?: object,
-  ): Promise<T> {
+  /** `key`: a string field the answer must have. */
+  async function call<T>(path: string, key?: string, data?: object, session?: string): Promise<T> {
+    let body: Record<string, unknown> | undefined
     try {
-      const res = await http.request<unknown>({
-        method,
-        url: proxyBase.replace(/\/$/, '') + path,
-        data,
-        timeout: timeoutMs,
-      })
-      const body = asObject(res.data)
-      // A dev server's HTML fallback answers 200 too: only the expected JSON shape counts.
-      if (body && check(body)) return body as T
+      body = (
+        await http.request<Record<string, unknown>>({
+          method: data || !key ? 'post' : 'get',
+          url: proxyBase.replace(/\/$/, '') + path,
+          data,
+          timeout: timeoutMs,
+          headers: session ? { Authorization: `Bearer ${session}` } : {},
+        })
+      ).data
     } catch (err) {
       throw toWechatAuthError(err)
     }
-    throw new WechatAuthError('network_error', `the proxy answered ${path} with an unexpected body`)
+    // A dev server's HTML fallback answers 200 too: only the expected JSON shape counts.
+    if (key && typeof body?.[key] !== 'string') throw new WechatAuthError('network_error', path)
+    return body as T
   }
 
   return {
-    getConfig: () => call<ProxyConfig>('get', '/config', isConfig),
-    exchange: (body) => call<ExchangeResult>('post', '/openid', isExchange, body),
+    getConfig: () => call('/config', 'appid'),
+    exchange: (body) => call('/openid', 'session', body),
+    userinfo: (session, lang) => call(`/userinfo?lang=${lang}`, 'openid', undefined, session),
+    logout: (session) => call('/logout', undefined, undefined, session),
   }
 }

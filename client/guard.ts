@@ -1,15 +1,6 @@
-import { inject } from 'vue'
-import { useRouter, type NavigationGuard } from 'vue-router'
-import {
-  WECHAT_AUTH_KEY,
-  completeCallback,
-  ensureReady,
-  hasSession,
-  startLogin,
-  storeOf,
-} from './auth'
+import type { NavigationGuard } from 'vue-router'
+import { completeCallback, hasSession, startLogin, storeOf, useRuntime } from './auth'
 import { toWechatAuthError } from './api'
-import { WechatAuthError } from './errors'
 
 /**
  * Only same-origin paths are followed after a login: `//evil.com` and `/\evil.com` are read by
@@ -24,20 +15,11 @@ const isSafePath = (path: string): boolean => /^\/(?![/\\])/.test(path)
  */
 export function createWechatAuthGuard(): NavigationGuard {
   return async (to) => {
-    // vue-router runs guards inside app.runWithContext, so inject() reaches the app's providers.
-    const rt = inject(WECHAT_AUTH_KEY, null)
-    const router = useRouter()
-    if (!rt || !router) {
-      throw new WechatAuthError(
-        'config_error',
-        'install createWechatAuth() and the router on the app',
-      )
-    }
+    const [rt, router] = useRuntime()
     const store = storeOf(rt)
     const id = ++rt.navigations
     let back: string | undefined
     try {
-      await ensureReady(rt)
       back = await completeCallback(rt)
     } catch (err) {
       store.fail(toWechatAuthError(err))
@@ -53,19 +35,18 @@ export function createWechatAuthGuard(): NavigationGuard {
     }
     // History mode: the callback is also in the route's query; replace the URL without it. Only
     // WeChat's values are removed: an app's own `?state=open` is none of the kit's business.
-    const fromWechat = (key: 'code' | 'state') =>
-      rt.callback?.[key] && to.query[key] === rt.callback[key]
-    if (fromWechat('code') || fromWechat('state')) {
-      const query = Object.fromEntries(
-        Object.entries(to.query).filter(([key]) => key !== 'code' && key !== 'state'),
-      )
+    const query = { ...to.query }
+    for (const key of ['code', 'state'] as const) {
+      if (rt.callback?.[key] && query[key] === rt.callback[key]) delete query[key]
+    }
+    if (Object.keys(query).length < Object.keys(to.query).length) {
       return { path: to.path, query, hash: to.hash, replace: true }
     }
 
     const required = to.meta.wechatAuth ?? rt.defaultAuth
-    if (required === false || hasSession(rt, required)) return true
+    if (!required || hasSession(rt, required)) return true
     // No automatic retry after a failure: re-authorizing on every error is how login loops start.
-    if (store.status === 'error' || store.status === 'denied') return true
+    if (store.error) return true
     await startLogin(rt, router, to)
     // Leaving for WeChat: stay put. A failed start shows its error on the page instead.
     return store.status !== 'redirecting'

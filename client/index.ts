@@ -7,4 +7,4 @@ export { buildAuthorizeUrl, type AuthorizeUrlParams, type WechatScope } from './
 export { parseCallback, stripCallback, type CallbackParams } from './callback'
 export type { WechatAuthOptions, WechatAuthRequirement, WechatAuthWindow } from './options'
 export type { CachedSession } from './session-cache'
-export type { ProxyConfig, ExchangeResult } from './api'
+export type { ProxyConfig, ExchangeResult, WechatProfile, WechatLang } from './api'

@@ -1,5 +1,5 @@
 import type { AxiosInstance } from 'axios'
-import { createProxyClient } from './api'
+import { createProxyClient, type WechatLang } from './api'
 import { safeStorage } from './safe-storage'
 
 /** A route's WeChat requirement: `'base'` (openid, silent), `'userinfo'` (consent page), `false` (none). */
@@ -32,6 +32,8 @@ export interface WechatAuthOptions {
   authorizeBase?: string
   /** The requirement of routes without `meta.wechatAuth`. @default 'base' */
   defaultAuth?: WechatAuthRequirement
+  /** The language of profile fields from `fetchProfile()`. @default 'zh_CN' */
+  lang?: WechatLang
   /** @default globalThis.window */
   window?: WechatAuthWindow
   /** Holds the session cache. @default window.localStorage, in memory when unusable */
@@ -54,6 +56,7 @@ export function resolveOptions({
   appid,
   authorizeBase,
   defaultAuth = 'base',
+  lang = 'zh_CN',
   window = globalThis.window as WechatAuthWindow | undefined,
   localStorage,
   sessionStorage,
@@ -65,6 +68,7 @@ export function resolveOptions({
     appid,
     authorizeBase,
     defaultAuth,
+    lang,
     window,
     now,
     local: safeStorage(() => localStorage ?? window?.localStorage),

@@ -3,41 +3,24 @@ import { randomString } from './random'
 import type { SafeStorage } from './safe-storage'
 
 export interface PendingLogin {
+  /** Travels through WeChat and the URL; compared exactly on return. */
+  state: string
   /** Sent to the proxy with the code; never put in any URL, so a leaked callback URL is not enough. */
   verifier: string
   /** The router path the user asked for, restored after the login. */
   route: string
   scope: WechatScope
-}
-
-export interface PendingLogins {
-  start(login: { route: string; scope: WechatScope }): { state: string; verifier: string }
-  take(state: string): PendingLogin | undefined
-}
-
-const PREFIX = 'wechat-h5-auth:v1:pending:'
-/** Longer than WeChat's 5-minute code lifetime plus a slow consent page, short enough to limit replay. */
-export const PENDING_TTL_MS = 10 * 60 * 1000
-
-interface Saved extends PendingLogin {
   createdAt: number
 }
 
-function parse(raw: string | null): Saved | undefined {
-  try {
-    const value: unknown = raw === null ? undefined : JSON.parse(raw)
-    if (typeof value !== 'object' || value === null) return undefined
-    const v = value as Record<string, unknown>
-    const ok =
-      typeof v.verifier === 'string' &&
-      typeof v.route === 'string' &&
-      (v.scope === 'snsapi_base' || v.scope === 'snsapi_userinfo') &&
-      typeof v.createdAt === 'number'
-    return ok ? (v as unknown as Saved) : undefined
-  } catch {
-    return undefined
-  }
+export interface PendingLogins {
+  start(login: { route: string; scope: WechatScope }): PendingLogin
+  take(state: string): PendingLogin | undefined
 }
+
+const KEY = 'wechat-h5-auth:v1:pending'
+/** Longer than WeChat's 5-minute code lifetime plus a slow consent page, short enough to limit replay. */
+export const PENDING_TTL_MS = 10 * 60 * 1000
 
 /** Logins started in this tab and not yet completed, in sessionStorage (it survives the trip to WeChat). */
 export function createPendingLogins({
@@ -47,34 +30,39 @@ export function createPendingLogins({
   storage: SafeStorage
   now?: () => number
 }): PendingLogins {
-  const fresh = (saved: Saved | undefined): saved is Saved =>
-    saved !== undefined && now() - saved.createdAt < PENDING_TTL_MS
-
-  function sweep(): void {
-    for (const key of storage.keys()) {
-      if (key.startsWith(PREFIX) && !fresh(parse(storage.getItem(key)))) storage.removeItem(key)
-    }
+  // Every read drops expired and malformed entries, so they never pile up.
+  function load(): PendingLogin[] {
+    const list = storage.get(KEY)
+    return Array.isArray(list)
+      ? (list as Partial<PendingLogin>[]).filter(
+          (p): p is PendingLogin => now() - (p?.createdAt ?? -Infinity) < PENDING_TTL_MS,
+        )
+      : []
   }
 
   return {
     start({ route, scope }) {
-      sweep()
       // Independent values: state travels through WeChat and the URL, verifier never leaves the tab.
-      const state = randomString()
-      const verifier = randomString()
-      const saved: Saved = { verifier, route, scope, createdAt: now() }
-      storage.setItem(PREFIX + state, JSON.stringify(saved))
-      return { state, verifier }
+      const login = {
+        state: randomString(),
+        verifier: randomString(),
+        route,
+        scope,
+        createdAt: now(),
+      }
+      storage.set(KEY, [...load(), login])
+      return login
     },
     take(state) {
-      // CSRF check: only a state this tab saved, under exactly that key, completes a login.
-      const key = PREFIX + state
-      const saved = parse(storage.getItem(key))
+      const list = load()
+      // CSRF check: only a state this tab saved, compared exactly, completes a login.
+      const found = list.find((p) => p.state === state)
       // Single use: removed before it is returned, so a second callback with the same state fails.
-      storage.removeItem(key)
-      sweep()
-      if (!fresh(saved)) return undefined
-      return { verifier: saved.verifier, route: saved.route, scope: saved.scope }
+      storage.set(
+        KEY,
+        list.filter((p) => p !== found),
+      )
+      return found
     },
   }
 }

@@ -11,12 +11,7 @@ export function createWechatAuth(options: WechatAuthOptions = {}): Plugin {
   return {
     install(app) {
       const pinia = app.config.globalProperties.$pinia
-      if (!pinia) {
-        throw new WechatAuthError(
-          'config_error',
-          'createWechatAuth() needs Pinia: call app.use(createPinia()) before app.use(createWechatAuth())',
-        )
-      }
+      if (!pinia) throw new WechatAuthError('config_error', 'use Pinia first')
       app.provide(WECHAT_AUTH_KEY, createWechatAuthRuntime(options, pinia))
     },
   }

@@ -1,10 +1,12 @@
-/** The part of the Web Storage API the kit uses, plus `keys()` for sweeping. Never throws. */
+/** Web Storage holding JSON values. Never throws. */
 export interface SafeStorage {
-  getItem(key: string): string | null
-  setItem(key: string, value: string): void
-  removeItem(key: string): void
-  keys(): string[]
+  /** The parsed value; null when missing or unreadable. */
+  get(key: string): unknown
+  set(key: string, value: unknown): void
+  remove(key: string): void
 }
+
+type Backend = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
 
 /**
  * Wraps `get()` (e.g. `() => window.localStorage`) so that storage that is absent, forbidden
@@ -14,42 +16,36 @@ export interface SafeStorage {
  */
 export function safeStorage(get: () => Storage | null | undefined): SafeStorage {
   const memory = new Map<string, string>()
+  const fallback: Backend = {
+    getItem: (key) => memory.get(key) ?? null,
+    setItem: (key, value) => void memory.set(key, value),
+    removeItem: (key) => void memory.delete(key),
+  }
   let real: Storage | null | undefined
   let failed = false
 
-  function use<T>(onReal: (s: Storage) => T, onMemory: () => T): T {
+  function use<T>(op: (s: Backend) => T): T {
     if (!failed) {
       try {
         real ??= get()
-        if (real) return onReal(real)
+        if (real) return op(real)
       } catch {
-        // Fall through to memory from now on; mixing the two would give inconsistent reads.
+        // Memory from now on: mixing the two would give inconsistent reads.
       }
       failed = true
     }
-    return onMemory()
+    return op(fallback)
   }
 
   return {
-    getItem: (key) =>
-      use(
-        (s) => s.getItem(key),
-        () => memory.get(key) ?? null,
-      ),
-    setItem: (key, value) =>
-      use(
-        (s) => s.setItem(key, value),
-        () => void memory.set(key, value),
-      ),
-    removeItem: (key) =>
-      use(
-        (s) => s.removeItem(key),
-        () => void memory.delete(key),
-      ),
-    keys: () =>
-      use(
-        (s) => Array.from({ length: s.length }, (_, i) => s.key(i)).filter((k) => k !== null),
-        () => [...memory.keys()],
-      ),
+    get(key) {
+      try {
+        return JSON.parse(use((s) => s.getItem(key)) ?? 'null')
+      } catch {
+        return null
+      }
+    },
+    set: (key, value) => use((s) => s.setItem(key, JSON.stringify(value))),
+    remove: (key) => use((s) => s.removeItem(key)),
   }
 }

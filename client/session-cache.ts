@@ -13,7 +13,7 @@ export interface CachedSession {
   session: string
   /** When the session JWT expires, in ms since the epoch. */
   expiresAt: number
-  /** A snapshot-page (快照页) identity: virtual, to be treated as a guest. */
+  /** A snapshot-page (快照页) identity: virtual, a guest; kept in memory only, never cached. */
   snapshotUser?: boolean
 }
 
@@ -21,27 +21,6 @@ export interface SessionCache {
   load(): CachedSession | undefined
   save(session: CachedSession): void
   clear(): void
-}
-
-const isOptional = (value: unknown, type: string): boolean =>
-  value === undefined || typeof value === type
-
-function isCachedSession(value: unknown, appid: string): value is CachedSession {
-  if (typeof value !== 'object' || value === null) return false
-  const v = value as Record<string, unknown>
-  return (
-    v.v === 1 &&
-    // An openid belongs to one appid: never reuse another app's identity.
-    v.appid === appid &&
-    typeof v.openid === 'string' &&
-    v.openid !== '' &&
-    isOptional(v.unionid, 'string') &&
-    (v.scope === 'snsapi_base' || v.scope === 'snsapi_userinfo') &&
-    (v.app === 'mp' || v.app === 'web') &&
-    typeof v.session === 'string' &&
-    typeof v.expiresAt === 'number' &&
-    isOptional(v.snapshotUser, 'boolean')
-  )
 }
 
 /** The session cache for one appid. Anything unreadable, foreign or expired is removed and ignored. */
@@ -55,25 +34,26 @@ export function createSessionCache({
   now?: () => number
 }): SessionCache {
   const key = `wechat-h5-auth:v1:session:${appid}`
-  const clear = (): void => storage.removeItem(key)
-
+  const clear = () => storage.remove(key)
   return {
     load() {
-      const raw = storage.getItem(key)
-      if (raw === null) return undefined
-      let value: unknown
-      try {
-        value = JSON.parse(raw)
-      } catch {
-        value = undefined
+      const v = storage.get(key) as Partial<CachedSession> | null
+      if (
+        v?.v === 1 &&
+        // An openid belongs to one appid: never reuse another app's identity.
+        v.appid === appid &&
+        typeof v.openid === 'string' &&
+        typeof v.session === 'string' &&
+        (v.scope === 'snsapi_base' || v.scope === 'snsapi_userinfo') &&
+        (v.expiresAt ?? 0) > now() &&
+        // A snapshot identity is virtual: it must never come back as a signed-in user.
+        !v.snapshotUser
+      ) {
+        return v as CachedSession
       }
-      if (isCachedSession(value, appid) && value.expiresAt > now()) return value
       clear()
-      return undefined
     },
-    save(session) {
-      storage.setItem(key, JSON.stringify(session))
-    },
+    save: (session) => storage.set(key, session),
     clear,
   }
 }

@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
-import { computed, ref, shallowRef } from 'vue'
+import { computed, reactive, shallowRef, toRefs } from 'vue'
+import type { WechatProfile } from './api'
 import type { WechatScope } from './authorize-url'
 import type { WechatAuthError } from './errors'
 import type { CachedSession } from './session-cache'
@@ -7,66 +8,46 @@ import type { CachedSession } from './session-cache'
 export type WechatAuthStatus =
   'idle' | 'redirecting' | 'exchanging' | 'authenticated' | 'denied' | 'error'
 
+const signedOut = () => ({
+  openid: null as string | null,
+  unionid: null as string | null,
+  scope: null as WechatScope | null,
+  app: null as 'mp' | 'web' | null,
+  session: null as string | null,
+  expiresAt: null as number | null,
+  /** A snapshot-page (快照页) visitor: a virtual identity, to be treated as a guest. */
+  snapshotUser: false,
+  profile: null as WechatProfile | null,
+})
+
 /** The login state. The flow (auth.ts) writes it through these actions; pages read it. */
 export const useWechatAuthStore = defineStore('wechat-h5-auth', () => {
-  const status = ref<WechatAuthStatus>('idle')
-  const openid = ref<string | null>(null)
-  const unionid = ref<string | null>(null)
-  const scope = ref<WechatScope | null>(null)
-  const app = ref<'mp' | 'web' | null>(null)
-  const session = ref<string | null>(null)
-  const expiresAt = ref<number | null>(null)
-  const snapshotUser = ref(false)
+  const state = reactive({ status: 'idle' as WechatAuthStatus, ...signedOut() })
   const error = shallowRef<WechatAuthError | null>(null)
 
-  const isAuthenticated = computed(() => status.value === 'authenticated' && session.value !== null)
-
-  function setSession(cached: CachedSession): void {
-    openid.value = cached.openid
-    unionid.value = cached.unionid ?? null
-    scope.value = cached.scope
-    app.value = cached.app
-    session.value = cached.session
-    expiresAt.value = cached.expiresAt
-    snapshotUser.value = cached.snapshotUser ?? false
-    error.value = null
-    status.value = 'authenticated'
-  }
-
-  function setStatus(next: WechatAuthStatus): void {
-    status.value = next
-    if (next !== 'error' && next !== 'denied') error.value = null
-  }
-
-  /** A refused consent is `denied`; everything else is `error`. */
-  function fail(err: WechatAuthError): void {
+  /** Any status but `error`/`denied` clears the error. */
+  function setStatus(next: WechatAuthStatus, err: WechatAuthError | null = null): void {
+    state.status = next
     error.value = err
-    status.value = err.code === 'access_denied' ? 'denied' : 'error'
   }
 
-  function clear(): void {
-    openid.value = unionid.value = scope.value = app.value = session.value = null
-    expiresAt.value = null
-    snapshotUser.value = false
-    error.value = null
-    status.value = 'idle'
+  /** A new session; the profile of the previous one is dropped. */
+  function setSession(cached: CachedSession): void {
+    // The cache's `v` and `appid` ride along on the inner object; only the refs above are exposed.
+    Object.assign(state, signedOut(), cached)
+    setStatus('authenticated')
   }
 
   return {
-    status,
-    openid,
-    unionid,
-    scope,
-    app,
-    session,
-    expiresAt,
-    snapshotUser,
+    ...toRefs(state),
     error,
-    isAuthenticated,
+    isAuthenticated: computed(() => state.status === 'authenticated'),
     setSession,
     setStatus,
-    fail,
-    clear,
+    /** A refused consent is `denied`; everything else is `error`. */
+    fail: (err: WechatAuthError) =>
+      setStatus(err.code === 'access_denied' ? 'denied' : 'error', err),
+    clear: () => (Object.assign(state, signedOut()), setStatus('idle')),
   }
 })
 

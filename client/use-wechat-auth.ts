@@ -1,8 +1,9 @@
-import { computed, inject, type ComputedRef } from 'vue'
-import { useRouter, type RouteLocationRaw } from 'vue-router'
-import { WECHAT_AUTH_KEY, logout, startLogin, storeOf } from './auth'
+import { computed, type ComputedRef } from 'vue'
+import type { RouteLocationRaw } from 'vue-router'
+import type { WechatLang, WechatProfile } from './api'
+import { fetchProfile, logout, startLogin, storeOf, useRuntime } from './auth'
 import type { WechatScope } from './authorize-url'
-import { WechatAuthError } from './errors'
+import type { WechatAuthError } from './errors'
 import type { WechatAuthStatus } from './store'
 
 export interface UseWechatAuthReturn {
@@ -12,39 +13,57 @@ export interface UseWechatAuthReturn {
   scope: ComputedRef<WechatScope | null>
   error: ComputedRef<WechatAuthError | null>
   isAuthenticated: ComputedRef<boolean>
+  /** A snapshot-page (快照页) visitor: a guest with a virtual openid; never bind or charge it. */
+  snapshotUser: ComputedRef<boolean>
+  /** The last profile `fetchProfile()` loaded. */
+  profile: ComputedRef<WechatProfile | null>
   /** The proxy's session JWT, for `Authorization: Bearer` calls to your backend. */
   session: ComputedRef<string | null>
   /**
-   * Goes to WeChat to log in for `target` (default: the current route), e.g. from a retry button.
-   * Never rejects: a failure shows up in `error`.
+   * Goes to WeChat to log in for `target` (default: the current route), e.g. from a retry button;
+   * after a denial, with the scope that was refused. Never rejects: a failure shows up in `error`.
    */
   login(target?: RouteLocationRaw): Promise<void>
-  /** Forgets the session in this browser; status becomes `idle`. */
-  logout(): void
+  /**
+   * Loads the profile (`GET /userinfo`) into `profile`. Resolves null without a session, for a
+   * snapshot user, on a failure (then in `error`) and when it leaves for WeChat's consent page
+   * (once, when WeChat refused the stored grant or the session is dead). Never rejects.
+   */
+  fetchProfile(options?: { lang?: WechatLang }): Promise<WechatProfile | null>
+  /** Revokes the session at the proxy (best effort) and forgets it here; status becomes `idle`. Never rejects. */
+  logout(): Promise<void>
 }
+
+type StateKey = Exclude<keyof UseWechatAuthReturn, 'login' | 'fetchProfile' | 'logout'>
 
 /** The login state and actions, inside components (or anything with the app's injection context). */
 export function useWechatAuth(): UseWechatAuthReturn {
-  const rt = inject(WECHAT_AUTH_KEY, null)
-  const router = useRouter()
-  if (!rt || !router) {
-    throw new WechatAuthError(
-      'config_error',
-      'useWechatAuth() needs app.use(createPinia()).use(createWechatAuth()).use(router)',
-    )
-  }
+  const [rt, router] = useRuntime()
   const store = storeOf(rt)
+  const keys: StateKey[] = [
+    'status',
+    'openid',
+    'unionid',
+    'scope',
+    'error',
+    'isAuthenticated',
+    'snapshotUser',
+    'profile',
+    'session',
+  ]
   return {
-    status: computed(() => store.status),
-    openid: computed(() => store.openid),
-    unionid: computed(() => store.unionid),
-    scope: computed(() => store.scope),
-    error: computed(() => store.error),
-    isAuthenticated: computed(() => store.isAuthenticated),
-    session: computed(() => store.session),
-    login: (target = router.currentRoute.value.fullPath) =>
+    ...(Object.fromEntries(keys.map((k) => [k, computed(() => store[k])])) as Pick<
+      UseWechatAuthReturn,
+      StateKey
+    >),
+    login(target = router.currentRoute.value.fullPath) {
+      const scope = rt.denied
+      rt.denied = undefined
       // Clearing a previous error first is what lets a retry leave the no-loop `error` state.
-      (store.setStatus('idle'), startLogin(rt, router, router.resolve(target))),
+      store.setStatus('idle')
+      return startLogin(rt, router, router.resolve(target), scope)
+    },
+    fetchProfile: (options) => fetchProfile(rt, router, options?.lang),
     logout: () => logout(rt),
   }
 }

@@ -25,6 +25,8 @@ export interface ProxyConfig {
   /** True when the secret is random per start (dev only): sessions die with the process. */
   sessionSecretGenerated: boolean
   sessionTtlSeconds: number
+  /** GET /session also asks WeChat's /sns/auth whether the stored grant still stands. */
+  sessionCheckWechat: boolean
   redisUrl?: string
   allowedOrigins: string[]
   /** `/openid` calls per client IP per minute. */
@@ -213,6 +215,12 @@ export function loadConfig(env: Env): ProxyConfig {
     }
   }
 
+  const checkWechat = read(env, 'SESSION_CHECK_WECHAT')
+  if (checkWechat !== undefined && checkWechat !== '0' && checkWechat !== '1') {
+    problem('SESSION_CHECK_WECHAT', 'must be 1 or 0')
+  }
+  const sessionCheckWechat = checkWechat === '1'
+
   const redisUrl = read(env, 'REDIS_URL')
   if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
     problem('REDIS_URL', 'must be a redis:// or rediss:// URL')
@@ -251,6 +259,7 @@ export function loadConfig(env: Env): ProxyConfig {
     sessionSecret: sessionSecret ?? '',
     sessionSecretGenerated,
     sessionTtlSeconds,
+    sessionCheckWechat,
     allowedOrigins,
     rateLimit,
     port,

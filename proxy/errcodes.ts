@@ -6,6 +6,8 @@ interface ErrcodeRule {
   /** For setup faults: the setting the operator has to fix. */
   setting?: string
   message: string
+  /** The access_token was refused: refresh it once and retry once before giving up. */
+  refreshable?: boolean
 }
 
 /**
@@ -31,9 +33,15 @@ const ERRCODES: Record<number, ErrcodeRule> = {
     setting: 'the web authorization domain',
     message: 'WeChat rejected',
   },
+  // Access-token failures: the token custody refreshes and retries once; they only surface (as
+  // reauth_required) when they persist after that refresh.
+  40001: { code: 'reauth_required', message: 'WeChat refused the access token', refreshable: true },
+  40014: { code: 'reauth_required', message: 'WeChat refused the access token', refreshable: true },
+  42001: { code: 'reauth_required', message: 'The access token expired', refreshable: true },
   40030: { code: 'reauth_required', message: 'WeChat refused the refresh token' },
   42002: { code: 'reauth_required', message: 'The refresh token expired' },
   48001: { code: 'reauth_required', message: 'WeChat refused the API call for this user' },
+  50001: { code: 'reauth_required', message: 'The user has not authorized this app' },
 }
 
 /**
@@ -58,4 +66,13 @@ export function errorFromErrcode(
   return new ProxyError('wechat_misconfigured', `${rule.message} ${setting} (${errcode})`, {
     errcode,
   })
+}
+
+/** True for an error WeChat gave because of the access_token itself (40001, 40014, 42001). */
+export function isRefreshable(error: unknown): boolean {
+  return (
+    error instanceof ProxyError &&
+    error.errcode !== undefined &&
+    ERRCODES[error.errcode]?.refreshable === true
+  )
 }

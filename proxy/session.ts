@@ -67,7 +67,8 @@ export async function verifySession(
       // Pinned: a token may not choose its own algorithm (`alg: none`, or RS/HS confusion).
       algorithms: [ALGORITHM],
       issuer: SESSION_ISSUER,
-      requiredClaims: ['sub', 'exp', 'iat'],
+      // jti is what a logout revokes: a session without one could never be logged out.
+      requiredClaims: ['sub', 'exp', 'iat', 'jti'],
       ...(options.now !== undefined ? { currentDate: new Date(options.now) } : {}),
     }))
   } catch (cause) {
@@ -80,7 +81,9 @@ export async function verifySession(
     (app !== 'mp' && app !== 'web') ||
     (unionid !== undefined && typeof unionid !== 'string') ||
     typeof iat !== 'number' ||
-    typeof exp !== 'number'
+    typeof exp !== 'number' ||
+    typeof jti !== 'string' ||
+    jti.length === 0
   ) {
     throw new ProxyError('unauthorized', 'The session is missing, invalid or expired')
   }
@@ -88,7 +91,7 @@ export async function verifySession(
     openid: sub,
     scope,
     app,
-    id: typeof jti === 'string' ? jti : '',
+    id: jti,
     issuedAt: new Date(iat * 1000),
     expiresAt: new Date(exp * 1000),
   }

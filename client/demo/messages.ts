@@ -1,6 +1,6 @@
 /** What each stable error code means to the person holding the phone. */
 const MESSAGES: Record<string, string> = {
-  access_denied: '你拒绝了授权。需要登录时，可以随时点击下方按钮重新授权。',
+  access_denied: '没有获得你的授权。',
   state_mismatch: '登录请求校验未通过（链接可能已过期，或来自他人），请重新登录。',
   code_invalid: '微信登录凭证无效，请重新登录。',
   code_used: '这个登录凭证已经用过了（页面可能被打开了两次），请重新登录。',

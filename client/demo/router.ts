@@ -7,6 +7,13 @@ export function createDemoRouter(): Router {
       // Routes without `meta.wechatAuth` need the plugin's default: a silent (snsapi_base) login.
       { path: '/', name: 'home', component: () => import('./pages/HomePage.vue') },
       {
+        path: '/profile',
+        name: 'profile',
+        component: () => import('./pages/ProfilePage.vue'),
+        // Nickname and avatar need the user's consent: WeChat shows its authorization page once.
+        meta: { wechatAuth: 'userinfo', title: '我的资料' },
+      },
+      {
         path: '/public',
         name: 'public',
         component: () => import('./pages/PublicPage.vue'),

@@ -5,7 +5,7 @@ import { checkAuthorize, withCallbackParams } from './params.js'
 import type { AuthorizeRequest } from './params.js'
 import { consentPage, errorPage, outsideWechatPage } from './pages.js'
 import type { MockState } from './state.js'
-import { TEST_USERS, avatarSvg, findUser } from './users.js'
+import { TEST_USERS, findUser } from './users.js'
 import type { TestUser } from './users.js'
 
 export const UA_COOKIE = 'mock_wechat_ua'
@@ -18,7 +18,7 @@ export interface AuthorizeRouterOptions {
   domains: readonly string[]
 }
 
-/** The pages WeChat serves on open.weixin.qq.com for official accounts, plus the test avatars. */
+/** The pages WeChat serves on open.weixin.qq.com for official accounts. */
 export function createAuthorizeRouter({ state, apps, domains }: AuthorizeRouterOptions): Router {
   const router = express.Router()
 
@@ -56,7 +56,7 @@ export function createAuthorizeRouter({ state, apps, domains }: AuthorizeRouterO
         params,
         users: TEST_USERS,
         currentUserId: user.id,
-        avatarBase: `${req.baseUrl}/avatar`,
+        mockBase: req.baseUrl,
       }),
     )
   })
@@ -95,16 +95,6 @@ export function createAuthorizeRouter({ state, apps, domains }: AuthorizeRouterO
     if (!allowed) return sendPage(res, errorPage('bad-next', '该链接无法访问'))
     res.cookie(UA_COOKIE, '1', COOKIE_OPTIONS)
     return res.redirect(302, next)
-  })
-
-  router.get('/avatar/:file', (req, res) => {
-    const match = /^(.+)\.svg$/.exec(req.params.file)
-    const user = match ? findUser(match[1]) : undefined
-    if (!user || user.color === null) return res.status(404).type('text/plain').send('not found')
-    return res
-      .type('image/svg+xml')
-      .set('Cache-Control', 'public, max-age=3600')
-      .send(avatarSvg(user))
   })
 
   return router

@@ -18,6 +18,19 @@ const MAX_LATENCY_MS = 120_000
 /**
  * `/__control/*`: inspect and steer the mock from tests and load scripts. There is no auth on
  * purpose — the mock only runs in development and tests, and it never guards anything real.
+ *
+ * - `GET stats` -> `{calls: {access_token, refresh_token, userinfo, auth}, authorize}`
+ * - `POST reset` -> 204: forgets codes, tokens, counters, faults, the clock offset, an armed
+ *   snapshot visit and every `apps` override
+ * - `POST clock {advanceSeconds}` -> `{now}` (ms)
+ * - `POST codes {count, scope?, user?, appid?, snapshot?}` -> `{codes}`; `snapshot` true/false
+ *   forces every code issued by the call; omitted, an armed `snapshot` applies to the first one
+ * - `POST faults {endpoint, mode, ms?, times?}` -> 204; `DELETE faults` -> 204
+ * - `POST snapshot {next: boolean}` -> 204: `true` makes the next code issued (silent authorize,
+ *   consent approval or `codes` without `snapshot`) a snapshot-page visit: `is_snapshotuser: 1`, a
+ *   virtual openid (and unionid), userinfo refused with 48001. One-shot; `false` disarms it.
+ * - `POST apps {appid, unionBound: boolean}` -> 204: binds or unbinds a configured app to the open
+ *   platform at run time (unionid in token and userinfo responses); reset restores the configuration.
  */
 export function createControlRouter({ state, apps }: ControlRouterOptions): Router {
   const router = express.Router()
@@ -50,6 +63,10 @@ export function createControlRouter({ state, apps }: ControlRouterOptions): Rout
       throw new ControlInputError('count must be an integer from 1 to 10000')
     }
     const scope = optionalEnum<Scope>(body.scope, ['snsapi_base', 'snsapi_userinfo'], 'scope')
+    const snapshot = body.snapshot
+    if (snapshot !== undefined && typeof snapshot !== 'boolean') {
+      throw new ControlInputError('snapshot must be a boolean')
+    }
     const app =
       body.appid === undefined ? apps.find((a) => a.kind === 'mp') : findApp(apps, body.appid)
     if (!app) throw new ControlInputError('appid must be one of the configured apps')
@@ -58,7 +75,7 @@ export function createControlRouter({ state, apps }: ControlRouterOptions): Rout
       throw new ControlInputError(`user must be one of ${TEST_USERS.map((u) => u.id).join(', ')}`)
     const codes: string[] = []
     for (let i = 0; i < count; i++) {
-      codes.push(state.issueCode(app.appid, user.id, scope ?? 'snsapi_base'))
+      codes.push(state.issueCode(app.appid, user.id, scope ?? 'snsapi_base', snapshot))
     }
     res.json({ codes })
   })
@@ -90,6 +107,24 @@ export function createControlRouter({ state, apps }: ControlRouterOptions): Rout
 
   router.delete('/__control/faults', (_req, res) => {
     state.faults.clear()
+    res.status(204).end()
+  })
+
+  router.post('/__control/snapshot', (req, res) => {
+    const next = bodyOf(req).next
+    if (typeof next !== 'boolean') throw new ControlInputError('next must be a boolean')
+    state.snapshotNext = next
+    res.status(204).end()
+  })
+
+  router.post('/__control/apps', (req, res) => {
+    const body = bodyOf(req)
+    const app = findApp(apps, body.appid)
+    if (!app) throw new ControlInputError('appid must be one of the configured apps')
+    if (typeof body.unionBound !== 'boolean') {
+      throw new ControlInputError('unionBound must be a boolean')
+    }
+    state.unionBound.set(app.appid, body.unionBound)
     res.status(204).end()
   })
 

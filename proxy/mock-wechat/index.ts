@@ -1,6 +1,7 @@
 import express from 'express'
 import type { Router } from 'express'
 import { createAuthorizeRouter } from './authorize.js'
+import { createAvatarRouter } from './avatars.js'
 import { createControlRouter } from './control.js'
 import type { MockApp } from './demo-apps.js'
 import { createSnsRouter } from './sns.js'
@@ -8,7 +9,18 @@ import { MockState } from './state.js'
 
 export { DEMO_MP_APP, DEMO_WEB_APP, DEMO_OAUTH_DOMAINS } from './demo-apps.js'
 export type { MockApp } from './demo-apps.js'
-export { TEST_USERS, openidFor, unionidFor } from './users.js'
+export {
+  AVATAR_SIZES,
+  TEST_USERS,
+  avatarIdFor,
+  findUser,
+  openidFor,
+  snapshotOpenidFor,
+  snapshotUnionidFor,
+  unionidFor,
+} from './users.js'
+export { ACCESS_TOKEN_LIFETIME_S, CODE_LIFETIME_S, REFRESH_TOKEN_LIFETIME_S } from './state.js'
+export type { ApiEndpoint, FaultMode, Scope } from './state.js'
 export type { TestUser } from './users.js'
 
 export interface MockWechatOptions {
@@ -23,7 +35,10 @@ export interface MockWechatOptions {
 export interface MockWechat {
   /** Mount it at `/mock-wechat`: `app.use('/mock-wechat', mock.router)`. */
   router: Router
-  /** Forgets codes, tokens, counters, faults and the clock offset (like POST /__control/reset). */
+  /**
+   * Forgets codes, tokens, counters, faults, the clock offset, an armed snapshot visit and unionid
+   * binding overrides (like POST /__control/reset).
+   */
   reset(): void
 }
 
@@ -33,6 +48,7 @@ export function createMockWechat(options: MockWechatOptions): MockWechat {
   const state = new MockState(now)
   const router = express.Router()
   router.use(createAuthorizeRouter({ state, apps, domains }))
+  router.use(createAvatarRouter())
   router.use(createSnsRouter({ state, apps }))
   router.use(createControlRouter({ state, apps }))
   return { router, reset: () => state.reset() }

@@ -1,3 +1,4 @@
+import { avatarPath } from './users.js'
 import type { TestUser } from './users.js'
 
 /** Escapes text for HTML content and double-quoted attributes. */
@@ -69,7 +70,8 @@ export interface ConsentPageInput {
   params: Record<string, string>
   users: readonly TestUser[]
   currentUserId: string
-  avatarBase: string
+  /** The mock's base path (`/mock-wechat`): avatars are served by the mock itself. */
+  mockBase: string
 }
 
 /** The snsapi_userinfo consent sheet: app, what it asks for, the user to act as, 允许 / 拒绝. */
@@ -80,9 +82,10 @@ export function consentPage(input: ConsentPageInput): string {
   const users = input.users
     .map((user) => {
       const checked = user.id === input.currentUserId ? ' checked' : ''
-      const avatar = `${input.avatarBase}/${encodeURIComponent(user.id)}.svg`
+      const avatar = input.mockBase + (avatarPath(user, '64') ?? '/avatar/default.svg')
       return (
-        `<label><input type="radio" name="user" value="${escapeHtml(user.id)}"${checked}>` +
+        `<label><input type="radio" name="user" value="${escapeHtml(user.id)}"` +
+        ` data-testid="wechat-user-${escapeHtml(user.id)}"${checked}>` +
         `<img src="${escapeHtml(avatar)}" alt="">${escapeHtml(user.nickname)}</label>`
       )
     })

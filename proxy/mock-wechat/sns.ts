@@ -3,22 +3,47 @@ import type { Request, Router } from 'express'
 import type { MockApp } from './demo-apps.js'
 import { answerApiCall, wechatError } from './respond.js'
 import type { WechatBody } from './respond.js'
-import { CODE_LIFETIME_S, ACCESS_TOKEN_LIFETIME_S } from './state.js'
-import type { Grant, MockState } from './state.js'
-import { openidFor, unionidFor } from './users.js'
+import { tokenBody } from './grants.js'
+import { CODE_LIFETIME_S } from './state.js'
+import type { MockState } from './state.js'
+import { checkGrant, userinfoBody } from './sns-userinfo.js'
 
 export interface SnsRouterOptions {
   state: MockState
   apps: readonly MockApp[]
 }
 
-/** The api.weixin.qq.com side: `/sns/...` endpoints, always 200 + text/plain JSON. */
+/**
+ * The api.weixin.qq.com side: `/sns/oauth2/access_token`, `/sns/oauth2/refresh_token`,
+ * `/sns/userinfo`, `/sns/auth`; always 200 + text/plain JSON (faults aside).
+ */
 export function createSnsRouter({ state, apps }: SnsRouterOptions): Router {
   const router = express.Router()
 
   router.get('/sns/oauth2/access_token', async (req, res) => {
     const query = queryOf(req)
     await answerApiCall(state, 'access_token', res, () => exchangeCode(state, apps, query))
+  })
+
+  router.get('/sns/oauth2/refresh_token', async (req, res) => {
+    const query = queryOf(req)
+    await answerApiCall(state, 'refresh_token', res, () => refresh(state, apps, query))
+  })
+
+  router.get('/sns/userinfo', async (req, res) => {
+    const query = queryOf(req)
+    // headimgurl must be absolute, like WeChat's: it points back at this mock's own avatars.
+    // The Host header is echoed on purpose: whoever reached the mock can reach its avatars too.
+    const mockBase = `${req.protocol}://${req.get('host') ?? '127.0.0.1'}${req.baseUrl}`
+    await answerApiCall(state, 'userinfo', res, () => userinfoBody(state, apps, query, mockBase))
+  })
+
+  router.get('/sns/auth', async (req, res) => {
+    const query = queryOf(req)
+    await answerApiCall(state, 'auth', res, () => {
+      const check = checkGrant(state, query)
+      return check.ok ? { errcode: 0, errmsg: 'ok' } : check.error
+    })
   })
 
   return router
@@ -51,23 +76,25 @@ function exchangeCode(
     return wechatError(42003, 'code expired')
   }
   issued.used = true
-  return tokenBody(app, state.issueGrant(app.appid, issued.userId, issued.scope))
+  const grant = state.issueGrant(app.appid, issued.userId, issued.scope, issued.snapshot)
+  return tokenBody(state, app, grant)
 }
 
-/** The success shape shared by access_token and (later) refresh_token. */
-export function tokenBody(app: MockApp, grant: Grant): WechatBody {
-  const body: WechatBody = {
-    access_token: grant.accessToken,
-    expires_in: ACCESS_TOKEN_LIFETIME_S,
-    refresh_token: grant.refreshToken,
-    openid: openidFor(app.appid, grant.userId),
-    scope: grant.scope,
-  }
-  // WECHAT.md: unionid only for bound apps, and for an official account only with snsapi_userinfo.
-  if (app.unionBound && (app.kind === 'web' || grant.scope === 'snsapi_userinfo')) {
-    body.unionid = unionidFor(grant.userId)
-  }
-  return body
+function refresh(state: MockState, apps: readonly MockApp[], query: URLSearchParams): WechatBody {
+  const appid = query.get('appid')
+  const refreshToken = query.get('refresh_token')
+  if (!appid) return wechatError(41002, 'appid missing')
+  const app = apps.find((candidate) => candidate.appid === appid)
+  if (!app) return wechatError(40013, 'invalid appid')
+  if (query.get('grant_type') !== 'refresh_token') return wechatError(40002, 'invalid grant_type')
+  if (!refreshToken) return wechatError(41003, 'refresh_token missing')
+  const grant = state.grantsByRefreshToken.get(refreshToken)
+  // A refresh_token only works for the app it was issued to (no secret is sent, so this is all
+  // that stops one app from using another's tokens).
+  if (!grant || grant.appid !== app.appid) return wechatError(40030, 'invalid refresh_token')
+  // 30 days from the original consent, however often it was used: then the user must consent again.
+  if (state.now() >= grant.refreshExpiresAt) return wechatError(42002, 'refresh_token expired')
+  return tokenBody(state, app, state.refreshGrant(grant))
 }
 
 function queryOf(req: Request): URLSearchParams {

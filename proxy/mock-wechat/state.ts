@@ -38,6 +38,8 @@ export interface IssuedCode {
   scope: Scope
   issuedAt: number
   used: boolean
+  /** A snapshot-page (快照页) visit: virtual identity, `is_snapshotuser: 1`, no userinfo. */
+  snapshot: boolean
 }
 
 /** One authorization grant: what later /sns/userinfo, /sns/auth and refresh_token look up. */
@@ -45,6 +47,7 @@ export interface Grant {
   appid: string
   userId: string
   scope: Scope
+  snapshot: boolean
   accessToken: string
   accessExpiresAt: number
   refreshToken: string
@@ -54,16 +57,21 @@ export interface Grant {
 export const CODE_LIFETIME_S: Record<MockApp['kind'], number> = { mp: 300, web: 600 }
 export const ACCESS_TOKEN_LIFETIME_S = 7200
 export const REFRESH_TOKEN_LIFETIME_S = 30 * 24 * 3600
-/** Keeps the code table bounded under load tests; the oldest codes go first. */
+/** Keep the code and grant tables bounded under load tests; the oldest entries go first. */
 const MAX_CODES = 200_000
+const MAX_GRANTS = 200_000
 
 export class MockState {
   readonly codes = new Map<string, IssuedCode>()
   readonly grantsByAccessToken = new Map<string, Grant>()
   readonly grantsByRefreshToken = new Map<string, Grant>()
   readonly faults = new Map<ApiEndpoint | '*', Fault>()
+  /** Run-time `unionBound` overrides per appid (control `apps`); reset restores the configuration. */
+  readonly unionBound = new Map<string, boolean>()
   calls: Record<ApiEndpoint, number> = zeroCalls()
   authorizeCalls = 0
+  /** One-shot (control `snapshot`): the next code issued is a snapshot visit. */
+  snapshotNext = false
   private offsetMs = 0
 
   constructor(private readonly clock: () => number) {}
@@ -77,9 +85,20 @@ export class MockState {
     return this.now()
   }
 
-  issueCode(appid: string, userId: string, scope: Scope): string {
+  /** `snapshot` undefined = take the armed one-shot snapshot flag, if any. */
+  issueCode(appid: string, userId: string, scope: Scope, snapshot?: boolean): string {
     const code = newCode()
-    this.codes.set(code, { code, appid, userId, scope, issuedAt: this.now(), used: false })
+    const isSnapshot = snapshot ?? this.snapshotNext
+    if (snapshot === undefined) this.snapshotNext = false
+    this.codes.set(code, {
+      code,
+      appid,
+      userId,
+      scope,
+      issuedAt: this.now(),
+      used: false,
+      snapshot: isSnapshot,
+    })
     if (this.codes.size > MAX_CODES) {
       const oldest = this.codes.keys().next().value
       if (oldest !== undefined) this.codes.delete(oldest)
@@ -87,12 +106,13 @@ export class MockState {
     return code
   }
 
-  issueGrant(appid: string, userId: string, scope: Scope): Grant {
+  issueGrant(appid: string, userId: string, scope: Scope, snapshot: boolean): Grant {
     const now = this.now()
     const grant: Grant = {
       appid,
       userId,
       scope,
+      snapshot,
       accessToken: newToken(),
       accessExpiresAt: now + ACCESS_TOKEN_LIFETIME_S * 1000,
       refreshToken: newToken(),
@@ -100,7 +120,35 @@ export class MockState {
     }
     this.grantsByAccessToken.set(grant.accessToken, grant)
     this.grantsByRefreshToken.set(grant.refreshToken, grant)
+    if (this.grantsByRefreshToken.size > MAX_GRANTS) {
+      const oldest = this.grantsByRefreshToken.values().next().value
+      if (oldest) this.forgetGrant(oldest)
+    }
     return grant
+  }
+
+  /**
+   * WeChat's refresh: an access_token that has not expired yet is kept and lives 7200 s from now;
+   * an expired one is replaced (the old value then means nothing). The refresh_token never changes.
+   */
+  refreshGrant(grant: Grant): Grant {
+    const now = this.now()
+    if (now >= grant.accessExpiresAt) {
+      this.grantsByAccessToken.delete(grant.accessToken)
+      grant.accessToken = newToken()
+      this.grantsByAccessToken.set(grant.accessToken, grant)
+    }
+    grant.accessExpiresAt = now + ACCESS_TOKEN_LIFETIME_S * 1000
+    return grant
+  }
+
+  isUnionBound(app: MockApp): boolean {
+    return this.unionBound.get(app.appid) ?? app.unionBound ?? false
+  }
+
+  private forgetGrant(grant: Grant): void {
+    this.grantsByAccessToken.delete(grant.accessToken)
+    this.grantsByRefreshToken.delete(grant.refreshToken)
   }
 
   /** Counts the call and returns the fault that applies to it, if any (endpoint-specific first). */
@@ -121,8 +169,10 @@ export class MockState {
     this.grantsByAccessToken.clear()
     this.grantsByRefreshToken.clear()
     this.faults.clear()
+    this.unionBound.clear()
     this.calls = zeroCalls()
     this.authorizeCalls = 0
+    this.snapshotNext = false
     this.offsetMs = 0
   }
 }

@@ -19,7 +19,10 @@ async function caught(promise: Promise<unknown>): Promise<WechatAuthError> {
 describe('proxy client', () => {
   it('posts code, state and verifier to /openid under the proxy base', async () => {
     const events: Event[] = []
-    const client = createProxyClient({ proxyBase: '/auth/', http: fakeProxy(events, okExchange) })
+    const client = createProxyClient({
+      proxyBase: '/auth/',
+      http: fakeProxy(events, () => okExchange()),
+    })
     const result = await client.exchange(body)
     expect(result.openid).toBe('oAbCdEfGhIjKlMnOpQrStUvWxYz0')
     expect(events).toEqual([{ type: 'request', method: 'post', url: '/auth/openid', data: body }])
@@ -63,5 +66,44 @@ describe('proxy client', () => {
     })
     await createProxyClient({ http, timeoutMs: 1234 }).getConfig()
     expect(timeout).toBe(1234)
+  })
+
+  it('gets /userinfo with the session as Bearer and the language', async () => {
+    const events: Event[] = []
+    const http = fakeProxy(events, () => ({ status: 200, data: { openid: 'o1', nickname: 'n' } }))
+    const profile = await createProxyClient({ http }).userinfo('a.b.c', 'en')
+    expect(profile).toMatchObject({ openid: 'o1' })
+    expect(events).toEqual([
+      expect.objectContaining({
+        method: 'get',
+        url: '/api/wechat/userinfo?lang=en',
+        authorization: 'Bearer a.b.c',
+      }),
+    ])
+  })
+
+  it('reports network_error when /userinfo answers HTML', async () => {
+    const http = fakeProxy([], () => ({ status: 200, data: '<!doctype html>' }))
+    const err = await caught(createProxyClient({ http }).userinfo('a.b.c', 'zh_CN'))
+    expect(err.code).toBe('network_error')
+  })
+
+  it('posts /logout with the session as Bearer and accepts an empty 204', async () => {
+    const events: Event[] = []
+    const http = fakeProxy(events, () => ({ status: 204, data: '' }))
+    await expect(createProxyClient({ http }).logout('a.b.c')).resolves.toBe('')
+    expect(events).toEqual([
+      expect.objectContaining({
+        method: 'post',
+        url: '/api/wechat/logout',
+        authorization: 'Bearer a.b.c',
+      }),
+    ])
+  })
+
+  it('sends no Authorization header without a session', async () => {
+    const events: Event[] = []
+    await createProxyClient({ http: fakeProxy(events, () => okExchange()) }).exchange(body)
+    expect(events[0]).not.toHaveProperty('authorization')
   })
 })

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { APPID, NOW, ORIGIN, createEnv, loadPage, stateOf, type Env } from './helpers'
-
-const SESSION_KEY = `wechat-h5-auth:v1:session:${APPID}`
+import {
+  APPID,
+  NOW,
+  ORIGIN,
+  createEnv,
+  loadPage,
+  pendingLogin,
+  savePending,
+  saveSession,
+  stateOf,
+  type Env,
+} from './helpers'
 
 /** Visits `path` without a session and returns the state WeChat will send back. */
 async function tripToWechat(env: Env, path: string): Promise<string> {
@@ -10,21 +19,6 @@ async function tripToWechat(env: Env, path: string): Promise<string> {
   const url = page.win.location.replace.mock.calls[0]?.[0]
   if (!url) throw new Error('no trip to WeChat')
   return stateOf(url)
-}
-
-function saveSession(env: Env, scope = 'snsapi_base') {
-  env.local.setItem(
-    SESSION_KEY,
-    JSON.stringify({
-      v: 1,
-      appid: APPID,
-      openid: 'oCached0000000000000000000000',
-      scope,
-      app: 'mp',
-      session: 'x.y.z',
-      expiresAt: NOW + 60_000,
-    }),
-  )
 }
 
 describe('wechat auth guard', () => {
@@ -45,10 +39,7 @@ describe('wechat auth guard', () => {
   it('saves the pending login with the route the user asked for', async () => {
     const env = createEnv()
     const state = await tripToWechat(env, '/orders?id=1')
-    const saved: unknown = JSON.parse(
-      env.session.getItem(`wechat-h5-auth:v1:pending:${state}`) ?? 'null',
-    )
-    expect(saved).toMatchObject({ route: '/orders?id=1', scope: 'snsapi_base' })
+    expect(pendingLogin(env, state)).toMatchObject({ route: '/orders?id=1', scope: 'snsapi_base' })
   })
 
   it('never puts the verifier in the authorize URL', async () => {
@@ -57,11 +48,7 @@ describe('wechat auth guard', () => {
     await page.router.push('/')
     const url = page.win.location.replace.mock.calls[0]?.[0] ?? ''
     const state = stateOf(url)
-    const { verifier } = JSON.parse(
-      env.session.getItem(`wechat-h5-auth:v1:pending:${state}`) ?? '{}',
-    ) as {
-      verifier: string
-    }
+    const verifier = String(pendingLogin(env, state)?.verifier)
     expect(verifier).toHaveLength(64)
     expect(url).not.toContain(verifier)
   })
@@ -321,10 +308,7 @@ describe('wechat auth guard', () => {
     'returns to / instead of the unsafe route %s',
     async (route) => {
       const env = createEnv()
-      env.session.setItem(
-        'wechat-h5-auth:v1:pending:S1',
-        JSON.stringify({ verifier: 'V1', route, scope: 'snsapi_base', createdAt: NOW }),
-      )
+      savePending(env, { state: 'S1', route, scope: 'snsapi_base' })
       const page = loadPage(env, `${ORIGIN}/orders?code=CODE1&state=S1`)
       await page.router.push('/orders?code=CODE1&state=S1')
       expect(page.store.status).toBe('authenticated')

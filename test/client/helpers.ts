@@ -41,7 +41,7 @@ export function memoryStorage(): Storage {
 /** Every observable effect, in the order it happened. */
 export type Event =
   | { type: 'replaceState'; url: string }
-  | { type: 'request'; method: string; url: string; data: unknown }
+  | { type: 'request'; method: string; url: string; data: unknown; authorization?: string }
 
 /** `keepHref`: replaceState leaves location.href as it was (as if the URL could not be rewritten). */
 export function fakeWindow(href: string, events: Event[], keepHref = false) {
@@ -69,7 +69,14 @@ export function fakeProxy(
   return axios.create({
     adapter: async (config) => {
       const data: unknown = typeof config.data === 'string' ? JSON.parse(config.data) : config.data
-      events.push({ type: 'request', method: config.method ?? '', url: config.url ?? '', data })
+      const authorization = config.headers.get('Authorization')
+      events.push({
+        type: 'request',
+        method: config.method ?? '',
+        url: config.url ?? '',
+        data,
+        ...(typeof authorization === 'string' ? { authorization } : {}),
+      })
       await new Promise((r) => setTimeout(r, delayMs))
       const { status, data: body } = reply(config)
       const response: AxiosResponse = {
@@ -85,16 +92,29 @@ export function fakeProxy(
   })
 }
 
-export const okExchange = (): Reply => ({
+export const okExchange = (extra: object = {}): Reply => ({
   status: 200,
   data: {
     openid: 'oAbCdEfGhIjKlMnOpQrStUvWxYz0',
     scope: 'snsapi_base',
     snapshotUser: false,
     session: 'header.payload.signature',
-    sessionExpiresAt: NOW + 7 * 24 * 3600 * 1000,
+    sessionExpiresAt: new Date(NOW + 7 * 24 * 3600 * 1000).toISOString(),
+    ...extra,
   },
 })
+
+/** A proxy error answer. */
+export const proxyError = (status: number, code: string): Reply => ({
+  status,
+  data: { error: { code, message: code } },
+})
+
+/** Answers by path (the part of the URL after the proxy base, query included); 404 otherwise. */
+export const byPath =
+  (replies: Record<string, () => Reply>) =>
+  (config: InternalAxiosRequestConfig): Reply =>
+    replies[(config.url ?? '').replace('/api/wechat', '')]?.() ?? proxyError(404, 'not_found')
 
 export const routes: RouteRecordRaw[] = [
   { path: '/', component: {} },
@@ -122,7 +142,7 @@ export function loadPage(
   env: Env,
   href: string,
   {
-    reply = okExchange,
+    reply = () => okExchange(),
     delayMs = 0,
     base,
     options = {},
@@ -164,4 +184,35 @@ export function stateOf(authorizeUrl: string): string {
   const state = /[?&]state=([^&#]*)/.exec(authorizeUrl)?.[1]
   if (!state) throw new Error(`no state in ${authorizeUrl}`)
   return state
+}
+
+export const PENDING_KEY = 'wechat-h5-auth:v1:pending'
+export const SESSION_KEY = `wechat-h5-auth:v1:session:${APPID}`
+
+/** The pending login saved for `state`, as the kit stored it in sessionStorage. */
+export function pendingLogin(env: Env, state: string): Record<string, unknown> | undefined {
+  const list = JSON.parse(env.session.getItem(PENDING_KEY) ?? '[]') as Record<string, unknown>[]
+  return list.find((p) => p.state === state)
+}
+
+/** Saves a pending login as if this tab had gone to WeChat with `state`. */
+export function savePending(env: Env, login: { state: string; route: string; scope: string }) {
+  env.session.setItem(PENDING_KEY, JSON.stringify([{ verifier: 'V1', createdAt: NOW, ...login }]))
+}
+
+/** Caches a session as a previous login in this browser would have. */
+export function saveSession(env: Env, scope = 'snsapi_base', extra: object = {}) {
+  env.local.setItem(
+    SESSION_KEY,
+    JSON.stringify({
+      v: 1,
+      appid: APPID,
+      openid: 'oCached0000000000000000000000',
+      scope,
+      app: 'mp',
+      session: 'x.y.z',
+      expiresAt: NOW + 60_000,
+      ...extra,
+    }),
+  )
 }

@@ -3,6 +3,8 @@ import { createPendingLogins, PENDING_TTL_MS } from '../../client/pending-login'
 import { safeStorage } from '../../client/safe-storage'
 import { memoryStorage } from './helpers'
 
+const KEY = 'wechat-h5-auth:v1:pending'
+
 function setup() {
   const raw = memoryStorage()
   let time = 1_000_000
@@ -14,7 +16,11 @@ describe('pending logins', () => {
   it('returns the saved route, scope and verifier for the state', () => {
     const { pending } = setup()
     const { state, verifier } = pending.start({ route: '/orders?id=1', scope: 'snsapi_base' })
-    expect(pending.take(state)).toEqual({ verifier, route: '/orders?id=1', scope: 'snsapi_base' })
+    expect(pending.take(state)).toMatchObject({
+      verifier,
+      route: '/orders?id=1',
+      scope: 'snsapi_base',
+    })
   })
 
   it('uses a 64-character alphanumeric state and an independent verifier', () => {
@@ -25,16 +31,18 @@ describe('pending logins', () => {
     expect(verifier).not.toBe(state)
   })
 
-  it('saves the entry in sessionStorage under the state key', () => {
+  it('saves the entry in sessionStorage with its state', () => {
     const { raw, pending } = setup()
     const { state } = pending.start({ route: '/', scope: 'snsapi_base' })
-    const saved: unknown = JSON.parse(raw.getItem(`wechat-h5-auth:v1:pending:${state}`) ?? 'null')
-    expect(saved).toEqual({
-      verifier: expect.any(String),
-      route: '/',
-      scope: 'snsapi_base',
-      createdAt: 1_000_000,
-    })
+    expect(JSON.parse(raw.getItem(KEY) ?? 'null')).toEqual([
+      {
+        state,
+        verifier: expect.any(String),
+        route: '/',
+        scope: 'snsapi_base',
+        createdAt: 1_000_000,
+      },
+    ])
   })
 
   it('can be taken only once', () => {
@@ -48,6 +56,21 @@ describe('pending logins', () => {
     const { pending } = setup()
     pending.start({ route: '/', scope: 'snsapi_base' })
     expect(pending.take('unknown')).toBeUndefined()
+  })
+
+  it('does not take a state named like an Object.prototype property', () => {
+    const { pending } = setup()
+    pending.start({ route: '/', scope: 'snsapi_base' })
+    expect(pending.take('constructor')).toBeUndefined()
+    expect(pending.take('__proto__')).toBeUndefined()
+  })
+
+  it('keeps other logins when one is taken', () => {
+    const { pending } = setup()
+    const first = pending.start({ route: '/a', scope: 'snsapi_base' })
+    const second = pending.start({ route: '/b', scope: 'snsapi_userinfo' })
+    pending.take(second.state)
+    expect(pending.take(first.state)?.route).toBe('/a')
   })
 
   it('is still valid just before 10 minutes', () => {
@@ -69,19 +92,21 @@ describe('pending logins', () => {
     const { state } = pending.start({ route: '/', scope: 'snsapi_base' })
     advance(PENDING_TTL_MS)
     pending.start({ route: '/', scope: 'snsapi_base' })
-    expect(raw.getItem(`wechat-h5-auth:v1:pending:${state}`)).toBeNull()
+    expect(raw.getItem(KEY)).not.toContain(state)
   })
 
-  it('ignores and removes a malformed entry', () => {
+  it('ignores and removes malformed entries', () => {
     const { raw, pending } = setup()
-    raw.setItem('wechat-h5-auth:v1:pending:s1', '{not json')
-    raw.setItem(
-      'wechat-h5-auth:v1:pending:s2',
-      JSON.stringify({ verifier: 1, route: '/', scope: 'x' }),
-    )
-    expect(pending.take('s1')).toBeUndefined()
+    raw.setItem(KEY, JSON.stringify([null, 5, { state: 's2', verifier: 'v', route: '/' }]))
     expect(pending.take('s2')).toBeUndefined()
-    expect(raw.length).toBe(0)
+    expect(JSON.parse(raw.getItem(KEY) ?? 'null')).toEqual([])
+  })
+
+  it('ignores a corrupt list', () => {
+    const { raw, pending } = setup()
+    raw.setItem(KEY, '{not json')
+    expect(pending.take('s1')).toBeUndefined()
+    expect(pending.start({ route: '/', scope: 'snsapi_base' }).state).toHaveLength(64)
   })
 
   it('leaves other keys in sessionStorage alone', () => {

@@ -10,27 +10,36 @@ function throwingStorage(): Storage {
 }
 
 describe('safeStorage', () => {
-  it('reads and writes through to a working storage', () => {
+  it('reads and writes JSON through to a working storage', () => {
     const raw = memoryStorage()
     const storage = safeStorage(() => raw)
-    storage.setItem('k', 'v')
-    expect(raw.getItem('k')).toBe('v')
-    expect(storage.keys()).toEqual(['k'])
+    storage.set('k', { a: 1 })
+    expect(raw.getItem('k')).toBe('{"a":1}')
+    expect(storage.get('k')).toEqual({ a: 1 })
+  })
+
+  it('reads a missing key as null', () => {
+    expect(safeStorage(() => memoryStorage()).get('k')).toBeNull()
+  })
+
+  it('reads corrupt JSON as null', () => {
+    const raw = memoryStorage()
+    raw.setItem('k', '{"a":')
+    expect(safeStorage(() => raw).get('k')).toBeNull()
   })
 
   it('falls back to memory when getItem and setItem throw', () => {
     const storage = safeStorage(() => throwingStorage())
-    expect(() => storage.setItem('k', 'v')).not.toThrow()
-    expect(storage.getItem('k')).toBe('v')
+    expect(() => storage.set('k', 'v')).not.toThrow()
+    expect(storage.get('k')).toBe('v')
   })
 
   it('falls back to memory when reading the storage itself throws', () => {
     const storage = safeStorage(() => {
       throw new DOMException('denied', 'SecurityError')
     })
-    storage.setItem('k', 'v')
-    expect(storage.getItem('k')).toBe('v')
-    expect(storage.keys()).toEqual(['k'])
+    storage.set('k', 'v')
+    expect(storage.get('k')).toBe('v')
   })
 
   it('keeps a value written after the quota is exceeded', () => {
@@ -39,14 +48,14 @@ describe('safeStorage', () => {
       throw new DOMException('full', 'QuotaExceededError')
     }
     const storage = safeStorage(() => raw)
-    storage.setItem('k', 'v')
-    expect(storage.getItem('k')).toBe('v')
+    storage.set('k', 'v')
+    expect(storage.get('k')).toBe('v')
   })
 
   it('works in memory when there is no storage at all', () => {
     const storage = safeStorage(() => undefined)
-    storage.setItem('k', 'v')
-    storage.removeItem('k')
-    expect(storage.getItem('k')).toBeNull()
+    storage.set('k', 'v')
+    storage.remove('k')
+    expect(storage.get('k')).toBeNull()
   })
 })

@@ -1,9 +1,19 @@
 import { createPinia } from 'pinia'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WechatAuthError, createWechatAuth, useWechatAuth } from '../../client/index'
-import { APPID, NOW, ORIGIN, blankApp, createEnv, loadPage } from './helpers'
-
-const SESSION_KEY = `wechat-h5-auth:v1:session:${APPID}`
+import {
+  APPID,
+  NOW,
+  ORIGIN,
+  SESSION_KEY,
+  blankApp,
+  byPath,
+  createEnv,
+  loadPage,
+  pendingLogin,
+  proxyError,
+  stateOf,
+} from './helpers'
 
 function signedIn() {
   const env = createEnv()
@@ -36,13 +46,58 @@ describe('useWechatAuth', () => {
     ])
   })
 
-  it('logout clears the session, the cache and the status', async () => {
+  it('logout revokes the session at the proxy with the session as Bearer', async () => {
     const env = signedIn()
-    const page = loadPage(env, `${ORIGIN}/`)
+    const page = loadPage(env, `${ORIGIN}/`, {
+      reply: byPath({ '/logout': () => ({ status: 204, data: '' }) }),
+    })
+    await page.router.push('/')
+    await page.app.runWithContext(() => useWechatAuth()).logout()
+    expect(page.requests()).toEqual([
+      expect.objectContaining({
+        method: 'post',
+        url: '/api/wechat/logout',
+        authorization: 'Bearer x.y.z',
+      }),
+    ])
+  })
+
+  it('logout clears the session, the profile, the cache and the status', async () => {
+    const env = signedIn()
+    const page = loadPage(env, `${ORIGIN}/`, {
+      reply: byPath({ '/logout': () => ({ status: 204, data: '' }) }),
+    })
+    await page.router.push('/')
+    page.store.profile = {
+      openid: 'o',
+      nickname: 'n',
+      headimgurl: '',
+      sex: 0,
+      province: '',
+      city: '',
+      country: '',
+      privilege: [],
+    }
+    const auth = page.app.runWithContext(() => useWechatAuth())
+    await auth.logout()
+    expect([auth.status.value, auth.openid.value, auth.session.value, auth.profile.value]).toEqual([
+      'idle',
+      null,
+      null,
+      null,
+    ])
+    expect(env.local.getItem(SESSION_KEY)).toBeNull()
+  })
+
+  it('logout still signs out when the proxy call fails', async () => {
+    const env = signedIn()
+    const page = loadPage(env, `${ORIGIN}/`, {
+      reply: () => proxyError(503, 'upstream_unavailable'),
+    })
     await page.router.push('/')
     const auth = page.app.runWithContext(() => useWechatAuth())
-    auth.logout()
-    expect([auth.status.value, auth.openid.value, auth.session.value]).toEqual(['idle', null, null])
+    await expect(auth.logout()).resolves.toBeUndefined()
+    expect([auth.status.value, auth.session.value]).toEqual(['idle', null])
     expect(env.local.getItem(SESSION_KEY)).toBeNull()
   })
 
@@ -66,10 +121,7 @@ describe('useWechatAuth', () => {
     await page.app.runWithContext(() => useWechatAuth()).login('/profile')
     const url = page.win.location.replace.mock.calls[0]?.[0] ?? ''
     expect(url).toContain('&scope=snsapi_userinfo&')
-    const pending = env.session.getItem(
-      `wechat-h5-auth:v1:pending:${/state=(\w+)/.exec(url)?.[1] ?? ''}`,
-    )
-    expect(JSON.parse(pending ?? '{}')).toMatchObject({ route: '/profile' })
+    expect(pendingLogin(env, stateOf(url))).toMatchObject({ route: '/profile' })
   })
 
   it('login() reports a proxy failure in error instead of rejecting', async () => {
@@ -103,6 +155,8 @@ describe('useWechatAuth', () => {
 describe('createWechatAuth', () => {
   it('refuses to install before pinia', () => {
     const app = blankApp()
-    expect(() => app.use(createWechatAuth())).toThrow(/createPinia/)
+    expect(() => app.use(createWechatAuth())).toThrow(
+      expect.objectContaining({ code: 'config_error' }),
+    )
   })
 })

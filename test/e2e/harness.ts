@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { createServer as createNetServer } from 'node:net'
 import { chromium, type Browser, type Page, type Request } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
@@ -56,6 +57,8 @@ export interface TrackedPage {
   requests: Request[]
   exchanges: () => number
   authorizeTrips: () => number
+  /** Headers and bodies of every proxy (/api/wechat) response, for leak checks. */
+  proxyResponses: () => Promise<string[]>
   close: () => Promise<void>
 }
 
@@ -72,12 +75,90 @@ export async function openWechatPage(browser: Browser): Promise<TrackedPage> {
   const page = await context.newPage()
   const requests: Request[] = []
   page.on('request', (request) => requests.push(request))
+  const proxyResponses: Promise<string>[] = []
+  page.on('response', (response) => {
+    if (!response.url().includes('/api/wechat/')) return
+    proxyResponses.push(
+      response.text().then(
+        (body) => `${JSON.stringify(response.headers())}\n${body}`,
+        () => JSON.stringify(response.headers()),
+      ),
+    )
+  })
   const count = (match: (r: Request) => boolean) => () => requests.filter(match).length
   return {
     page,
     requests,
     exchanges: count((r) => r.method() === 'POST' && r.url().endsWith('/api/wechat/openid')),
-    authorizeTrips: count((r) => r.url().includes('/connect/oauth2/authorize')),
+    authorizeTrips: count(
+      (r) =>
+        r.method() === 'GET' && new URL(r.url()).pathname.endsWith('/connect/oauth2/authorize'),
+    ),
+    proxyResponses: () => Promise.all(proxyResponses),
     close: () => context.close(),
   }
+}
+
+/** The mock WeChat's control endpoints (DESIGN.md) on a running dev or production server. */
+export function mockControl(origin: string) {
+  const call = async (path: string, body?: unknown): Promise<unknown> => {
+    const response = await fetch(`${origin}/mock-wechat/__control/${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    if (!response.ok) throw new Error(`mock control ${path}: HTTP ${response.status}`)
+    return response.status === 204 ? undefined : response.json()
+  }
+  return {
+    reset: () => call('reset', {}),
+    stats: () => call('stats') as Promise<{ calls: Record<string, number> }>,
+    clock: (advanceSeconds: number) => call('clock', { advanceSeconds }),
+    faults: (body: { endpoint: string; mode: string; ms?: number; times?: number }) =>
+      call('faults', body),
+    snapshot: (next: boolean) => call('snapshot', { next }),
+    apps: (body: { appid: string; unionBound: boolean }) => call('apps', body),
+  }
+}
+
+export interface DemoContext {
+  origin: string
+  browser: Browser
+  mock: ReturnType<typeof mockControl>
+  /** A fresh WeChat tab for each test (closed after it). */
+  tab: TrackedPage
+  /** Closes the current tab and opens another (same browser, new storage). */
+  newTab: () => Promise<TrackedPage>
+}
+
+/**
+ * Registers the hooks of a browser suite against `npm run dev` in-process: one dev server and one
+ * Chromium per file, the mock WeChat reset and a new tab before each test.
+ */
+export function useDemo(env: Record<string, string> = {}): DemoContext {
+  let server: Awaited<ReturnType<typeof startDevServer>> | undefined
+  const ctx = {} as DemoContext
+  ctx.newTab = async () => {
+    await ctx.tab?.close()
+    ctx.tab = await openWechatPage(ctx.browser)
+    return ctx.tab
+  }
+  beforeAll(async () => {
+    server = await startDevServer(env)
+    ctx.origin = server.origin
+    ctx.mock = mockControl(server.origin)
+    ctx.browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await ctx.browser?.close()
+    await server?.close()
+  })
+  beforeEach(async () => {
+    await ctx.mock.reset()
+    ctx.tab = await openWechatPage(ctx.browser)
+  })
+  afterEach(async () => {
+    await ctx.tab?.close()
+  })
+  return ctx
 }

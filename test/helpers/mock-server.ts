@@ -6,6 +6,8 @@
  *   await fetch(`${mock.baseUrl}/sns/oauth2/access_token?...`)
  *   const [code] = await mock.control.codes({ count: 1 })   // string[] of pre-issued codes
  *   await mock.control.faults({ endpoint: 'access_token', mode: 'busy', times: 1 })
+ *   await mock.control.snapshot(true)                // the next login is a snapshot-page visit
+ *   await mock.control.apps({ appid, unionBound: true })     // bind the app: unionid appears
  *   await mock.close()                               // in afterEach
  *
  * `options` are passed to createMockWechat; missing fields default to the demo apps and domains.
@@ -34,6 +36,13 @@ export interface IssueCodesBody {
   user?: string
   /** Default: the first `mp` app. */
   appid?: string
+  /** Force snapshot visits on or off for these codes; omitted = an armed `snapshot(true)` applies. */
+  snapshot?: boolean
+}
+
+export interface AppsBody {
+  appid: string
+  unionBound: boolean
 }
 
 export interface FaultBody {
@@ -52,6 +61,10 @@ export interface MockControl {
   codes(body: IssueCodesBody): Promise<string[]>
   faults(body: FaultBody): Promise<void>
   clearFaults(): Promise<void>
+  /** Arms (or disarms) a one-shot snapshot-page visit for the next code issued. */
+  snapshot(next: boolean): Promise<void>
+  /** Binds or unbinds a configured app to the open platform until reset. */
+  apps(body: AppsBody): Promise<void>
 }
 
 export interface RunningMockWechat {
@@ -105,6 +118,8 @@ export async function startMockWechat(
       ((await (await call('POST', 'codes', body)).json()) as { codes: string[] }).codes,
     faults: async (body) => void (await call('POST', 'faults', body)),
     clearFaults: async () => void (await call('DELETE', 'faults')),
+    snapshot: async (next) => void (await call('POST', 'snapshot', { next })),
+    apps: async (body) => void (await call('POST', 'apps', body)),
   }
 
   return {

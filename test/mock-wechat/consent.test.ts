@@ -104,6 +104,26 @@ it('re-validates the submitted redirect_uri', async () => {
   expect(await errcodeOf(response)).toBe('10003')
 })
 
+it('gives every user in the picker a radio with a test id', async () => {
+  const { html } = await consentForm()
+  for (const id of ['zhangxiaoming', 'lisisi', 'wangdachui', 'chenxiaoyu']) {
+    expect(html).toMatch(
+      new RegExp(`<input type="radio" name="user" value="${id}" data-testid="wechat-user-${id}"`),
+    )
+  }
+})
+
+it('shows only avatars the mock serves itself', async () => {
+  const { html } = await consentForm()
+  const sources = [...html.matchAll(/<img src="([^"]+)"/g)].map((match) => match[1] ?? '')
+  expect(sources).toHaveLength(4)
+  for (const src of sources) {
+    expect(src.startsWith('/mock-wechat/')).toBe(true)
+    const response = await fetch(new URL(src, mock.origin))
+    expect(response.headers.get('content-type')).toMatch(/^image\/svg\+xml/)
+  }
+})
+
 it('serves the test users avatars as SVG', async () => {
   const response = await fetch(`${mock.baseUrl}/avatar/zhangxiaoming.svg`)
   expect(response.status).toBe(200)

@@ -1,4 +1,5 @@
 import { DEMO_MP_APP } from '../../proxy/mock-wechat/index.js'
+import type { RunningMockWechat } from '../helpers/mock-server.js'
 
 export const WECHAT_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
@@ -76,4 +77,59 @@ export async function exchange(
 ): Promise<Record<string, unknown>> {
   const response = await fetch(accessTokenUrl(baseUrl, params))
   return (await response.json()) as Record<string, unknown>
+}
+
+export type WechatJson = Record<string, unknown>
+
+async function getJson(url: string): Promise<WechatJson> {
+  return (await (await fetch(url)).json()) as WechatJson
+}
+
+export interface SignInOptions {
+  appid?: string
+  secret?: string
+  user?: string
+  scope?: 'snsapi_base' | 'snsapi_userinfo'
+  snapshot?: boolean
+}
+
+/** Pre-issues a code through the control API and exchanges it: the access_token response. */
+export async function signIn(
+  mock: RunningMockWechat,
+  options: SignInOptions = {},
+): Promise<WechatJson> {
+  const { appid = DEMO_MP_APP.appid, secret = DEMO_MP_APP.secret, ...rest } = options
+  const [code] = await mock.control.codes({ count: 1, appid, scope: 'snsapi_userinfo', ...rest })
+  return exchange(mock.baseUrl, { appid, secret, code: code ?? '' })
+}
+
+export function userinfo(baseUrl: string, token: WechatJson, lang?: string): Promise<WechatJson> {
+  const query = new URLSearchParams({
+    access_token: String(token.access_token),
+    openid: String(token.openid),
+    ...(lang === undefined ? {} : { lang }),
+  })
+  return getJson(`${baseUrl}/sns/userinfo?${query.toString()}`)
+}
+
+export function snsAuth(baseUrl: string, token: WechatJson): Promise<WechatJson> {
+  const query = new URLSearchParams({
+    access_token: String(token.access_token),
+    openid: String(token.openid),
+  })
+  return getJson(`${baseUrl}/sns/auth?${query.toString()}`)
+}
+
+export function refresh(
+  baseUrl: string,
+  refreshToken: unknown,
+  overrides: Partial<Record<'appid' | 'grant_type', string>> = {},
+): Promise<WechatJson> {
+  const query = new URLSearchParams({
+    appid: DEMO_MP_APP.appid,
+    grant_type: 'refresh_token',
+    refresh_token: String(refreshToken),
+    ...overrides,
+  })
+  return getJson(`${baseUrl}/sns/oauth2/refresh_token?${query.toString()}`)
 }

@@ -176,6 +176,21 @@ describe('loadConfig: session', () => {
   it.each(['59', '366d', '1w', '-5m', 'soon'])('rejects SESSION_TTL %s', (value) => {
     expect(variablesOf({ SESSION_TTL: value })).toEqual(['SESSION_TTL'])
   })
+
+  it('does not ask WeChat on GET /session by default', () => {
+    expect(loadConfig({}).sessionCheckWechat).toBe(false)
+  })
+
+  it.each([
+    ['1', true],
+    ['0', false],
+  ])('reads SESSION_CHECK_WECHAT %s as %s', (value, on) => {
+    expect(loadConfig({ SESSION_CHECK_WECHAT: value }).sessionCheckWechat).toBe(on)
+  })
+
+  it.each(['yes', 'true', '2'])('rejects SESSION_CHECK_WECHAT %s', (value) => {
+    expect(variablesOf({ SESSION_CHECK_WECHAT: value })).toEqual(['SESSION_CHECK_WECHAT'])
+  })
 })
 
 describe('loadConfig: other settings', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { errorFromErrcode } from '../../proxy/errcodes.js'
+import { errorFromErrcode, isRefreshable } from '../../proxy/errcodes.js'
 
 describe('the errcode table', () => {
   it.each([
@@ -15,6 +15,10 @@ describe('the errcode table', () => {
     [40030, 'reauth_required', 401],
     [42002, 'reauth_required', 401],
     [48001, 'reauth_required', 401],
+    [50001, 'reauth_required', 401],
+    [40001, 'reauth_required', 401],
+    [40014, 'reauth_required', 401],
+    [42001, 'reauth_required', 401],
     [99999, 'upstream_error', 502],
   ])('maps %i to %s (%i) and keeps the errcode', (errcode, code, status) => {
     const error = errorFromErrcode(errcode)
@@ -29,5 +33,13 @@ describe('the errcode table', () => {
     expect(
       errorFromErrcode(40125, { appid: 'WECHAT_WEB_APPID', secret: 'WECHAT_WEB_SECRET' }).message,
     ).toContain('WECHAT_WEB_SECRET')
+  })
+
+  it.each([40001, 40014, 42001])('marks %i as fixed by refreshing the access token', (errcode) => {
+    expect(isRefreshable(errorFromErrcode(errcode))).toBe(true)
+  })
+
+  it.each([40030, 42002, 48001, -1])('does not mark %i as fixed by a refresh', (errcode) => {
+    expect(isRefreshable(errorFromErrcode(errcode))).toBe(false)
   })
 })

@@ -1,45 +1,61 @@
 import { describe, expect, it } from 'vitest'
 import { createMemoryStore } from '../../proxy/store/index.js'
-import type { StoredTokens } from '../../proxy/store/index.js'
+import type { MemoryStoreOptions } from '../../proxy/store/index.js'
+import { SAMPLE_TOKENS, describeStoreContract } from './store-contract.js'
 
-const TOKENS: StoredTokens = {
-  accessToken: 'at',
-  refreshToken: 'rt',
-  scope: 'snsapi_base',
-  accessExpiresAt: 1,
-  refreshExpiresAt: 2,
+function fakeClock(): { now: () => number; advance: (ms: number) => Promise<void> } {
+  let now = Date.UTC(2025, 0, 1)
+  return { now: () => now, advance: async (ms) => void (now += ms) }
 }
 
-describe('the memory store', () => {
-  it('returns the tokens it saved for that app and openid only', async () => {
-    const store = createMemoryStore()
-    await store.saveTokens('mp', 'o1', TOKENS, 60)
-    expect(await store.getTokens('mp', 'o1')).toEqual(TOKENS)
-    expect(await store.getTokens('web', 'o1')).toBeUndefined()
+describeStoreContract('memory', async () => {
+  const clock = fakeClock()
+  return { store: createMemoryStore({ now: clock.now }), ...clock }
+})
+
+function boundedStore(options: MemoryStoreOptions) {
+  const clock = fakeClock()
+  return { store: createMemoryStore({ ...options, now: clock.now }), ...clock }
+}
+
+describe('the memory store: bounds', () => {
+  it('evicts the oldest tokens beyond maxEntries', async () => {
+    const { store } = boundedStore({ maxEntries: 2 })
+    await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 60)
+    await store.saveTokens('mp', 'o2', SAMPLE_TOKENS, 60)
+    await store.saveTokens('mp', 'o3', SAMPLE_TOKENS, 60)
+    expect(await store.getTokens('mp', 'o1')).toBeUndefined()
+    expect(await store.getTokens('mp', 'o2')).toEqual(SAMPLE_TOKENS)
+    expect(await store.getTokens('mp', 'o3')).toEqual(SAMPLE_TOKENS)
+  })
+
+  it('counts a rewrite as the newest entry', async () => {
+    const { store } = boundedStore({ maxEntries: 2 })
+    await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 60)
+    await store.saveTokens('mp', 'o2', SAMPLE_TOKENS, 60)
+    await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 60)
+    await store.saveTokens('mp', 'o3', SAMPLE_TOKENS, 60)
+    expect(await store.getTokens('mp', 'o1')).toEqual(SAMPLE_TOKENS)
     expect(await store.getTokens('mp', 'o2')).toBeUndefined()
   })
 
-  it('forgets tokens after their time to live', async () => {
-    let now = 0
-    const store = createMemoryStore({ now: () => now })
-    await store.saveTokens('mp', 'o1', TOKENS, 60)
-    now = 60_000
-    expect(await store.getTokens('mp', 'o1')).toBeUndefined()
+  it('drops expired revocations before live ones when full', async () => {
+    const { store, now, advance } = boundedStore({ maxRevocations: 2 })
+    await store.revokeSession('long', now() + 60_000)
+    await store.revokeSession('short', now() + 1_000)
+    await advance(2_000)
+    await store.revokeSession('newer', now() + 60_000)
+    expect(await store.isSessionRevoked('long')).toBe(true)
+    expect(await store.isSessionRevoked('newer')).toBe(true)
   })
 
-  it('evicts the oldest entry beyond maxEntries', async () => {
-    const store = createMemoryStore({ maxEntries: 2 })
-    await store.saveTokens('mp', 'o1', TOKENS, 60)
-    await store.saveTokens('mp', 'o2', TOKENS, 60)
-    await store.saveTokens('mp', 'o3', TOKENS, 60)
-    expect(await store.getTokens('mp', 'o1')).toBeUndefined()
-    expect(await store.getTokens('mp', 'o3')).toEqual(TOKENS)
-  })
-
-  it('deletes tokens', async () => {
-    const store = createMemoryStore()
-    await store.saveTokens('mp', 'o1', TOKENS, 60)
-    await store.deleteTokens('mp', 'o1')
-    expect(await store.getTokens('mp', 'o1')).toBeUndefined()
+  it('evicts the oldest revocation beyond maxRevocations', async () => {
+    const { store, now } = boundedStore({ maxRevocations: 2 })
+    await store.revokeSession('j1', now() + 60_000)
+    await store.revokeSession('j2', now() + 60_000)
+    await store.revokeSession('j3', now() + 60_000)
+    expect(await store.isSessionRevoked('j1')).toBe(false)
+    expect(await store.isSessionRevoked('j2')).toBe(true)
+    expect(await store.isSessionRevoked('j3')).toBe(true)
   })
 })

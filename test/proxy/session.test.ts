@@ -109,4 +109,15 @@ describe('sessions', () => {
   it('refuses garbage', async () => {
     expect(await codeOf(verifySession('not.a.jwt', SECRET))).toBe('unauthorized')
   })
+
+  it('refuses a session without a jti, which a logout could not revoke', async () => {
+    const token = await new SignJWT({ scope: 's', app: 'mp' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(OPENID)
+      .setIssuer('wechat-h5-auth')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(SECRET))
+    expect(await codeOf(verifySession(token, SECRET))).toBe('unauthorized')
+  })
 })

@@ -1,0 +1,46 @@
+import type { ErrorRequestHandler } from 'express'
+import type { Logger } from 'pino'
+import { ProxyError } from './errors.js'
+
+/** body-parser's failures, by their documented `type`. */
+function bodyParserError(error: unknown, maxBody: string): ProxyError | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined
+  switch (error.type) {
+    case 'entity.too.large':
+      return new ProxyError('invalid_request', `The body must be at most ${maxBody}`, {
+        status: 413,
+      })
+    case 'entity.parse.failed':
+      return new ProxyError('invalid_request', 'The body is not valid JSON')
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ProxyError('invalid_request', 'The body must be UTF-8 JSON', { status: 415 })
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'stream.not.readable':
+      return new ProxyError('invalid_request', 'The body could not be read')
+    default:
+      return undefined
+  }
+}
+
+/** The one error middleware: `{"error": {...}}` with the code's status, never a stack trace. */
+export function errorHandler(logger: Logger, maxBody: string): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error)
+      return
+    }
+    const known = error instanceof ProxyError ? error : bodyParserError(error, maxBody)
+    if (known) {
+      if (known.code === 'unauthorized') res.set('WWW-Authenticate', 'Bearer')
+      res.status(known.status).json(known.toJSON())
+      return
+    }
+    // Unknown failures are logged for the operator; the client gets no detail, never a stack.
+    logger.error({ err: error, route: req.path }, 'unexpected error')
+    const internal = new ProxyError('internal_error', 'Something went wrong in the proxy')
+    res.status(internal.status).json(internal.toJSON())
+  }
+}

@@ -1,0 +1,34 @@
+import type { Request } from 'express'
+import type { Logger } from 'pino'
+import type { ProxyConfig } from '../config.js'
+import { ProxyError } from '../errors.js'
+import { verifySession } from '../session.js'
+import type { SessionClaims } from '../session.js'
+import type { Store } from '../store/index.js'
+import type { TokenCustody } from '../tokens.js'
+import { bearerToken } from '../validate.js'
+import type { WechatApi } from '../wechat-api.js'
+
+/** What every route handler works with; built once per proxy by createWechatProxy. */
+export interface RouteContext {
+  config: ProxyConfig
+  /** Wrapped with `reachable`: a failing backend is `upstream_unavailable`. */
+  store: Store
+  custody: TokenCustody
+  wechat: WechatApi
+  logger: Logger
+  now: () => number
+}
+
+/**
+ * The session of an `Authorization: Bearer` request. A logged-out session is still a well-signed,
+ * unexpired JWT: only the revocation list refuses it, so it is checked on every authenticated call.
+ */
+export async function authenticate(req: Request, ctx: RouteContext): Promise<SessionClaims> {
+  const token = bearerToken(req.get('authorization'))
+  const claims = await verifySession(token, ctx.config.sessionSecret, { now: ctx.now() })
+  if (await ctx.store.isSessionRevoked(claims.id)) {
+    throw new ProxyError('unauthorized', 'The session is missing, invalid or expired')
+  }
+  return claims
+}

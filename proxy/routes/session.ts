@@ -1,0 +1,33 @@
+import type { Router } from 'express'
+import { authenticate } from './context.js'
+import type { RouteContext } from './context.js'
+
+/** `GET /session` and `POST /logout`. */
+export function mountSessionRoutes(router: Router, ctx: RouteContext): void {
+  router.get('/session', async (req, res) => {
+    const claims = await authenticate(req, ctx)
+    if (ctx.config.sessionCheckWechat) {
+      // Also asks WeChat whether the grant behind the session still stands (SESSION_CHECK_WECHAT=1):
+      // a user who withdrew the app's authorization is sent back through it.
+      await ctx.custody.withAccessToken(claims.app, claims.openid, (tokens) =>
+        ctx.wechat.checkToken(tokens.accessToken, claims.openid),
+      )
+    }
+    res.json({
+      openid: claims.openid,
+      ...(claims.unionid !== undefined ? { unionid: claims.unionid } : {}),
+      scope: claims.scope,
+      expiresAt: claims.expiresAt.toISOString(),
+    })
+  })
+
+  router.post('/logout', async (req, res) => {
+    const claims = await authenticate(req, ctx)
+    // Revoked first: if forgetting the tokens failed, the session must already be dead. The entry
+    // lasts as long as the JWT itself could be used.
+    await ctx.store.revokeSession(claims.id, claims.expiresAt.getTime())
+    await ctx.custody.forget(claims.app, claims.openid)
+    ctx.logger.info({ route: 'logout', app: claims.app, outcome: 'ok' }, 'signed out')
+    res.status(204).end()
+  })
+}

@@ -1,0 +1,69 @@
+import { afterEach, beforeEach, expect, it } from 'vitest'
+import { DEMO_MP_APP, openidFor, unionidFor } from '../../proxy/mock-wechat/index.js'
+import { startMockWechat } from '../helpers/mock-server.js'
+import type { RunningMockWechat } from '../helpers/mock-server.js'
+import { authorizeUrl, codeFrom, exchange, signIn, wechatGet } from './support.js'
+
+let mock: RunningMockWechat
+beforeEach(async () => {
+  mock = await startMockWechat({ apps: [{ ...DEMO_MP_APP, unionBound: true }] })
+})
+afterEach(() => mock.close())
+
+async function silentLogin(): Promise<Record<string, unknown>> {
+  const location = (await wechatGet(authorizeUrl(mock.baseUrl))).headers.get('location')
+  return exchange(mock.baseUrl, { code: codeFrom(location) ?? '' })
+}
+
+it('makes the next login a snapshot visit with a virtual openid', async () => {
+  await mock.control.snapshot(true)
+  const body = await silentLogin()
+  expect(body.is_snapshotuser).toBe(1)
+  expect(body.openid).toMatch(/^o[A-Za-z0-9_-]{27}$/)
+  expect(body.openid).not.toBe(openidFor(DEMO_MP_APP.appid, 'zhangxiaoming'))
+})
+
+it('is one-shot: the login after it is a normal one', async () => {
+  await mock.control.snapshot(true)
+  await silentLogin()
+  const body = await silentLogin()
+  expect(body).not.toHaveProperty('is_snapshotuser')
+  expect(body.openid).toBe(openidFor(DEMO_MP_APP.appid, 'zhangxiaoming'))
+})
+
+it('can be disarmed before the next login', async () => {
+  await mock.control.snapshot(true)
+  await mock.control.snapshot(false)
+  expect(await silentLogin()).not.toHaveProperty('is_snapshotuser')
+})
+
+it('gives a bound app a virtual unionid too', async () => {
+  const body = await signIn(mock, { snapshot: true })
+  expect(body.unionid).toMatch(/^o6_bm[A-Za-z0-9_-]{23}$/)
+  expect(body.unionid).not.toBe(unionidFor('zhangxiaoming'))
+})
+
+it('keeps the snapshot identity through a refresh', async () => {
+  const token = await signIn(mock, { snapshot: true })
+  const query = `appid=${DEMO_MP_APP.appid}&grant_type=refresh_token&refresh_token=${String(token.refresh_token)}`
+  const body = (await (
+    await fetch(`${mock.baseUrl}/sns/oauth2/refresh_token?${query}`)
+  ).json()) as Record<string, unknown>
+  expect(body).toMatchObject({ is_snapshotuser: 1, openid: token.openid })
+})
+
+it('applies an armed snapshot to the next pre-issued code', async () => {
+  await mock.control.snapshot(true)
+  const [first, second] = await mock.control.codes({ count: 2 })
+  expect(await exchange(mock.baseUrl, { code: first ?? '' })).toHaveProperty('is_snapshotuser', 1)
+  expect(await exchange(mock.baseUrl, { code: second ?? '' })).not.toHaveProperty('is_snapshotuser')
+})
+
+it('rejects a snapshot body without a boolean next', async () => {
+  const response = await fetch(`${mock.baseUrl}/__control/snapshot`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ next: 'yes' }),
+  })
+  expect(response.status).toBe(400)
+})
