@@ -37,12 +37,16 @@ export interface WechatProfile {
 
 export type WechatLang = 'zh_CN' | 'zh_TW' | 'en'
 
-export interface ProxyClient {
-  getConfig(): Promise<ProxyConfig>
-  exchange(body: { code: string; state: string; verifier: string }): Promise<ExchangeResult>
-  userinfo(session: string, lang: WechatLang): Promise<WechatProfile>
-  logout(session: string): Promise<unknown>
-}
+/**
+ * One call to the proxy: `path` under the proxy base; `key`, a string field the answer must have
+ * (a GET; without it, or with `data`, a POST); `session`, sent as Bearer.
+ */
+export type ProxyCall = <T>(
+  path: string,
+  key?: string,
+  data?: object,
+  session?: string,
+) => Promise<T>
 
 export interface ProxyClientOptions {
   /** @default '/api/wechat' */
@@ -59,48 +63,39 @@ interface ErrorBody {
 
 /** Turns any failure of a proxy call into a WechatAuthError, keeping the proxy's own code and status. */
 export function toWechatAuthError(err: unknown): WechatAuthError {
-  if (err instanceof WechatAuthError) return err
   const res = (err as { response?: { status: number; data?: ErrorBody } } | null)?.response
   const body = res?.data?.error
-  // Anything without the proxy's JSON error (HTML, a dropped connection) is a network failure.
-  return new WechatAuthError(
-    typeof body?.code === 'string' ? body.code : 'network_error',
-    body?.message,
-    { status: res?.status, errcode: body?.errcode, cause: err },
-  )
+  return err instanceof WechatAuthError
+    ? err
+    : // Anything without the proxy's JSON error (HTML, a dropped connection) is a network failure.
+      new WechatAuthError(
+        typeof body?.code == 'string' ? body.code : 'network_error',
+        body?.message,
+        { status: res?.status, errcode: body?.errcode, cause: err },
+      )
 }
 
-/** The kit's calls to the token proxy. */
+/** The kit's calls to the token proxy (`/config`, `/openid`, `/userinfo`, `/logout`). */
 export function createProxyClient({
   proxyBase = '/api/wechat',
   http = axios.create(),
   timeoutMs = 15000,
-}: ProxyClientOptions = {}): ProxyClient {
-  /** `key`: a string field the answer must have. */
-  async function call<T>(path: string, key?: string, data?: object, session?: string): Promise<T> {
-    let body: Record<string, unknown> | undefined
-    try {
-      body = (
-        await http.request<Record<string, unknown>>({
-          method: data || !key ? 'post' : 'get',
-          url: proxyBase.replace(/\/$/, '') + path,
-          data,
-          timeout: timeoutMs,
-          headers: session ? { Authorization: `Bearer ${session}` } : {},
-        })
-      ).data
-    } catch (err) {
-      throw toWechatAuthError(err)
-    }
-    // A dev server's HTML fallback answers 200 too: only the expected JSON shape counts.
-    if (key && typeof body?.[key] !== 'string') throw new WechatAuthError('network_error', path)
-    return body as T
-  }
-
-  return {
-    getConfig: () => call('/config', 'appid'),
-    exchange: (body) => call('/openid', 'session', body),
-    userinfo: (session, lang) => call(`/userinfo?lang=${lang}`, 'openid', undefined, session),
-    logout: (session) => call('/logout', undefined, undefined, session),
-  }
+}: ProxyClientOptions = {}): ProxyCall {
+  return (path, key, data, session) =>
+    http
+      .request({
+        method: data || !key ? 'post' : 'get',
+        url: proxyBase.replace(/\/$/, '') + path,
+        data,
+        timeout: timeoutMs,
+        headers: { Authorization: session && `Bearer ${session}` },
+      })
+      .then(({ data: body }: { data: Record<string, unknown> | undefined }) => {
+        // A dev server's HTML fallback answers 200 too: only the expected JSON shape counts.
+        if (key && typeof body?.[key] != 'string') throw new WechatAuthError('network_error')
+        return body as never
+      })
+      .catch((err: unknown) => {
+        throw toWechatAuthError(err)
+      })
 }

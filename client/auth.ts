@@ -1,261 +1,362 @@
-import type { Pinia } from 'pinia'
-import { inject, type InjectionKey } from 'vue'
-import { useRouter, type RouteLocation, type Router } from 'vue-router'
-import type { ProxyConfig, WechatLang, WechatProfile } from './api'
-import { toWechatAuthError } from './api'
+import { inject, type App, type InjectionKey } from 'vue'
+import type { RouteLocation, RouteLocationRaw, Router } from 'vue-router'
+import type { ExchangeResult, ProxyConfig, WechatProfile } from './api'
+import { createProxyClient, toWechatAuthError } from './api'
 import { buildAuthorizeUrl, type WechatScope } from './authorize-url'
 import { parseCallback, stripCallback, type CallbackParams } from './callback'
 import { WechatAuthError } from './errors'
-import {
-  resolveOptions,
-  type WechatAuthOptions,
-  type WechatAuthRequirement,
-  type WechatAuthWindow,
-} from './options'
-import { createPendingLogins, type PendingLogin } from './pending-login'
-import { createSessionCache, type CachedSession, type SessionCache } from './session-cache'
-import { useWechatAuthStore, type WechatAuthStore } from './store'
+import type { WechatAuthOptions, WechatAuthRequirement, WechatAuthWindow } from './options'
+import { PENDING_TTL_MS, type PendingLogin } from './pending-login'
+import { randomString } from './random'
+import { safeReturnPath } from './safe-return-path'
+import { safeStorage } from './safe-storage'
+import { loadSession, sessionKey, type CachedSession } from './session-cache'
+import { signedOut, useWechatAuthStore, type WechatAuthStatus } from './store'
 
 const PREFIX = 'wechat-h5-auth:v1:'
-/** Within this time of a consent trip started by `fetchProfile()`, a second refusal is an error, not a trip. */
-const REAUTH_WINDOW_MS = 60_000
+/**
+ * The loop breaker's window: at most 2 trips to WeChat within it may come back without a session.
+ * Also the window in which a second refusal met by `fetchProfile()` is an error, not a trip.
+ */
+const WINDOW_MS = 60_000
 
-/** What the plugin provides: resolved options, storage, the proxy client, exchanges in flight. */
-export function createWechatAuthRuntime(options: WechatAuthOptions, pinia: Pinia) {
-  const resolved = resolveOptions(options)
+/**
+ * The login flow of one app: completes callbacks, starts logins, decides navigations. The plugin
+ * provides it to the guard and the composable.
+ */
+export function createWechatAuthRuntime(
+  {
+    appid,
+    authorizeBase,
+    defaultAuth = 'base',
+    lang: defaultLang = 'zh_CN',
+    window: win = globalThis.window as WechatAuthWindow | undefined,
+    localStorage,
+    sessionStorage,
+    now = Date.now,
+    ...proxy
+  }: WechatAuthOptions,
+  app: App,
+) {
+  /** The app's router (installed after the plugin, so looked up when needed). */
+  const router = (): Router => app.config.globalProperties.$router
+  const local = safeStorage(() => localStorage ?? win?.localStorage)
+  /** This tab's storage: it survives the trip to WeChat, and is not shared with other tabs. */
+  const tab = safeStorage(() => sessionStorage ?? win?.sessionStorage)
+  const api = createProxyClient(proxy)
+  // Pinia first: the store lives there.
+  const pinia = app.config.globalProperties.$pinia
+  if (!pinia) throw new WechatAuthError('config_error')
+  const store = useWechatAuthStore(pinia)
+  /** The exchange in flight; it resolves to the route to continue to, if any. */
+  let inFlight: Promise<string | undefined> | undefined
+  /** The code of the exchange in flight. */
+  let flying: string | undefined
+  let ready: Promise<void> | undefined
+  /** The last callback seen in the page URL, to strip it from routes too. */
+  let callback: CallbackParams | null = null
+  /** The scope the user refused, asked for again by the next `login()`. */
+  let denied: WechatScope | undefined
+  /** Counts guard runs, so a navigation overtaken while it waited can step aside. */
+  let navigations = 0
+
+  const leaving = () => store.status === 'redirecting'
+  /** Any status but `error`/`denied` clears the error. */
+  function setStatus(next: WechatAuthStatus, err: WechatAuthError | null = null): void {
+    store.status = next
+    store.error = err
+  }
+  const fail = (err: unknown) => setStatus('error', toWechatAuthError(err))
+  /** A new session (the profile of the previous one is dropped), or none. */
+  function setSession(next?: CachedSession): void {
+    // The cache's `v` and `appid` ride along as untyped extras; only the state fields are exposed.
+    Object.assign(store, signedOut(), next)
+    setStatus(next ? 'authenticated' : 'idle')
+  }
+
+  const read = (key: string): unknown => tab.get(PREFIX + key)
+  const write = (key: string, value: unknown) => tab.set(PREFIX + key, value)
+  /** The exchanged codes or the trip times this tab keeps. */
+  const list = (key: string): unknown[] => {
+    const value = read(key)
+    return Array.isArray(value) ? value : []
+  }
+  const pendings = () =>
+    (list('pending') as Partial<PendingLogin>[]).filter(
+      (p): p is PendingLogin => now() - (p?.createdAt ?? -Infinity) < PENDING_TTL_MS,
+    )
+
+  /**
+   * The config (options first, then the proxy's, cached for the tab) and the cached session, once;
+   * afterwards `appid`, `authorizeBase` and `win` are set.
+   */
+  function ensureReady() {
+    ready ??= (async () => {
+      if (!appid || !authorizeBase) {
+        // Cached for the tab: the trip to WeChat and back should not cost a second config call.
+        let config = read('config') as Partial<ProxyConfig> | null
+        if (!config?.appid) write('config', (config = await api<ProxyConfig>('/config', 'appid')))
+        appid ||= config.appid
+        authorizeBase ||= config.authorizeBase
+      }
+      // Outside a browser (SSR) there is no window: pass options.window.
+      if (!appid || !authorizeBase || !win) throw new WechatAuthError('config_error')
+      const cached = loadSession(local, appid, now())
+      if (cached) setSession(cached)
+    })()
+    // A failed config is retried by the next navigation or login(), not remembered.
+    ready.catch(() => (ready = undefined))
+    return ready
+  }
+
+  /** Forgets the session in this browser (cache and store). */
+  function forget(): void {
+    local.remove(sessionKey(appid ?? ''))
+    setSession()
+  }
+
+  /** Whether the store holds an unexpired session good enough for `required`; drops an expired one. */
+  function hasSession(required: WechatAuthRequirement): boolean {
+    if (!store.session) return false
+    // Also true for NaN: a session with an unreadable expiry is not trusted.
+    if (!((store.expiresAt ?? 0) > now())) {
+      forget()
+      return false
+    }
+    // userinfo covers base. A snapshot user passes: re-authorizing would only loop to another snapshot.
+    return required !== 'userinfo' || store.scope === 'snsapi_userinfo' || store.snapshotUser
+  }
+
+  /**
+   * Sends the browser to WeChat to log in for `target` (default: the current route). The page is
+   * replaced, so the authorize URL never enters the history and back never bounces the user forward
+   * through it. The scope is `scope`, else the route's; never base while a userinfo session is held.
+   */
+  async function startLogin(
+    target?: RouteLocationRaw,
+    scope?: WechatScope,
+    again?: boolean,
+  ): Promise<void> {
+    try {
+      await ensureReady()
+      const to = router().resolve(target ?? router().currentRoute.value.fullPath)
+      scope ??=
+        (to.meta.wechatAuth ?? defaultAuth) === 'userinfo' || store.scope === 'snsapi_userinfo'
+          ? 'snsapi_userinfo'
+          : 'snsapi_base'
+      const trips = (list('trips') as number[]).filter((t) => now() - t < WINDOW_MS)
+      // Loop breaker: trips that keep coming back without a session (a fault, a code WeChat keeps
+      // refusing, a page that reloads on error) stop at the third instead of bouncing forever.
+      if (trips.length > 1) throw new WechatAuthError('login_loop')
+      write('trips', [...trips, now()])
+      const state = randomString()
+      write('pending', [
+        ...pendings(),
+        { route: to.fullPath, scope, again, state, verifier: randomString(), createdAt: now() },
+      ])
+      // The page URL for `to` in any history mode; hash mode keeps the current path and query.
+      const redirectUri = stripCallback(new URL(to.href, win!.location.href).href)
+      setStatus('redirecting')
+      win!.location.replace(
+        buildAuthorizeUrl({
+          authorizeBase: authorizeBase!,
+          appid: appid!,
+          redirectUri,
+          scope,
+          state,
+        }),
+      )
+    } catch (err) {
+      fail(err)
+    }
+  }
+
+  /**
+   * Completes a login when the page URL carries WeChat's callback, or joins the exchange in flight.
+   * Resolves to the route the login was started for, when there is one to return to.
+   */
+  async function completeCallback(): Promise<string | undefined> {
+    await ensureReady()
+    const { location, history } = win!
+    const found = parseCallback(location.href)
+    if (!found) {
+      // Another navigation during an exchange waits for it, but keeps its own target.
+      await inFlight
+      return
+    }
+    callback = found
+    // Stripped before anything else: a reload or back navigation must never resubmit the code.
+    history.replaceState(history.state, '', stripCallback(location.href))
+    const { code, state } = found
+    // A callback whose exchange already settled (back, a page restored from the cache) is never
+    // resent: a second exchange would fail, or start a login nobody asked for.
+    if (code && (code === flying || list('codes').includes(code))) return inFlight
+    // CSRF check: only a state this tab saved, unexpired and not yet settled, may complete a login.
+    const all = pendings()
+    write('pending', all)
+    const login = state ? all.find((p) => p.state === state) : undefined
+    // Single use: the login is dropped once its exchange settles. Until then a reload of the same
+    // callback (Android loads it twice) sends the same code and verifier again, and the proxy
+    // answers it from the exchange already under way instead of asking WeChat a second time.
+    const settle = () => {
+      write(
+        'pending',
+        pendings().filter((p) => p.state !== state),
+      )
+      if (code) write('codes', [...list('codes'), code].slice(-20))
+    }
+    if (!login) {
+      // Not a login this tab started (stale, duplicated or forged): ignored while signed in, else an error.
+      if (!hasSession('base')) fail(new WechatAuthError('state_mismatch'))
+      return
+    }
+    const { route, scope, again, verifier } = login
+    if (!code) {
+      settle()
+      // A denial: shown, never answered with a new trip; the user asked for `route`, so land there.
+      denied = scope
+      setStatus('denied', new WechatAuthError('access_denied'))
+      return route
+    }
+    // Our own login is always completed, even over a session: it was started because that session
+    // was not enough (a stronger scope, or a grant WeChat refused).
+    setStatus('exchanging')
+    flying = code
+    inFlight = api<ExchangeResult>('/openid', 'session', { code, state, verifier }).then(
+      ({ sessionExpiresAt, ...res }) => {
+        settle()
+        const fresh: CachedSession = {
+          v: 1,
+          appid: appid!,
+          app: 'mp',
+          ...res,
+          expiresAt: Date.parse(sessionExpiresAt),
+        }
+        // Read again: another tab may have signed in meanwhile. Never downgrade: a base login does
+        // not replace a userinfo session (same openid; the stronger grant stays).
+        const held = loadSession(local, appid!, now())
+        if (held?.scope === 'snsapi_userinfo' && fresh.scope === 'snsapi_base') {
+          setSession(held)
+        } else {
+          // A snapshot identity is virtual and WeChat throws the snapshot's storage away: memory only.
+          if (!fresh.snapshotUser) local.set(sessionKey(appid!), fresh)
+          setSession(fresh)
+        }
+        // A session ends the run of trips the loop breaker counts.
+        write('trips', [])
+        return route
+      },
+      async (err: WechatAuthError) => {
+        // Settled too: WeChat codes are single use, so even a failed one is never resent.
+        settle()
+        // WeChat refused the code (code_invalid, code_used, code_expired): one fresh login may bring
+        // a good one. A refusal of that one too is shown: re-authorizing on every failure loops.
+        if (err.code.startsWith('code_') && !again) {
+          return void (await startLogin(safeReturnPath(route), scope, true))
+        }
+        fail(err)
+        return route
+      },
+    )
+    return inFlight.finally(() => (inFlight = flying = undefined))
+  }
+
+  /** The same page, replacing the history entry (the one with the callback in it). */
+  const replace = ({ path, query, hash }: RouteLocation) => ({ path, query, hash, replace: true })
+
   return {
-    ...resolved,
-    pinia,
-    pending: createPendingLogins({ storage: resolved.session, now: resolved.now }),
-    /** One exchange per code; each resolves to the route to continue to, if any. */
-    inFlight: new Map<string, Promise<string | undefined>>(),
-    config: undefined as Promise<Ready> | undefined,
-    cache: undefined as SessionCache | undefined,
-    /** The last callback seen in the page URL, to strip it from routes too. */
-    callback: null as CallbackParams | null,
-    /** The scope the user refused, asked for again by the next `login()`. */
-    denied: undefined as WechatScope | undefined,
-    /** Counts guard runs, so a navigation overtaken while it waited can step aside. */
-    navigations: 0,
+    store,
+
+    /** The guard's decision for a navigation to `to` (see createWechatAuthGuard). */
+    async guard(to: RouteLocation) {
+      const id = ++navigations
+      let back: string | undefined
+      try {
+        back = await completeCallback()
+      } catch (err) {
+        fail(err)
+        return true
+      }
+      // A newer navigation started while this one waited: its decision wins (vue-router would still
+      // follow a redirect returned here). Or the page is leaving for WeChat: stay put.
+      if (id !== navigations || leaving()) return false
+
+      // A tampered pending route must not turn the login into an open redirect.
+      if (back !== undefined && back !== to.fullPath) {
+        return replace(router().resolve(safeReturnPath(back)))
+      }
+      // History mode: the callback is also in the route's query; replace the URL without it. Only
+      // WeChat's values are removed: an app's own `?state=open` is none of the kit's business.
+      const query = { ...to.query }
+      for (const key in callback) {
+        if (query[key] === callback[key as keyof CallbackParams]) delete query[key]
+      }
+      if (Object.keys(query).length < Object.keys(to.query).length) {
+        return replace({ ...to, query })
+      }
+
+      const required = to.meta.wechatAuth ?? defaultAuth
+      // No automatic retry after a failure: re-authorizing on every error is how login loops start.
+      if (!required || hasSession(required) || store.error) return true
+      await startLogin(to)
+      // Leaving for WeChat: stay put. A failed start shows its error on the page instead.
+      return !leaving()
+    },
+
+    /** An explicit login (a retry button): clears the error and the loop breaker, then goes. */
+    login(target?: RouteLocationRaw): Promise<void> {
+      const scope = denied
+      denied = undefined
+      setStatus('idle')
+      write('trips', [])
+      return startLogin(target, scope)
+    },
+
+    /**
+     * `GET /userinfo`. A refused grant (`reauth_required`) goes through consent again and a dead
+     * session (`unauthorized`) logs in afresh, each once: a second refusal within a minute is an
+     * error, because re-authorizing on every failure is how login loops start.
+     */
+    async fetchProfile({ lang = defaultLang } = {}): Promise<WechatProfile | null> {
+      try {
+        await ensureReady()
+        // A snapshot user is a guest: WeChat refuses its profile anyway.
+        if (!hasSession('base') || store.snapshotUser) return null
+        const path = `/userinfo?lang=${lang}`
+        return (store.profile = await api(path, 'openid', undefined, store.session!))
+      } catch (e) {
+        const { code } = toWechatAuthError(e)
+        if (
+          !/^(reauth_required|unauthorized)$/.test(code) ||
+          now() - (read('reauth') as number) < WINDOW_MS
+        ) {
+          fail(e)
+          return null
+        }
+        write('reauth', now())
+        if (code === 'unauthorized') forget()
+        await startLogin(undefined, 'snsapi_userinfo')
+      }
+      return null
+    },
+
+    /** `POST /logout` (best effort: its failure changes nothing), then forgets the session here. */
+    async logout(): Promise<void> {
+      const { session } = store
+      // Forgotten first, so the page is signed out even if the proxy is slow or down.
+      forget()
+      if (session) await api('/logout', undefined, undefined, session).catch(() => {})
+    },
   }
 }
 
 export type WechatAuthRuntime = ReturnType<typeof createWechatAuthRuntime>
 
-export const WECHAT_AUTH_KEY: InjectionKey<WechatAuthRuntime> = Symbol('wechat-h5-auth')
+export const WECHAT_AUTH_KEY: InjectionKey<WechatAuthRuntime> = Symbol()
 
-/** The runtime and router of the current app (components, or guards: vue-router runs them in the app's context). */
-export function useRuntime(): [WechatAuthRuntime, Router] {
+/** The runtime of the current app (components, or guards: vue-router runs them in the app's context). */
+export function useRuntime(): WechatAuthRuntime {
   const rt = inject(WECHAT_AUTH_KEY, null)
-  const router = useRouter()
-  if (!rt || !router)
-    throw new WechatAuthError('config_error', 'install createWechatAuth and router')
-  return [rt, router]
-}
-
-export const storeOf = (rt: WechatAuthRuntime): WechatAuthStore => useWechatAuthStore(rt.pinia)
-
-interface Ready {
-  appid: string
-  authorizeBase: string
-  win: WechatAuthWindow
-}
-
-async function fetchConfig(rt: WechatAuthRuntime): Promise<Ready> {
-  const win = rt.window
-  let { appid, authorizeBase } = rt
-  if (!appid || !authorizeBase) {
-    // Cached for the tab: the trip to WeChat and back should not cost a second config call.
-    let config = rt.session.get(PREFIX + 'config') as Partial<ProxyConfig> | null
-    if (!config?.appid) {
-      config = await rt.api.getConfig()
-      rt.session.set(PREFIX + 'config', config)
-    }
-    appid ||= config.appid
-    authorizeBase ||= config.authorizeBase
-  }
-  // Outside a browser (SSR) there is no window: pass options.window.
-  if (!appid || !authorizeBase || !win) throw new WechatAuthError('config_error', 'no appid/window')
-  return { appid, authorizeBase, win }
-}
-
-/**
- * The config (options first, then the proxy's, cached for the tab), the window, and the cached
- * session, once.
- */
-export function ensureReady(rt: WechatAuthRuntime) {
-  rt.config ??= fetchConfig(rt).then((config) => {
-    rt.cache = createSessionCache({ storage: rt.local, appid: config.appid, now: rt.now })
-    const cached = rt.cache.load()
-    const store = storeOf(rt)
-    if (cached && !store.session) store.setSession(cached)
-    return config
-  })
-  // A failed config is retried by the next navigation or login(), not remembered.
-  rt.config.catch(() => (rt.config = undefined))
-  return rt.config
-}
-
-/** Forgets the session in this browser (cache and store). */
-function forget(rt: WechatAuthRuntime): void {
-  rt.cache?.clear()
-  storeOf(rt).clear()
-}
-
-/** Whether the store holds an unexpired session good enough for `required`; drops an expired one. */
-export function hasSession(rt: WechatAuthRuntime, required: WechatAuthRequirement): boolean {
-  const store = storeOf(rt)
-  if (store.session === null) return false
-  // Also true for NaN: a session with an unreadable expiry is not trusted.
-  if (!((store.expiresAt ?? 0) > rt.now())) {
-    forget(rt)
-    return false
-  }
-  // userinfo covers base. A snapshot user passes: re-authorizing would only loop to another snapshot.
-  return required !== 'userinfo' || store.scope === 'snsapi_userinfo' || store.snapshotUser
-}
-
-const exchangedCodes = (rt: WechatAuthRuntime): unknown[] => {
-  const codes = rt.session.get(PREFIX + 'codes')
-  return Array.isArray(codes) ? codes : []
-}
-
-function exchange(rt: WechatAuthRuntime, code: string, login: PendingLogin) {
-  const store = storeOf(rt)
-  // Remembered before the call: WeChat codes are single use, so even a failed one is never resent.
-  rt.session.set(PREFIX + 'codes', [...exchangedCodes(rt), code].slice(-20))
-  store.setStatus('exchanging')
-  const done = rt.api.exchange({ code, state: login.state, verifier: login.verifier }).then(
-    async ({ sessionExpiresAt, ...res }) => {
-      const { appid } = await ensureReady(rt)
-      const fresh: CachedSession = {
-        v: 1,
-        appid,
-        app: 'mp',
-        ...res,
-        expiresAt: Date.parse(sessionExpiresAt),
-      }
-      // Read again: another tab may have signed in meanwhile. Never downgrade: a base login does
-      // not replace a userinfo session (same openid; the stronger grant stays).
-      const held = rt.cache?.load()
-      if (held?.scope === 'snsapi_userinfo' && fresh.scope === 'snsapi_base') {
-        store.setSession(held)
-      } else {
-        // A snapshot identity is virtual and WeChat throws the snapshot's storage away: memory only.
-        if (!fresh.snapshotUser) rt.cache?.save(fresh)
-        store.setSession(fresh)
-      }
-      return login.route
-    },
-    (err: unknown) => (store.fail(toWechatAuthError(err)), login.route),
-  )
-  rt.inFlight.set(code, done)
-  void done.finally(() => rt.inFlight.delete(code))
-  return done
-}
-
-/**
- * Completes a login when the page URL carries WeChat's callback, or joins the exchange in flight.
- * Resolves to the route the login was started for, when there is one to return to.
- */
-export async function completeCallback(rt: WechatAuthRuntime): Promise<string | undefined> {
-  const { win } = await ensureReady(rt)
-  const href = win.location.href
-  const callback = parseCallback(href)
-  if (!callback) {
-    // Another navigation during an exchange waits for it, but keeps its own target.
-    await Promise.all(rt.inFlight.values())
-    return
-  }
-  rt.callback = callback
-  // Stripped before anything else: a reload or back navigation must never resubmit the code.
-  win.history.replaceState(win.history.state, '', stripCallback(href))
-  const { code, state } = callback
-  if (code) {
-    const joined = rt.inFlight.get(code)
-    if (joined) return joined
-    // The same callback can arrive twice (Android double load); a second exchange would fail.
-    if (exchangedCodes(rt).includes(code)) return
-  }
-  // CSRF check: only a state this tab saved, unexpired and unused, may complete a login.
-  const login = state ? rt.pending.take(state) : undefined
-  const store = storeOf(rt)
-  if (!login) {
-    // Not a login this tab started (stale, duplicated or forged): ignored while signed in, else an error.
-    if (!hasSession(rt, 'base')) store.fail(new WechatAuthError('state_mismatch'))
-    return
-  }
-  // Our own login is always completed, even over a session: it was started because that session
-  // was not enough (a stronger scope, or a grant WeChat refused).
-  if (code) return exchange(rt, code, login)
-  // A denial: shown, never answered with a new trip; the user asked for `login.route`, so land there.
-  rt.denied = login.scope
-  store.fail(new WechatAuthError('access_denied'))
-  return login.route
-}
-
-/**
- * Sends the browser to WeChat to log in for `to`; the page is replaced, so back does not return here.
- * The scope is `scope`, else the route's; never base while a userinfo session is held.
- */
-export async function startLogin(
-  rt: WechatAuthRuntime,
-  router: Router,
-  to: RouteLocation,
-  scope?: WechatScope,
-): Promise<void> {
-  const store = storeOf(rt)
-  try {
-    const { appid, authorizeBase, win } = await ensureReady(rt)
-    scope ??=
-      (to.meta.wechatAuth ?? rt.defaultAuth) === 'userinfo' || store.scope === 'snsapi_userinfo'
-        ? 'snsapi_userinfo'
-        : 'snsapi_base'
-    const { state } = rt.pending.start({ route: to.fullPath, scope })
-    // The page URL for `to` in any history mode; hash mode keeps the current path and query.
-    const redirectUri = stripCallback(new URL(router.resolve(to).href, win.location.href).href)
-    store.setStatus('redirecting')
-    win.location.replace(buildAuthorizeUrl({ authorizeBase, appid, redirectUri, scope, state }))
-  } catch (err) {
-    store.fail(toWechatAuthError(err))
-  }
-}
-
-/**
- * `GET /userinfo`. A refused grant (`reauth_required`) goes through consent again and a dead
- * session (`unauthorized`) logs in afresh, each once: a second refusal within a minute is an error,
- * because re-authorizing on every failure is how login loops start.
- */
-export async function fetchProfile(
-  rt: WechatAuthRuntime,
-  router: Router,
-  lang: WechatLang = rt.lang,
-): Promise<WechatProfile | null> {
-  const store = storeOf(rt)
-  try {
-    await ensureReady(rt)
-    // A snapshot user is a guest: WeChat refuses its profile anyway.
-    if (!hasSession(rt, 'base') || store.snapshotUser) return null
-    return (store.profile = await rt.api.userinfo(store.session ?? '', lang))
-  } catch (e) {
-    const err = toWechatAuthError(e)
-    const again = err.code === 'reauth_required' || err.code === 'unauthorized'
-    const last = Number(rt.session.get(PREFIX + 'reauth'))
-    if (!again || rt.now() - last < REAUTH_WINDOW_MS) {
-      store.fail(err)
-      return null
-    }
-    rt.session.set(PREFIX + 'reauth', rt.now())
-    if (err.code === 'unauthorized') forget(rt)
-    await startLogin(rt, router, router.currentRoute.value, 'snsapi_userinfo')
-    return null
-  }
-}
-
-/** `POST /logout` (best effort: its failure changes nothing), then forgets the session here. */
-export async function logout(rt: WechatAuthRuntime): Promise<void> {
-  const { session } = storeOf(rt)
-  // Forgotten first, so the page is signed out even if the proxy is slow or down.
-  forget(rt)
-  if (session) await rt.api.logout(session).catch(() => {})
+  if (!rt) throw new WechatAuthError('config_error')
+  return rt
 }

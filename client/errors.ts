@@ -21,24 +21,30 @@ export type ProxyErrorCode =
  * - `access_denied`: the user refused consent (WeChat came back with a state and no code)
  * - `network_error`: the proxy could not be reached or did not answer JSON
  * - `config_error`: no appid or authorize base, or the kit is not installed correctly
+ * - `login_loop`: two trips to WeChat within a minute came back without a session; the kit stops
+ *   instead of going a third time (`login()` tries again)
  */
 export type WechatAuthErrorCode =
-  ProxyErrorCode | 'state_mismatch' | 'access_denied' | 'network_error' | 'config_error'
+  | ProxyErrorCode
+  | 'state_mismatch'
+  | 'access_denied'
+  | 'network_error'
+  | 'config_error'
+  | 'login_loop'
 
 export class WechatAuthError extends Error {
-  override readonly name = 'WechatAuthError'
+  declare readonly code: WechatAuthErrorCode
   /** HTTP status of the proxy's answer, when there was one. */
-  readonly status: number | undefined
+  declare readonly status?: number
   /** WeChat's errcode, when the proxy reported one. */
-  readonly errcode: number | undefined
+  declare readonly errcode?: number
 
   constructor(
-    readonly code: WechatAuthErrorCode,
+    code: WechatAuthErrorCode,
     message: string = code,
     options: { status?: number; errcode?: number; cause?: unknown } = {},
   ) {
     super(message, options)
-    this.status = options.status
-    this.errcode = options.errcode
+    Object.assign(this, options, { code, name: 'WechatAuthError' })
   }
 }

@@ -1,6 +1,5 @@
 import type { AxiosInstance } from 'axios'
-import { createProxyClient, type WechatLang } from './api'
-import { safeStorage } from './safe-storage'
+import type { WechatLang } from './api'
 
 /** A route's WeChat requirement: `'base'` (openid, silent), `'userinfo'` (consent page), `false` (none). */
 export type WechatAuthRequirement = 'base' | 'userinfo' | false
@@ -46,33 +45,4 @@ export interface WechatAuthOptions {
   http?: AxiosInstance
   /** Timeout of each proxy call. @default 15000 */
   timeoutMs?: number
-}
-
-export type ResolvedOptions = ReturnType<typeof resolveOptions>
-
-/** Applies the defaults once; reads `window` only when called (at install time, never at import). */
-export function resolveOptions({
-  proxyBase = '/api/wechat',
-  appid,
-  authorizeBase,
-  defaultAuth = 'base',
-  lang = 'zh_CN',
-  window = globalThis.window as WechatAuthWindow | undefined,
-  localStorage,
-  sessionStorage,
-  now = Date.now,
-  http,
-  timeoutMs,
-}: WechatAuthOptions = {}) {
-  return {
-    appid,
-    authorizeBase,
-    defaultAuth,
-    lang,
-    window,
-    now,
-    local: safeStorage(() => localStorage ?? window?.localStorage),
-    session: safeStorage(() => sessionStorage ?? window?.sessionStorage),
-    api: createProxyClient({ proxyBase, http, timeoutMs }),
-  }
 }

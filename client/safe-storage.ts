@@ -6,8 +6,6 @@ export interface SafeStorage {
   remove(key: string): void
 }
 
-type Backend = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
-
 /**
  * Wraps `get()` (e.g. `() => window.localStorage`) so that storage that is absent, forbidden
  * (SecurityError on access, private mode) or full (QuotaExceededError) degrades to an in-memory map
@@ -16,36 +14,43 @@ type Backend = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
  */
 export function safeStorage(get: () => Storage | null | undefined): SafeStorage {
   const memory = new Map<string, string>()
-  const fallback: Backend = {
-    getItem: (key) => memory.get(key) ?? null,
-    setItem: (key, value) => void memory.set(key, value),
-    removeItem: (key) => void memory.delete(key),
-  }
-  let real: Storage | null | undefined
   let failed = false
 
-  function use<T>(op: (s: Backend) => T): T {
-    if (!failed) {
-      try {
-        real ??= get()
-        if (real) return op(real)
-      } catch {
-        // Memory from now on: mixing the two would give inconsistent reads.
-      }
-      failed = true
+  function use<T>(op: (s: Storage) => T, fallback: () => T): T {
+    try {
+      const storage = !failed && get()
+      if (storage) return op(storage)
+    } catch {
+      // Memory from now on: mixing the two would give inconsistent reads.
     }
-    return op(fallback)
+    failed = true
+    return fallback()
   }
 
   return {
     get(key) {
       try {
-        return JSON.parse(use((s) => s.getItem(key)) ?? 'null')
+        return JSON.parse(
+          use(
+            (s) => s.getItem(key),
+            () => memory.get(key),
+          ) ?? 'null',
+        )
       } catch {
         return null
       }
     },
-    set: (key, value) => use((s) => s.setItem(key, JSON.stringify(value))),
-    remove: (key) => use((s) => s.removeItem(key)),
+    set(key, value) {
+      const json = JSON.stringify(value)
+      use(
+        (s) => s.setItem(key, json),
+        () => void memory.set(key, json),
+      )
+    },
+    remove: (key) =>
+      use(
+        (s) => s.removeItem(key),
+        () => void memory.delete(key),
+      ),
   }
 }

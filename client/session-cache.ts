@@ -17,43 +17,27 @@ export interface CachedSession {
   snapshotUser?: boolean
 }
 
-export interface SessionCache {
-  load(): CachedSession | undefined
-  save(session: CachedSession): void
-  clear(): void
-}
+export const sessionKey = (appid: string) => `wechat-h5-auth:v1:session:${appid}`
 
-/** The session cache for one appid. Anything unreadable, foreign or expired is removed and ignored. */
-export function createSessionCache({
-  storage,
-  appid,
-  now = Date.now,
-}: {
-  storage: SafeStorage
-  appid: string
-  now?: () => number
-}): SessionCache {
-  const key = `wechat-h5-auth:v1:session:${appid}`
-  const clear = () => storage.remove(key)
-  return {
-    load() {
-      const v = storage.get(key) as Partial<CachedSession> | null
-      if (
-        v?.v === 1 &&
-        // An openid belongs to one appid: never reuse another app's identity.
-        v.appid === appid &&
-        typeof v.openid === 'string' &&
-        typeof v.session === 'string' &&
-        (v.scope === 'snsapi_base' || v.scope === 'snsapi_userinfo') &&
-        (v.expiresAt ?? 0) > now() &&
-        // A snapshot identity is virtual: it must never come back as a signed-in user.
-        !v.snapshotUser
-      ) {
-        return v as CachedSession
-      }
-      clear()
-    },
-    save: (session) => storage.set(key, session),
-    clear,
+/** The session cached for `appid`. Anything unreadable, foreign or expired is removed and ignored. */
+export function loadSession(
+  storage: SafeStorage,
+  appid: string,
+  now: number,
+): CachedSession | undefined {
+  const v = storage.get(sessionKey(appid)) as Partial<CachedSession> | null
+  if (
+    v?.v === 1 &&
+    // An openid belongs to one appid: never reuse another app's identity.
+    v.appid === appid &&
+    typeof v.openid == 'string' &&
+    typeof v.session == 'string' &&
+    (v.scope === 'snsapi_base' || v.scope === 'snsapi_userinfo') &&
+    (v.expiresAt ?? 0) > now &&
+    // A snapshot identity is virtual: it must never come back as a signed-in user.
+    !v.snapshotUser
+  ) {
+    return v as CachedSession
   }
+  storage.remove(sessionKey(appid))
 }

@@ -1,12 +1,12 @@
 import { computed, type ComputedRef } from 'vue'
 import type { RouteLocationRaw } from 'vue-router'
 import type { WechatLang, WechatProfile } from './api'
-import { fetchProfile, logout, startLogin, storeOf, useRuntime } from './auth'
+import { useRuntime } from './auth'
 import type { WechatScope } from './authorize-url'
 import type { WechatAuthError } from './errors'
 import type { WechatAuthStatus } from './store'
 
-export interface UseWechatAuthReturn {
+export interface UseWechatAuthState {
   status: ComputedRef<WechatAuthStatus>
   openid: ComputedRef<string | null>
   unionid: ComputedRef<string | null>
@@ -19,6 +19,9 @@ export interface UseWechatAuthReturn {
   profile: ComputedRef<WechatProfile | null>
   /** The proxy's session JWT, for `Authorization: Bearer` calls to your backend. */
   session: ComputedRef<string | null>
+}
+
+export interface UseWechatAuthReturn extends UseWechatAuthState {
   /**
    * Goes to WeChat to log in for `target` (default: the current route), e.g. from a retry button;
    * after a denial, with the scope that was refused. Never rejects: a failure shows up in `error`.
@@ -34,36 +37,19 @@ export interface UseWechatAuthReturn {
   logout(): Promise<void>
 }
 
-type StateKey = Exclude<keyof UseWechatAuthReturn, 'login' | 'fetchProfile' | 'logout'>
-
 /** The login state and actions, inside components (or anything with the app's injection context). */
 export function useWechatAuth(): UseWechatAuthReturn {
-  const [rt, router] = useRuntime()
-  const store = storeOf(rt)
-  const keys: StateKey[] = [
-    'status',
-    'openid',
-    'unionid',
-    'scope',
-    'error',
-    'isAuthenticated',
-    'snapshotUser',
-    'profile',
-    'session',
-  ]
+  const { store, login, fetchProfile, logout } = useRuntime()
   return {
-    ...(Object.fromEntries(keys.map((k) => [k, computed(() => store[k])])) as Pick<
-      UseWechatAuthReturn,
-      StateKey
-    >),
-    login(target = router.currentRoute.value.fullPath) {
-      const scope = rt.denied
-      rt.denied = undefined
-      // Clearing a previous error first is what lets a retry leave the no-loop `error` state.
-      store.setStatus('idle')
-      return startLogin(rt, router, router.resolve(target), scope)
-    },
-    fetchProfile: (options) => fetchProfile(rt, router, options?.lang),
-    logout: () => logout(rt),
+    // Computed: read-only, only the flow writes the state.
+    ...(Object.fromEntries(
+      [...Object.keys(store.$state), 'isAuthenticated'].map((k) => [
+        k,
+        computed(() => store[k as keyof typeof store]),
+      ]),
+    ) as unknown as UseWechatAuthState),
+    login,
+    fetchProfile,
+    logout,
   }
 }

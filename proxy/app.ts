@@ -2,6 +2,7 @@ import express from 'express'
 import type { Logger } from 'pino'
 import type { ProxyConfig } from './config.js'
 import { createWechatProxy } from './router.js'
+import { securityHeaders } from './security.js'
 import { createMockWechat, type MockApp } from './mock-wechat/index.js'
 
 /** Where the proxy and the mock are mounted; part of the public contract (DESIGN.md). */
@@ -25,12 +26,17 @@ export function createMockWechatRouter(config: ProxyConfig): express.Router {
  */
 export function createWechatApp(
   config: ProxyConfig,
-  deps: { logger?: Logger } = {},
+  deps: { logger?: Logger; securityHeaders?: boolean } = {},
 ): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', config.trustProxy)
-  app.use(PROXY_PATH, createWechatProxy(config, deps))
+  if (deps.securityHeaders) {
+    // The built SPA and the proxy; the mock's pages bring their own (WeChat's are not ours to set).
+    const headers = securityHeaders(config)
+    app.use((req, res, next) => (req.path.startsWith(MOCK_PATH) ? next() : headers(req, res, next)))
+  }
+  app.use(PROXY_PATH, createWechatProxy(config, { logger: deps.logger }))
   if (config.mock) app.use(MOCK_PATH, createMockWechatRouter(config))
   return app
 }

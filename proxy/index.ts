@@ -6,6 +6,15 @@ export { ProxyError, HTTP_STATUS } from './errors.js'
 export type { ProxyErrorCode } from './errors.js'
 export { signSession, verifySession, SESSION_ISSUER } from './session.js'
 export type { SessionClaims, SessionInput, WechatApp } from './session.js'
+export { securityHeaders } from './security.js'
+export type { BusyRetryOptions } from './retry.js'
 export { createLogger } from './logger.js'
 export { createMemoryStore } from './store/index.js'
-export type { MemoryStoreOptions, Store, StoredTokens } from './store/index.js'
+export type {
+  CodeClaim,
+  CodeOutcome,
+  CodeRecord,
+  MemoryStoreOptions,
+  Store,
+  StoredTokens,
+} from './store/index.js'

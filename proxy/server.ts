@@ -59,7 +59,7 @@ function main(): void {
   if (config.sessionSecretGenerated) {
     logger.warn('SESSION_SECRET is not set: using a random key, sessions end on restart')
   }
-  const app = createWechatApp(config, { logger })
+  const app = createWechatApp(config, { logger, securityHeaders: true })
   const dist = resolve(process.cwd(), 'dist')
   if (existsSync(resolve(dist, 'index.html'))) serveSpa(app, dist)
   else logger.warn('dist/ has no index.html: run `npm run build` to serve the demo')

@@ -11,10 +11,13 @@ export interface OpenidRequest {
 
 // Checked before anything goes to WeChat: a malformed code can only fail there, and passing arbitrary
 // text into WeChat's query string would let a caller spend our API quota and pollute our logs.
-const CODE = /^[A-Za-z0-9_-]{1,128}$/
+// WeChat's codes are 32 characters of A-Za-z0-9 in practice; the bound leaves room for a change.
+const CODE = /^[A-Za-z0-9_-]{1,64}$/
 // WeChat allows a-zA-Z0-9 in state, at most 128 bytes (WECHAT.md).
 const STATE = /^[A-Za-z0-9]{1,128}$/
-const VERIFIER = /^[A-Za-z0-9_-]{1,128}$/
+// Long enough that it cannot be guessed (the kit sends 32 random bytes, base64url: 43 characters).
+const VERIFIER = /^[A-Za-z0-9_-]{16,128}$/
+const KNOWN_FIELDS = new Set(['code', 'state', 'verifier', 'app'])
 
 function invalid(message: string): ProxyError {
   return new ProxyError('invalid_request', message)
@@ -25,16 +28,26 @@ export function parseOpenidRequest(body: unknown, config: Pick<ProxyConfig, 'web
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalid('The body must be a JSON object')
   }
-  const { code, state, verifier, app = 'mp' } = body as Record<string, unknown>
+  // Strict: an unknown field is a client bug or a probe, never something to ignore. Own keys only,
+  // so `__proto__` or `constructor` in the JSON are refused here like any other stranger.
+  const unknown = Object.keys(body).find((key) => !KNOWN_FIELDS.has(key))
+  if (unknown !== undefined) {
+    throw invalid(`Unknown field ${JSON.stringify(unknown.slice(0, 32))}`)
+  }
+  const fields = new Map(Object.entries(body))
+  const code = fields.get('code')
+  const state = fields.get('state')
+  const verifier = fields.get('verifier')
+  const app = fields.has('app') ? fields.get('app') : 'mp'
   if (code === undefined || code === null || code === '') throw invalid('code is required')
   if (typeof code !== 'string' || !CODE.test(code)) {
-    throw invalid('code must be 1 to 128 characters of A-Z, a-z, 0-9, _ and -')
+    throw invalid('code must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -')
   }
   if (state !== undefined && (typeof state !== 'string' || !STATE.test(state))) {
     throw invalid('state must be 1 to 128 characters of A-Z, a-z and 0-9')
   }
   if (verifier !== undefined && (typeof verifier !== 'string' || !VERIFIER.test(verifier))) {
-    throw invalid('verifier must be 1 to 128 characters of A-Z, a-z, 0-9, _ and -')
+    throw invalid('verifier must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -')
   }
   if (app !== 'mp' && app !== 'web') throw invalid('app must be "mp" or "web"')
   if (app === 'web' && !config.web) {
@@ -46,8 +59,10 @@ export function parseOpenidRequest(body: unknown, config: Pick<ProxyConfig, 'web
   return request
 }
 
-// A JWT is three base64url parts; the cap keeps a hostile header from reaching the verifier.
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/
+// A JWT is three base64url parts. The scheme is case-insensitive (RFC 9110) and exactly one token
+// follows it: several tokens, other schemes or extra text are refused rather than guessed at.
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i
+// The cap keeps a hostile header from reaching the verifier.
 const MAX_TOKEN_LENGTH = 4096
 
 /** The session token of an `Authorization: Bearer` header; `unauthorized` when absent or malformed. */

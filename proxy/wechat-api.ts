@@ -1,6 +1,9 @@
-import axios, { AxiosError } from 'axios'
+import axios from 'axios'
 import { errorFromErrcode } from './errcodes.js'
 import { ProxyError } from './errors.js'
+import { isTokenResponse, parseBody, transportError, userinfoOf } from './wechat-answers.js'
+import { retryWhenBusy } from './retry.js'
+import type { BusyRetryOptions } from './retry.js'
 import type { WechatAppCredentials } from './config.js'
 
 /** WeChat's answer to a code exchange (WECHAT.md, step 2). */
@@ -17,7 +20,10 @@ export interface WechatTokenResponse {
 export interface WechatApiOptions {
   /** Base of api.weixin.qq.com, no trailing slash. */
   apiBase: string
+  /** Each call fails with `upstream_timeout` after this long (WECHAT_TIMEOUT_MS). */
   timeoutMs: number
+  /** How WeChat's `-1` (busy) is retried. */
+  retry?: BusyRetryOptions
 }
 
 /** Names of the settings behind an app, so a setup fault names what to fix. */
@@ -61,8 +67,6 @@ export interface WechatApi {
 /** WeChat's bodies are tiny; anything bigger is not WeChat and is not read into memory. */
 const MAX_BODY_BYTES = 64 * 1024
 
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT'])
-
 export function createWechatApi(options: WechatApiOptions): WechatApi {
   const http = axios.create({
     baseURL: options.apiBase,
@@ -77,8 +81,18 @@ export function createWechatApi(options: WechatApiOptions): WechatApi {
     proxy: false,
   })
 
-  /** One GET; the body as a JSON object, or the ProxyError its errcode maps to. */
-  async function call(
+  const busyRetry = retryWhenBusy(options.retry)
+
+  /** One GET (again while WeChat says -1); the JSON body, or the ProxyError its errcode maps to. */
+  function call(
+    path: string,
+    params: Record<string, string>,
+    settings?: CredentialSettings,
+  ): Promise<Record<string, unknown>> {
+    return busyRetry(() => callOnce(path, params, settings))
+  }
+
+  async function callOnce(
     path: string,
     params: Record<string, string>,
     settings?: CredentialSettings,
@@ -134,82 +148,4 @@ export function createWechatApi(options: WechatApiOptions): WechatApi {
       }
     },
   }
-}
-
-/** Copies exactly the documented fields, so nothing else WeChat might add reaches a response. */
-function userinfoOf(json: Record<string, unknown>): WechatUserinfo | undefined {
-  const { openid, nickname, headimgurl, sex, province, city, country, privilege, unionid } = json
-  if (
-    typeof openid !== 'string' ||
-    typeof nickname !== 'string' ||
-    typeof headimgurl !== 'string' ||
-    typeof sex !== 'number' ||
-    typeof province !== 'string' ||
-    typeof city !== 'string' ||
-    typeof country !== 'string' ||
-    !Array.isArray(privilege) ||
-    !privilege.every((item) => typeof item === 'string') ||
-    (unionid !== undefined && typeof unionid !== 'string')
-  ) {
-    return undefined
-  }
-  const profile: WechatUserinfo = {
-    openid,
-    nickname,
-    headimgurl,
-    sex,
-    province,
-    city,
-    country,
-    privilege: [...(privilege as string[])],
-  }
-  if (typeof unionid === 'string') profile.unionid = unionid
-  return profile
-}
-
-function parseBody(status: number, body: unknown): Record<string, unknown> {
-  if (status < 200 || status >= 300) {
-    throw new ProxyError('upstream_error', `WeChat answered HTTP ${status}`)
-  }
-  let json: unknown
-  try {
-    json = typeof body === 'string' ? JSON.parse(body) : undefined
-  } catch {
-    throw new ProxyError('upstream_error', 'WeChat answered a body that is not JSON')
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ProxyError('upstream_error', 'WeChat answered a body that is not a JSON object')
-  }
-  return json as Record<string, unknown>
-}
-
-function isTokenResponse(
-  json: Record<string, unknown>,
-): json is Record<string, unknown> & WechatTokenResponse {
-  return (
-    typeof json.access_token === 'string' &&
-    json.access_token.length > 0 &&
-    typeof json.refresh_token === 'string' &&
-    typeof json.openid === 'string' &&
-    json.openid.length > 0 &&
-    typeof json.scope === 'string' &&
-    typeof json.expires_in === 'number' &&
-    (json.unionid === undefined || typeof json.unionid === 'string') &&
-    (json.is_snapshotuser === undefined || typeof json.is_snapshotuser === 'number')
-  )
-}
-
-function transportError(error: unknown): ProxyError {
-  // Only the error code is kept as the cause: axios errors carry the request URL, and with it the secret.
-  const cause = error instanceof AxiosError ? error.code : undefined
-  if (error instanceof AxiosError) {
-    if (error.code !== undefined && TIMEOUT_CODES.has(error.code)) {
-      return new ProxyError('upstream_timeout', 'WeChat did not answer in time', { cause })
-    }
-    if (error.code === AxiosError.ERR_BAD_RESPONSE) {
-      return new ProxyError('upstream_error', 'WeChat answered an unusable response', { cause })
-    }
-  }
-  // Refused, reset, DNS failures: WeChat could not be reached.
-  return new ProxyError('upstream_unavailable', 'WeChat could not be reached', { cause })
 }

@@ -5,6 +5,7 @@ const MESSAGES: Record<string, string> = {
   code_invalid: '微信登录凭证无效，请重新登录。',
   code_used: '这个登录凭证已经用过了（页面可能被打开了两次），请重新登录。',
   code_expired: '微信登录凭证已过期，请重新登录。',
+  login_loop: '登录反复没有成功，我们已暂停自动跳转。请点击下方按钮重试。',
   network_error: '网络连接失败，请检查网络后重试。',
   upstream_timeout: '微信服务器响应超时，请稍后重试。',
   upstream_unavailable: '微信服务暂时不可用，请稍后重试。',

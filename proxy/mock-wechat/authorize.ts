@@ -10,7 +10,7 @@ import type { TestUser } from './users.js'
 
 export const UA_COOKIE = 'mock_wechat_ua'
 export const USER_COOKIE = 'mock_wechat_user'
-const COOKIE_OPTIONS = { path: '/', sameSite: 'lax', httpOnly: true } as const
+export const COOKIE_OPTIONS = { path: '/', sameSite: 'lax', httpOnly: true } as const
 
 export interface AuthorizeRouterOptions {
   state: MockState
@@ -38,6 +38,11 @@ export function createAuthorizeRouter({ state, apps, domains }: AuthorizeRouterO
     const user = currentUser(req)
     if (request.scope === 'snsapi_base') {
       // Silent authorization: no page at all, straight back with a code.
+      return res.redirect(302, callbackWithCode(state, request, user))
+    }
+    if (state.snapshotNext) {
+      // A snapshot visit: WeChat shows its browse-only snapshot page, not the consent sheet, and
+      // the page gets a code at once (it then exchanges to the snapshot identity).
       return res.redirect(302, callbackWithCode(state, request, user))
     }
     const params: Record<string, string> = {
@@ -100,8 +105,14 @@ export function createAuthorizeRouter({ state, apps, domains }: AuthorizeRouterO
   return router
 }
 
+/**
+ * Issues a code and builds the callback URL. Under a `drop-callback` fault the code is still
+ * issued (WeChat did its part) but the URL is the bare redirect_uri, as if something between
+ * WeChat and the app lost the code and state.
+ */
 function callbackWithCode(state: MockState, request: AuthorizeRequest, user: TestUser): string {
   const code = state.issueCode(request.app.appid, user.id, request.scope)
+  if (state.takePageFault('authorize')?.mode === 'drop-callback') return request.redirectUri
   return withCallbackParams(request.redirectUri, request.state, code)
 }
 
@@ -110,7 +121,7 @@ function sendPage(res: Response, html: string): void {
   res.status(200).type('html').set('Cache-Control', 'no-store').send(html)
 }
 
-function rawQueryOf(req: Request): string {
+export function rawQueryOf(req: Request): string {
   const at = req.originalUrl.indexOf('?')
   return at === -1 ? '' : req.originalUrl.slice(at + 1)
 }
@@ -120,7 +131,8 @@ function insideWechat(req: Request): boolean {
   return readCookie(req, UA_COOKIE) === '1'
 }
 
-function currentUser(req: Request): TestUser {
+/** The test user the mock's phone belongs to: the one picked last (cookie), else the first. */
+export function currentUser(req: Request): TestUser {
   const fallback = TEST_USERS[0]
   if (!fallback) throw new Error('mock WeChat has no test users')
   return findUser(readCookie(req, USER_COOKIE)) ?? fallback
@@ -139,6 +151,6 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }

@@ -1,8 +1,14 @@
 import express from 'express'
 import type { NextFunction, Request, Response, Router } from 'express'
 import type { MockApp } from './demo-apps.js'
-import { API_ENDPOINTS, FAULT_MODES } from './state.js'
-import type { ApiEndpoint, FaultMode, MockState, Scope } from './state.js'
+import {
+  API_ENDPOINTS,
+  API_FAULT_MODES,
+  AUTHORIZE_FAULT_MODES,
+  FAULT_MODES,
+  PAGE_ENDPOINTS,
+} from './state.js'
+import type { FaultEndpoint, FaultMode, MockState, Scope } from './state.js'
 import { TEST_USERS, findUser } from './users.js'
 
 export interface ControlRouterOptions {
@@ -19,16 +25,28 @@ const MAX_LATENCY_MS = 120_000
  * `/__control/*`: inspect and steer the mock from tests and load scripts. There is no auth on
  * purpose — the mock only runs in development and tests, and it never guards anything real.
  *
- * - `GET stats` -> `{calls: {access_token, refresh_token, userinfo, auth}, authorize}`
+ * - `GET stats` -> `{calls: {access_token, refresh_token, userinfo, auth}, authorize, qrconnect}`
+ *   (`authorize` / `qrconnect` = page requests, failed checks included)
  * - `POST reset` -> 204: forgets codes, tokens, counters, faults, the clock offset, an armed
  *   snapshot visit and every `apps` override
  * - `POST clock {advanceSeconds}` -> `{now}` (ms)
- * - `POST codes {count, scope?, user?, appid?, snapshot?}` -> `{codes}`; `snapshot` true/false
+ * - `POST codes {count, scope?, user?, appid?, snapshot?}` -> `{codes}`; `scope` defaults to
+ *   `snsapi_base` for an official account and `snsapi_login` for a website app; `snapshot` true/false
  *   forces every code issued by the call; omitted, an armed `snapshot` applies to the first one
- * - `POST faults {endpoint, mode, ms?, times?}` -> 204; `DELETE faults` -> 204
- * - `POST snapshot {next: boolean}` -> 204: `true` makes the next code issued (silent authorize,
- *   consent approval or `codes` without `snapshot`) a snapshot-page visit: `is_snapshotuser: 1`, a
- *   virtual openid (and unionid), userinfo refused with 48001. One-shot; `false` disarms it.
+ * - `POST faults {endpoint, mode, ms?, errcode?, times?}` -> 204; `DELETE faults` -> 204 (all,
+ *   page faults included). API endpoints (`access_token`, `refresh_token`, `userinfo`, `auth`, `*`
+ *   = all four) take `latency` (needs `ms`), `http500`, `busy`, `malformed`, `text-html`, `reset`,
+ *   `consume-then-reset`, and `errcode` (needs an integer `errcode`): WeChat's error body for it,
+ *   with nothing done (a code stays usable). Endpoints `authorize` and `qrconnect` take
+ *   `drop-callback`: once the request passes every check and is approved (snsapi_base: at once;
+ *   snsapi_userinfo and qrconnect: on approve), the code is issued but the redirect goes to
+ *   redirect_uri without code and state. `times` = how many calls it affects (default: until
+ *   cleared); page faults are not counted in `calls`.
+ * - `POST snapshot {next: boolean}` -> 204: `true` makes the next code issued (authorize, consent
+ *   approval or `codes` without `snapshot`) a snapshot-page visit: `is_snapshotuser: 1`, a virtual
+ *   openid (and unionid), userinfo refused with 48001. While armed, an snsapi_userinfo authorize
+ *   skips the consent page (WeChat shows the snapshot page instead) and redirects with a code at
+ *   once. One-shot; `false` disarms it.
  * - `POST apps {appid, unionBound: boolean}` -> 204: binds or unbinds a configured app to the open
  *   platform at run time (unionid in token and userinfo responses); reset restores the configuration.
  */
@@ -37,7 +55,11 @@ export function createControlRouter({ state, apps }: ControlRouterOptions): Rout
   router.use('/__control', express.json({ limit: '16kb' }))
 
   router.get('/__control/stats', (_req, res) => {
-    res.json({ calls: { ...state.calls }, authorize: state.authorizeCalls })
+    res.json({
+      calls: { ...state.calls },
+      authorize: state.authorizeCalls,
+      qrconnect: state.qrconnectCalls,
+    })
   })
 
   router.post('/__control/reset', (_req, res) => {
@@ -62,7 +84,11 @@ export function createControlRouter({ state, apps }: ControlRouterOptions): Rout
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 10_000) {
       throw new ControlInputError('count must be an integer from 1 to 10000')
     }
-    const scope = optionalEnum<Scope>(body.scope, ['snsapi_base', 'snsapi_userinfo'], 'scope')
+    const scope = optionalEnum<Scope>(
+      body.scope,
+      ['snsapi_base', 'snsapi_userinfo', 'snsapi_login'],
+      'scope',
+    )
     const snapshot = body.snapshot
     if (snapshot !== undefined && typeof snapshot !== 'boolean') {
       throw new ControlInputError('snapshot must be a boolean')
@@ -75,16 +101,17 @@ export function createControlRouter({ state, apps }: ControlRouterOptions): Rout
       throw new ControlInputError(`user must be one of ${TEST_USERS.map((u) => u.id).join(', ')}`)
     const codes: string[] = []
     for (let i = 0; i < count; i++) {
-      codes.push(state.issueCode(app.appid, user.id, scope ?? 'snsapi_base', snapshot))
+      const fallback = app.kind === 'web' ? 'snsapi_login' : 'snsapi_base'
+      codes.push(state.issueCode(app.appid, user.id, scope ?? fallback, snapshot))
     }
     res.json({ codes })
   })
 
   router.post('/__control/faults', (req, res) => {
     const body = bodyOf(req)
-    const endpoint = optionalEnum<ApiEndpoint | '*'>(
+    const endpoint = optionalEnum<FaultEndpoint>(
       body.endpoint,
-      [...API_ENDPOINTS, '*'],
+      [...API_ENDPOINTS, '*', ...PAGE_ENDPOINTS],
       'endpoint',
     )
     const mode = optionalEnum<FaultMode>(body.mode, FAULT_MODES, 'mode')
@@ -94,6 +121,17 @@ export function createControlRouter({ state, apps }: ControlRouterOptions): Rout
       throw new ControlInputError(`ms must be a number from 0 to ${MAX_LATENCY_MS}`)
     }
     if (mode === 'latency' && body.ms === undefined) throw new ControlInputError('latency needs ms')
+    const errcode = body.errcode ?? 0
+    if (typeof errcode !== 'number' || !Number.isSafeInteger(errcode)) {
+      throw new ControlInputError('errcode must be an integer')
+    }
+    if (mode === 'errcode' && errcode === 0) {
+      throw new ControlInputError('mode errcode needs a non-zero errcode')
+    }
+    if (mode !== 'errcode' && body.errcode !== undefined) {
+      // Caught rather than ignored: `{mode: 'busy', errcode: 45011}` would silently send -1.
+      throw new ControlInputError('errcode only goes with mode errcode')
+    }
     const times = body.times
     if (
       times !== undefined &&
@@ -101,12 +139,25 @@ export function createControlRouter({ state, apps }: ControlRouterOptions): Rout
     ) {
       throw new ControlInputError('times must be a positive integer')
     }
-    state.faults.set(endpoint, { mode, ms, remaining: times ?? Infinity })
+    const common = { ms, errcode, remaining: times ?? Infinity }
+    if (endpoint === 'authorize' || endpoint === 'qrconnect') {
+      const pageMode = AUTHORIZE_FAULT_MODES.find((candidate) => candidate === mode)
+      if (!pageMode) {
+        throw new ControlInputError(`${endpoint} takes mode ${AUTHORIZE_FAULT_MODES.join(', ')}`)
+      }
+      state.pageFaults.set(endpoint, { mode: pageMode, ...common })
+    } else {
+      const apiMode = API_FAULT_MODES.find((candidate) => candidate === mode)
+      if (!apiMode) {
+        throw new ControlInputError(`${endpoint} takes mode ${API_FAULT_MODES.join(', ')}`)
+      }
+      state.faults.set(endpoint, { mode: apiMode, ...common })
+    }
     res.status(204).end()
   })
 
   router.delete('/__control/faults', (_req, res) => {
-    state.faults.clear()
+    state.clearFaults()
     res.status(204).end()
   })
 

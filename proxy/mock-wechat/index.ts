@@ -4,6 +4,7 @@ import { createAuthorizeRouter } from './authorize.js'
 import { createAvatarRouter } from './avatars.js'
 import { createControlRouter } from './control.js'
 import type { MockApp } from './demo-apps.js'
+import { createQrconnectRouter } from './qrconnect.js'
 import { createSnsRouter } from './sns.js'
 import { MockState } from './state.js'
 
@@ -19,8 +20,17 @@ export {
   snapshotUnionidFor,
   unionidFor,
 } from './users.js'
+export { withQrconnectParams } from './qrconnect-params.js'
 export { ACCESS_TOKEN_LIFETIME_S, CODE_LIFETIME_S, REFRESH_TOKEN_LIFETIME_S } from './state.js'
-export type { ApiEndpoint, FaultMode, Scope } from './state.js'
+export type {
+  ApiEndpoint,
+  ApiFaultMode,
+  AuthorizeFaultMode,
+  FaultEndpoint,
+  FaultMode,
+  PageEndpoint,
+  Scope,
+} from './state.js'
 export type { TestUser } from './users.js'
 
 export interface MockWechatOptions {
@@ -48,6 +58,7 @@ export function createMockWechat(options: MockWechatOptions): MockWechat {
   const state = new MockState(now)
   const router = express.Router()
   router.use(createAuthorizeRouter({ state, apps, domains }))
+  router.use(createQrconnectRouter({ state, apps, domains }))
   router.use(createAvatarRouter())
   router.use(createSnsRouter({ state, apps }))
   router.use(createControlRouter({ state, apps }))

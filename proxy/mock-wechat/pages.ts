@@ -74,15 +74,24 @@ export interface ConsentPageInput {
   mockBase: string
 }
 
-/** The snsapi_userinfo consent sheet: app, what it asks for, the user to act as, 允许 / 拒绝. */
-export function consentPage(input: ConsentPageInput): string {
-  const hidden = Object.entries(input.params)
+/** Hidden form fields carrying the request, so the confirm step can re-check it. */
+export function hiddenFields(params: Record<string, string>): string {
+  return Object.entries(params)
     .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
     .join('')
-  const users = input.users
+}
+
+/** Radios to pick which test user the phone belongs to (`data-testid="wechat-user-<id>"`). */
+export function userPicker(
+  users: readonly TestUser[],
+  currentUserId: string,
+  mockBase: string,
+  prompt = '以哪位测试用户身份授权（本地模拟）',
+): string {
+  const radios = users
     .map((user) => {
-      const checked = user.id === input.currentUserId ? ' checked' : ''
-      const avatar = input.mockBase + (avatarPath(user, '64') ?? '/avatar/default.svg')
+      const checked = user.id === currentUserId ? ' checked' : ''
+      const avatar = mockBase + (avatarPath(user, '64') ?? '/avatar/default.svg')
       return (
         `<label><input type="radio" name="user" value="${escapeHtml(user.id)}"` +
         ` data-testid="wechat-user-${escapeHtml(user.id)}"${checked}>` +
@@ -90,6 +99,14 @@ export function consentPage(input: ConsentPageInput): string {
       )
     })
     .join('')
+  return (
+    `<div class="users" data-testid="wechat-user-picker"><p class="code">${escapeHtml(prompt)}</p>` +
+    `${radios}</div>`
+  )
+}
+
+/** The snsapi_userinfo consent sheet: app, what it asks for, the user to act as, 允许 / 拒绝. */
+export function consentPage(input: ConsentPageInput): string {
   const initial = Array.from(input.appName)[0] ?? '公'
   return layout(
     '微信网页授权',
@@ -97,9 +114,8 @@ export function consentPage(input: ConsentPageInput): string {
       `<div><strong>${escapeHtml(input.appName)}</strong> 申请</div></div>` +
       '<p class="ask">获取你的昵称、头像</p>' +
       '<p class="desc">用于在此网页中展示你的微信公开信息</p>' +
-      `<form method="post" action="${escapeHtml(input.action)}">${hidden}` +
-      '<div class="users" data-testid="wechat-user-picker"><p class="code">以哪位测试用户身份授权（本地模拟）</p>' +
-      `${users}</div>` +
+      `<form method="post" action="${escapeHtml(input.action)}">${hiddenFields(input.params)}` +
+      userPicker(input.users, input.currentUserId, input.mockBase) +
       '<button class="allow" type="submit" name="decision" value="allow" data-testid="wechat-approve">允许</button>' +
       '<button class="deny" type="submit" name="decision" value="deny" data-testid="wechat-deny">拒绝</button>' +
       '</form>',

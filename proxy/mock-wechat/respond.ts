@@ -10,6 +10,37 @@ export function wechatError(errcode: number, message: string): WechatBody {
   return { errcode, errmsg: `${message}, rid: ${newRid()}` }
 }
 
+/** WeChat's errmsg (before the rid suffix) for the errcodes the kit may meet (WECHAT.md). */
+const WECHAT_ERRMSG: ReadonlyMap<number, string> = new Map([
+  [-1, 'system error'],
+  [40001, 'invalid credential, access_token is invalid or not latest'],
+  [40002, 'invalid grant_type'],
+  [40003, 'invalid openid'],
+  [40013, 'invalid appid'],
+  [40014, 'invalid access_token'],
+  [40029, 'invalid code'],
+  [40030, 'invalid refresh_token'],
+  [40125, 'invalid appsecret'],
+  [40163, 'code been used'],
+  [41001, 'access_token missing'],
+  [41002, 'appid missing'],
+  [41003, 'refresh_token missing'],
+  [41004, 'appsecret missing'],
+  [41008, 'missing code'],
+  [41009, 'missing openid'],
+  [42001, 'access_token expired'],
+  [42002, 'refresh_token expired'],
+  [42003, 'code expired'],
+  [45011, 'api minute-quota reach limit'],
+  [48001, 'api unauthorized'],
+  [50001, 'user unauthorized'],
+])
+
+/** WeChat's error body for an errcode, with its usual message (`unknown error` when not known). */
+export function wechatErrorFor(errcode: number): WechatBody {
+  return wechatError(errcode, WECHAT_ERRMSG.get(errcode) ?? 'unknown error')
+}
+
 /** WeChat answers 200 with JSON labelled text/plain, errors included: clients must parse anyway. */
 export function sendWechatJson(res: Response, body: WechatBody): void {
   res.status(200).set('Content-Type', 'text/plain').send(JSON.stringify(body))
@@ -18,7 +49,8 @@ export function sendWechatJson(res: Response, body: WechatBody): void {
 /**
  * Answers one API call: counts it, applies an injected fault if one is armed, else sends what
  * `compute` returns. `compute` does the call's side effects (consuming a code, issuing tokens), so
- * faults that fail before WeChat acts skip it, and `consume-then-reset` runs it then drops the line.
+ * faults that fail before WeChat acts skip it (`errcode` too: the code stays usable), and
+ * `consume-then-reset` runs it then drops the line.
  */
 export async function answerApiCall(
   state: MockState,
@@ -37,7 +69,9 @@ export async function answerApiCall(
       res.status(500).type('html').send(gatewayErrorPage(500))
       return
     case 'busy':
-      return sendWechatJson(res, wechatError(-1, 'system error'))
+      return sendWechatJson(res, wechatErrorFor(-1))
+    case 'errcode':
+      return sendWechatJson(res, wechatErrorFor(fault.errcode))
     case 'malformed':
       res.status(200).set('Content-Type', 'text/plain').send('{"access_token":"86_x7Kq2')
       return

@@ -11,9 +11,23 @@ export const API_ENDPOINTS: readonly ApiEndpoint[] = [
   'auth',
 ]
 
-export type FaultMode =
-  'latency' | 'http500' | 'busy' | 'malformed' | 'text-html' | 'reset' | 'consume-then-reset'
-export const FAULT_MODES: readonly FaultMode[] = [
+/** Faults of the API endpoints (`*` = all four). */
+export type ApiFaultMode =
+  | 'latency'
+  | 'http500'
+  | 'busy'
+  | 'malformed'
+  | 'text-html'
+  | 'reset'
+  | 'consume-then-reset'
+  | 'errcode'
+/** Faults of the login pages (endpoints `authorize` and `qrconnect`). */
+export type AuthorizeFaultMode = 'drop-callback'
+/** The pages that hand out codes: oauth2/authorize (official account) and qrconnect (website app). */
+export type PageEndpoint = 'authorize' | 'qrconnect'
+export const PAGE_ENDPOINTS: readonly PageEndpoint[] = ['authorize', 'qrconnect']
+export type FaultMode = ApiFaultMode | AuthorizeFaultMode
+export const API_FAULT_MODES: readonly ApiFaultMode[] = [
   'latency',
   'http500',
   'busy',
@@ -21,12 +35,19 @@ export const FAULT_MODES: readonly FaultMode[] = [
   'text-html',
   'reset',
   'consume-then-reset',
+  'errcode',
 ]
+export const AUTHORIZE_FAULT_MODES: readonly AuthorizeFaultMode[] = ['drop-callback']
+export const FAULT_MODES: readonly FaultMode[] = [...API_FAULT_MODES, ...AUTHORIZE_FAULT_MODES]
+/** Where a fault can be armed: an API endpoint, all of them (`*`), or a login page. */
+export type FaultEndpoint = ApiEndpoint | '*' | PageEndpoint
 
-export interface Fault {
-  mode: FaultMode
+export interface Fault<Mode extends FaultMode = ApiFaultMode> {
+  mode: Mode
   /** Delay for `latency`. */
   ms: number
+  /** The errcode `errcode` answers with. */
+  errcode: number
   /** Calls left to affect; `Infinity` = until reset. */
   remaining: number
 }
@@ -66,10 +87,12 @@ export class MockState {
   readonly grantsByAccessToken = new Map<string, Grant>()
   readonly grantsByRefreshToken = new Map<string, Grant>()
   readonly faults = new Map<ApiEndpoint | '*', Fault>()
+  readonly pageFaults = new Map<PageEndpoint, Fault<AuthorizeFaultMode>>()
   /** Run-time `unionBound` overrides per appid (control `apps`); reset restores the configuration. */
   readonly unionBound = new Map<string, boolean>()
   calls: Record<ApiEndpoint, number> = zeroCalls()
   authorizeCalls = 0
+  qrconnectCalls = 0
   /** One-shot (control `snapshot`): the next code issued is a snapshot visit. */
   snapshotNext = false
   private offsetMs = 0
@@ -157,24 +180,45 @@ export class MockState {
     for (const key of [endpoint, '*'] as const) {
       const fault = this.faults.get(key)
       if (!fault) continue
-      fault.remaining -= 1
-      if (fault.remaining <= 0) this.faults.delete(key)
+      if (spend(fault)) this.faults.delete(key)
       return fault
     }
     return undefined
+  }
+
+  /**
+   * The login page's fault for a redirect about to carry a code, if one is armed. Not counted in
+   * `calls`: every page request is already counted in `authorizeCalls` / `qrconnectCalls`.
+   */
+  takePageFault(endpoint: PageEndpoint): Fault<AuthorizeFaultMode> | undefined {
+    const fault = this.pageFaults.get(endpoint)
+    if (fault && spend(fault)) this.pageFaults.delete(endpoint)
+    return fault
+  }
+
+  clearFaults(): void {
+    this.faults.clear()
+    this.pageFaults.clear()
   }
 
   reset(): void {
     this.codes.clear()
     this.grantsByAccessToken.clear()
     this.grantsByRefreshToken.clear()
-    this.faults.clear()
+    this.clearFaults()
     this.unionBound.clear()
     this.calls = zeroCalls()
     this.authorizeCalls = 0
+    this.qrconnectCalls = 0
     this.snapshotNext = false
     this.offsetMs = 0
   }
+}
+
+/** Uses up one of the fault's calls; true when it has none left. */
+function spend(fault: Fault<FaultMode>): boolean {
+  fault.remaining -= 1
+  return fault.remaining <= 0
 }
 
 function zeroCalls(): Record<ApiEndpoint, number> {

@@ -2,6 +2,7 @@ import type { Request } from 'express'
 import type { Logger } from 'pino'
 import type { ProxyConfig } from '../config.js'
 import { ProxyError } from '../errors.js'
+import type { CodeExchange } from '../exchange.js'
 import { verifySession } from '../session.js'
 import type { SessionClaims } from '../session.js'
 import type { Store } from '../store/index.js'
@@ -15,6 +16,8 @@ export interface RouteContext {
   /** Wrapped with `reachable`: a failing backend is `upstream_unavailable`. */
   store: Store
   custody: TokenCustody
+  /** One WeChat exchange per code, bound to the browser that sent it. */
+  exchange: CodeExchange
   wechat: WechatApi
   logger: Logger
   now: () => number

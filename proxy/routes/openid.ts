@@ -1,83 +1,96 @@
 import express from 'express'
-import type { NextFunction, Request, Response, Router } from 'express'
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express'
 import { ProxyError } from '../errors.js'
+import type { ExchangeResult } from '../exchange.js'
 import { signSession } from '../session.js'
 import { credentialsOf } from '../tokens.js'
 import { parseOpenidRequest } from '../validate.js'
+import type { OpenidRequest } from '../validate.js'
 import type { RouteContext } from './context.js'
 
 /** Larger bodies are refused before parsing: a real request is well under 1 KB. */
 export const MAX_BODY = '1kb'
 
-/** `POST /openid`: exchanges a code; WeChat's tokens go to the store, the browser gets a session. */
-export function mountOpenidRoute(router: Router, ctx: RouteContext): void {
-  const { config, custody, logger, now } = ctx
+/**
+ * `POST /openid`: exchanges a code, once per code (see exchange.ts); WeChat's tokens go to the store,
+ * the browser gets a session. `limit` is the per-IP rate limit, run before the body is even read.
+ */
+export function mountOpenidRoute(router: Router, ctx: RouteContext, limit: RequestHandler): void {
+  const { config, logger, now } = ctx
+
+  /** The WeChat exchange itself; resolves to the JSON answer. */
+  async function exchange(request: OpenidRequest): Promise<unknown> {
+    const app = credentialsOf(config, request.app)
+    // parseOpenidRequest already refuses "web" when it is not configured; kept for the type.
+    if (!app) throw new ProxyError('invalid_request', `app "${request.app}" is not configured`)
+    const tokens = await ctx.wechat.exchangeCode(app.credentials, request.code, app.settings)
+    // WeChat's tokens stop here: the browser only ever gets our own session.
+    const grant = await ctx.custody.keepExchange(request.app, tokens)
+    const session = await signSession(
+      { openid: tokens.openid, app: request.app, ...grant },
+      config.sessionSecret,
+      config.sessionTtlSeconds,
+      now(),
+    )
+    return {
+      openid: tokens.openid,
+      ...(grant.unionid !== undefined ? { unionid: grant.unionid } : {}),
+      scope: grant.scope,
+      snapshotUser: grant.snapshotUser,
+      session: session.token,
+      sessionExpiresAt: session.expiresAt.toISOString(),
+    }
+  }
 
   router.post(
     '/openid',
+    limit,
     requireJson,
-    express.json({ limit: MAX_BODY, strict: true }),
+    // inflate: false: a 100-byte body is never compressed by a real client, and a compressed one
+    // could hide far more than the limit.
+    express.json({ limit: MAX_BODY, strict: true, inflate: false }),
     async (req, res) => {
       const started = now()
       const request = parseOpenidRequest(req.body, config)
-      const app = credentialsOf(config, request.app)
-      // parseOpenidRequest already refuses "web" when it is not configured; kept for the type.
-      if (!app) throw new ProxyError('invalid_request', `app "${request.app}" is not configured`)
+      const log = (fields: Record<string, unknown>, message: string) =>
+        logger[fields.outcome === 'ok' ? 'info' : 'warn'](
+          { route: 'openid', app: request.app, ...fields, ms: now() - started },
+          message,
+        )
+      let result: ExchangeResult
       try {
-        const tokens = await ctx.wechat.exchangeCode(app.credentials, request.code, app.settings)
-        // WeChat's tokens stop here: the browser only ever gets our own session.
-        const grant = await custody.keepExchange(request.app, tokens)
-        const session = await signSession(
-          { openid: tokens.openid, app: request.app, ...grant },
-          config.sessionSecret,
-          config.sessionTtlSeconds,
-          now(),
-        )
-        logger.info(
-          {
-            route: 'openid',
-            app: request.app,
-            outcome: 'ok',
-            scope: grant.scope,
-            snapshotUser: grant.snapshotUser,
-            ms: now() - started,
-          },
-          'code exchanged',
-        )
-        res.json({
-          openid: tokens.openid,
-          ...(grant.unionid !== undefined ? { unionid: grant.unionid } : {}),
-          scope: grant.scope,
-          snapshotUser: grant.snapshotUser,
-          session: session.token,
-          sessionExpiresAt: session.expiresAt.toISOString(),
-        })
+        result = await ctx.exchange(request, () => exchange(request))
       } catch (error) {
         if (error instanceof ProxyError) {
-          logger.warn(
-            {
-              route: 'openid',
-              app: request.app,
-              outcome: error.code,
-              errcode: error.errcode,
-              ms: now() - started,
-            },
-            'code exchange failed',
-          )
+          log({ outcome: error.code, errcode: error.errcode }, 'code exchange failed')
         }
         throw error
       }
+      const { outcome, source, error } = result
+      log(
+        { outcome: error?.code ?? 'ok', errcode: error?.errcode, source },
+        error ? 'code exchange failed' : 'code exchanged',
+      )
+      // The same bytes for every answer about this code: a replay cannot tell itself from the first.
+      res.status(outcome.status).type('application/json').send(outcome.body)
     },
   )
 }
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i
 
 /** Only JSON is accepted, so a cross-site HTML form cannot post to us without a CORS preflight. */
 function requireJson(req: Request, _res: Response, next: NextFunction): void {
   // `req.is` is null when there is no body at all (not even Content-Length: 0): validation then
   // names what is missing.
-  if (req.is('application/json') === false) {
+  const charset = CHARSET.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase()
+  // UTF-8 only: other charsets (UTF-7, UTF-16) are a classic way to smuggle text past filters, and
+  // the kit never sends them.
+  if (req.is('application/json') === false || (charset && !['utf-8', 'utf8'].includes(charset))) {
     next(
-      new ProxyError('invalid_request', 'Content-Type must be application/json', { status: 415 }),
+      new ProxyError('invalid_request', 'Content-Type must be application/json (UTF-8)', {
+        status: 415,
+      }),
     )
     return
   }

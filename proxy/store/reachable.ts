@@ -24,6 +24,10 @@ export function reachable(store: Store): Store {
     deleteTokens: guard(store.deleteTokens.bind(store)),
     revokeSession: guard(store.revokeSession.bind(store)),
     isSessionRevoked: guard(store.isSessionRevoked.bind(store)),
+    claimCode: guard(store.claimCode.bind(store)),
+    settleCode: guard(store.settleCode.bind(store)),
+    readCode: guard(store.readCode.bind(store)),
+    releaseCode: guard(store.releaseCode.bind(store)),
     ping: guard(store.ping.bind(store)),
     close: store.close.bind(store),
   }

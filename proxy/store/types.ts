@@ -11,6 +11,27 @@ export interface StoredTokens {
   snapshotUser?: boolean
 }
 
+/** The answer to a code exchange exactly as it was sent: replays send the same bytes. */
+export interface CodeOutcome {
+  status: number
+  /** The JSON body, serialized. */
+  body: string
+}
+
+/** Result of `claimCode`: either this caller runs the exchange, or it learns who did. */
+export type CodeClaim = { claimed: true } | { claimed: false; verifierHash: string | null }
+
+/**
+ * What is kept about one code (keyed by a hash of app and code, never the code itself):
+ * - `pending`: an exchange is running;
+ * - `settled`: WeChat gave a definitive answer, replayed to the same verifier;
+ * - `released`: the exchange failed in transit; only the same verifier may claim it again.
+ */
+export type CodeRecord =
+  | { state: 'pending'; verifierHash: string | null }
+  | { state: 'settled'; verifierHash: string | null; outcome: CodeOutcome }
+  | { state: 'released'; verifierHash: string | null }
+
 /**
  * Server-side state of the proxy, small on purpose so that every backend (memory, Redis) implements the
  * same contract (test/proxy/store-contract.ts). All times are epoch milliseconds of the store's clock.
@@ -24,6 +45,23 @@ export interface Store {
   /** Refuses the session with this id (jti) until `untilMs`, its own expiry; later it expires anyway. */
   revokeSession(id: string, untilMs: number): Promise<void>
   isSessionRevoked(id: string): Promise<boolean>
+  /**
+   * Atomically claims the exchange of a code for the browser holding `verifierHash` (null: none was
+   * sent). Claimed when nothing is kept for `key`, or when it was `released` by a claim with the same
+   * verifierHash (the same browser trying again); the record then is `pending` for `ttlSeconds`.
+   * Otherwise nothing changes and the answer names the verifierHash the code is bound to. Across
+   * instances this must be one atomic operation (e.g. a Redis script): two claims never both win.
+   */
+  claimCode(key: string, verifierHash: string | null, ttlSeconds: number): Promise<CodeClaim>
+  /**
+   * Keeps the definitive outcome of a claimed code for `ttlSeconds`, bound to the same verifierHash;
+   * does nothing when the record is gone (expired or evicted): a later claim then asks WeChat, which
+   * answers 40163 for a used code.
+   */
+  settleCode(key: string, outcome: CodeOutcome, ttlSeconds: number): Promise<void>
+  readCode(key: string): Promise<CodeRecord | undefined>
+  /** The exchange failed in transit: the record becomes `released`, keeping its binding and expiry. */
+  releaseCode(key: string): Promise<void>
   /** Rejects when the store cannot serve requests. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -23,7 +23,7 @@ describe('proxy client', () => {
       proxyBase: '/auth/',
       http: fakeProxy(events, () => okExchange()),
     })
-    const result = await client.exchange(body)
+    const result = await client<{ openid: string }>('/openid', 'session', body)
     expect(result.openid).toBe('oAbCdEfGhIjKlMnOpQrStUvWxYz0')
     expect(events).toEqual([{ type: 'request', method: 'post', url: '/auth/openid', data: body }])
   })
@@ -33,19 +33,19 @@ describe('proxy client', () => {
       status: 409,
       data: { error: { code: 'code_used', message: 'code been used', errcode: 40163 } },
     }))
-    const err = await caught(createProxyClient({ http }).exchange(body))
+    const err = await caught(createProxyClient({ http })('/openid', 'session', body))
     expect([err.code, err.status, err.errcode]).toEqual(['code_used', 409, 40163])
   })
 
   it('reports network_error when the proxy answers HTML', async () => {
     const http = fakeProxy([], () => ({ status: 200, data: '<!doctype html><html></html>' }))
-    const err = await caught(createProxyClient({ http }).getConfig())
+    const err = await caught(createProxyClient({ http })('/config', 'appid'))
     expect(err.code).toBe('network_error')
   })
 
   it('reports network_error when an error answer is not JSON', async () => {
     const http = fakeProxy([], () => ({ status: 502, data: 'Bad Gateway' }))
-    const err = await caught(createProxyClient({ http }).exchange(body))
+    const err = await caught(createProxyClient({ http })('/openid', 'session', body))
     expect([err.code, err.status]).toEqual(['network_error', 502])
   })
 
@@ -54,7 +54,7 @@ describe('proxy client', () => {
       adapter: (config) =>
         Promise.reject(new AxiosError('connect ECONNREFUSED', 'ECONNREFUSED', config)),
     })
-    const err = await caught(createProxyClient({ http }).getConfig())
+    const err = await caught(createProxyClient({ http })('/config', 'appid'))
     expect(err.code).toBe('network_error')
   })
 
@@ -64,14 +64,19 @@ describe('proxy client', () => {
       timeout = config.timeout
       return { status: 200, data: { appid: 'wxA', mock: true, authorizeBase: '/mock-wechat' } }
     })
-    await createProxyClient({ http, timeoutMs: 1234 }).getConfig()
+    await createProxyClient({ http, timeoutMs: 1234 })('/config', 'appid')
     expect(timeout).toBe(1234)
   })
 
   it('gets /userinfo with the session as Bearer and the language', async () => {
     const events: Event[] = []
     const http = fakeProxy(events, () => ({ status: 200, data: { openid: 'o1', nickname: 'n' } }))
-    const profile = await createProxyClient({ http }).userinfo('a.b.c', 'en')
+    const profile = await createProxyClient({ http })(
+      '/userinfo?lang=en',
+      'openid',
+      undefined,
+      'a.b.c',
+    )
     expect(profile).toMatchObject({ openid: 'o1' })
     expect(events).toEqual([
       expect.objectContaining({
@@ -84,14 +89,18 @@ describe('proxy client', () => {
 
   it('reports network_error when /userinfo answers HTML', async () => {
     const http = fakeProxy([], () => ({ status: 200, data: '<!doctype html>' }))
-    const err = await caught(createProxyClient({ http }).userinfo('a.b.c', 'zh_CN'))
+    const err = await caught(
+      createProxyClient({ http })('/userinfo?lang=zh_CN', 'openid', undefined, 'a.b.c'),
+    )
     expect(err.code).toBe('network_error')
   })
 
   it('posts /logout with the session as Bearer and accepts an empty 204', async () => {
     const events: Event[] = []
     const http = fakeProxy(events, () => ({ status: 204, data: '' }))
-    await expect(createProxyClient({ http }).logout('a.b.c')).resolves.toBe('')
+    await expect(
+      createProxyClient({ http })('/logout', undefined, undefined, 'a.b.c'),
+    ).resolves.toBe('')
     expect(events).toEqual([
       expect.objectContaining({
         method: 'post',
@@ -103,7 +112,11 @@ describe('proxy client', () => {
 
   it('sends no Authorization header without a session', async () => {
     const events: Event[] = []
-    await createProxyClient({ http: fakeProxy(events, () => okExchange()) }).exchange(body)
+    await createProxyClient({ http: fakeProxy(events, () => okExchange()) })(
+      '/openid',
+      'session',
+      body,
+    )
     expect(events[0]).not.toHaveProperty('authorization')
   })
 })

@@ -209,16 +209,16 @@ describe('wechat auth guard', () => {
   it('does not go back to WeChat after a failed exchange (no loop)', async () => {
     const env = createEnv()
     const state = await tripToWechat(env, '/')
-    const page = loadPage(env, `${ORIGIN}/?code=USED&state=${state}`, {
+    const page = loadPage(env, `${ORIGIN}/?code=C1&state=${state}`, {
       reply: () => ({
-        status: 409,
-        data: { error: { code: 'code_used', message: 'used', errcode: 40163 } },
+        status: 502,
+        data: { error: { code: 'upstream_error', message: 'x', errcode: -1 } },
       }),
     })
-    await page.router.push(`/?code=USED&state=${state}`)
+    await page.router.push(`/?code=C1&state=${state}`)
     await page.router.push('/orders')
     expect(page.store.status).toBe('error')
-    expect(page.store.error?.code).toBe('code_used')
+    expect(page.store.error?.code).toBe('upstream_error')
     expect(page.win.location.replace).not.toHaveBeenCalled()
     expect(page.router.currentRoute.value.fullPath).toBe('/orders')
   })
@@ -304,7 +304,7 @@ describe('wechat auth guard', () => {
     )
   })
 
-  it.each(['//evil.com', '/\\evil.com'])(
+  it.each(['//evil.com', '/\\evil.com', '/%2F%2Fevil.com', 'https://evil.com'])(
     'returns to / instead of the unsafe route %s',
     async (route) => {
       const env = createEnv()

@@ -1,118 +1,134 @@
 import { describe, expect, it } from 'vitest'
-import { createPendingLogins, PENDING_TTL_MS } from '../../client/pending-login'
-import { safeStorage } from '../../client/safe-storage'
-import { memoryStorage } from './helpers'
+import { PENDING_TTL_MS } from '../../client/pending-login'
+import {
+  NOW,
+  ORIGIN,
+  PENDING_KEY,
+  createEnv,
+  loadPage,
+  pendingLogin,
+  stateOf,
+  type Env,
+} from './helpers'
 
-const KEY = 'wechat-h5-auth:v1:pending'
-
-function setup() {
-  const raw = memoryStorage()
-  let time = 1_000_000
-  const pending = createPendingLogins({ storage: safeStorage(() => raw), now: () => time })
-  return { raw, pending, advance: (ms: number) => (time += ms) }
+/** Goes to WeChat from `path` and returns the state of the trip. */
+async function trip(env: Env, path = '/'): Promise<string> {
+  const page = loadPage(env, ORIGIN + path)
+  await page.router.push(path)
+  return stateOf(page.win.location.replace.mock.calls[0]?.[0] ?? '')
 }
 
-describe('pending logins', () => {
-  it('returns the saved route, scope and verifier for the state', () => {
-    const { pending } = setup()
-    const { state, verifier } = pending.start({ route: '/orders?id=1', scope: 'snsapi_base' })
-    expect(pending.take(state)).toMatchObject({
-      verifier,
-      route: '/orders?id=1',
-      scope: 'snsapi_base',
-    })
-  })
+/** WeChat's callback with `state` (and a code) on `/`: the error code it ends with, if any. */
+async function comeBack(env: Env, state: string) {
+  const page = loadPage(env, `${ORIGIN}/?code=C1&state=${state}`)
+  await page.router.push(`/?code=C1&state=${state}`)
+  return { error: page.store.error?.code, requests: page.requests() }
+}
 
-  it('uses a 64-character alphanumeric state and an independent verifier', () => {
-    const { pending } = setup()
-    const { state, verifier } = pending.start({ route: '/', scope: 'snsapi_base' })
+const rawList = (env: Env) => JSON.parse(env.session.getItem(PENDING_KEY) ?? 'null') as unknown
+
+describe('pending logins', () => {
+  it('use a 64-character alphanumeric state and an independent verifier', async () => {
+    const env = createEnv()
+    const state = await trip(env)
+    const { verifier } = pendingLogin(env, state) ?? {}
     expect(state).toMatch(/^[0-9a-zA-Z]{64}$/)
     expect(verifier).toMatch(/^[0-9a-zA-Z]{64}$/)
     expect(verifier).not.toBe(state)
   })
 
-  it('saves the entry in sessionStorage with its state', () => {
-    const { raw, pending } = setup()
-    const { state } = pending.start({ route: '/', scope: 'snsapi_base' })
-    expect(JSON.parse(raw.getItem(KEY) ?? 'null')).toEqual([
+  it('are saved in sessionStorage with state, verifier, route, scope and time', async () => {
+    const env = createEnv()
+    const state = await trip(env, '/orders?id=1')
+    expect(rawList(env)).toEqual([
       {
         state,
         verifier: expect.any(String),
-        route: '/',
+        route: '/orders?id=1',
         scope: 'snsapi_base',
-        createdAt: 1_000_000,
+        createdAt: NOW,
       },
     ])
   })
 
-  it('can be taken only once', () => {
-    const { pending } = setup()
-    const { state } = pending.start({ route: '/', scope: 'snsapi_base' })
-    pending.take(state)
-    expect(pending.take(state)).toBeUndefined()
+  it('send the verifier of the state that came back with the code', async () => {
+    const env = createEnv()
+    const state = await trip(env)
+    const { verifier } = pendingLogin(env, state) ?? {}
+    const { requests } = await comeBack(env, state)
+    expect(requests[0]).toMatchObject({ data: { code: 'C1', state, verifier } })
   })
 
-  it('returns undefined for an unknown state', () => {
-    const { pending } = setup()
-    pending.start({ route: '/', scope: 'snsapi_base' })
-    expect(pending.take('unknown')).toBeUndefined()
+  it('are removed once taken', async () => {
+    const env = createEnv()
+    const state = await trip(env)
+    await comeBack(env, state)
+    expect(pendingLogin(env, state)).toBeUndefined()
   })
 
-  it('does not take a state named like an Object.prototype property', () => {
-    const { pending } = setup()
-    pending.start({ route: '/', scope: 'snsapi_base' })
-    expect(pending.take('constructor')).toBeUndefined()
-    expect(pending.take('__proto__')).toBeUndefined()
+  it.each(['constructor', '__proto__', 'toString'])(
+    'do not take a state named like an Object.prototype property (%s)',
+    async (state) => {
+      const env = createEnv()
+      await trip(env)
+      const { error, requests } = await comeBack(env, state)
+      expect(error).toBe('state_mismatch')
+      expect(requests).toHaveLength(0)
+    },
+  )
+
+  it('keep other logins when one is taken', async () => {
+    const env = createEnv()
+    const first = await trip(env, '/orders')
+    const second = await trip(env, '/profile')
+    await comeBack(env, second)
+    expect(pendingLogin(env, first)).toMatchObject({ route: '/orders' })
   })
 
-  it('keeps other logins when one is taken', () => {
-    const { pending } = setup()
-    const first = pending.start({ route: '/a', scope: 'snsapi_base' })
-    const second = pending.start({ route: '/b', scope: 'snsapi_userinfo' })
-    pending.take(second.state)
-    expect(pending.take(first.state)?.route).toBe('/a')
+  it('are still valid just before 10 minutes', async () => {
+    const env = createEnv()
+    const state = await trip(env)
+    env.now = () => NOW + PENDING_TTL_MS - 1
+    const { error, requests } = await comeBack(env, state)
+    expect(error).toBeUndefined()
+    expect(requests).toHaveLength(1)
   })
 
-  it('is still valid just before 10 minutes', () => {
-    const { pending, advance } = setup()
-    const { state } = pending.start({ route: '/', scope: 'snsapi_base' })
-    advance(PENDING_TTL_MS - 1)
-    expect(pending.take(state)).toBeDefined()
+  it('expire after 10 minutes', async () => {
+    const env = createEnv()
+    const state = await trip(env)
+    env.now = () => NOW + PENDING_TTL_MS
+    const { error, requests } = await comeBack(env, state)
+    expect(error).toBe('state_mismatch')
+    expect(requests).toHaveLength(0)
   })
 
-  it('expires after 10 minutes', () => {
-    const { pending, advance } = setup()
-    const { state } = pending.start({ route: '/', scope: 'snsapi_base' })
-    advance(PENDING_TTL_MS)
-    expect(pending.take(state)).toBeUndefined()
+  it('sweep expired entries when another login starts', async () => {
+    const env = createEnv()
+    const state = await trip(env)
+    env.now = () => NOW + PENDING_TTL_MS
+    await trip(env)
+    expect(env.session.getItem(PENDING_KEY)).not.toContain(state)
   })
 
-  it('sweeps expired entries when another login starts', () => {
-    const { raw, pending, advance } = setup()
-    const { state } = pending.start({ route: '/', scope: 'snsapi_base' })
-    advance(PENDING_TTL_MS)
-    pending.start({ route: '/', scope: 'snsapi_base' })
-    expect(raw.getItem(KEY)).not.toContain(state)
+  it('ignore and drop malformed entries', async () => {
+    const env = createEnv()
+    env.session.setItem(PENDING_KEY, JSON.stringify([null, 5, { state: 'S2', route: '/' }]))
+    const { error, requests } = await comeBack(env, 'S2')
+    expect([error, requests.length]).toEqual(['state_mismatch', 0])
+    expect(rawList(env)).toEqual([])
   })
 
-  it('ignores and removes malformed entries', () => {
-    const { raw, pending } = setup()
-    raw.setItem(KEY, JSON.stringify([null, 5, { state: 's2', verifier: 'v', route: '/' }]))
-    expect(pending.take('s2')).toBeUndefined()
-    expect(JSON.parse(raw.getItem(KEY) ?? 'null')).toEqual([])
+  it('survive a corrupt list', async () => {
+    const env = createEnv()
+    env.session.setItem(PENDING_KEY, '{not json')
+    expect(await trip(env)).toHaveLength(64)
   })
 
-  it('ignores a corrupt list', () => {
-    const { raw, pending } = setup()
-    raw.setItem(KEY, '{not json')
-    expect(pending.take('s1')).toBeUndefined()
-    expect(pending.start({ route: '/', scope: 'snsapi_base' }).state).toHaveLength(64)
-  })
-
-  it('leaves other keys in sessionStorage alone', () => {
-    const { raw, pending } = setup()
-    raw.setItem('app:thing', 'x')
-    pending.take('whatever')
-    expect(raw.getItem('app:thing')).toBe('x')
+  it("leave the app's own sessionStorage keys alone", async () => {
+    const env = createEnv()
+    env.session.setItem('app:thing', 'x')
+    await comeBack(env, 'whatever')
+    expect(env.session.getItem('app:thing')).toBe('x')
   })
 })

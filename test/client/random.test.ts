@@ -1,5 +1,7 @@
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { randomString } from '../../client/random'
+
+afterEach(() => vi.restoreAllMocks())
 
 describe('randomString', () => {
   it('returns 32 random bytes as 64 alphanumeric characters', () => {
@@ -11,8 +13,13 @@ describe('randomString', () => {
   })
 
   it('draws its bytes from crypto.getRandomValues', () => {
-    const getRandomValues = vi.fn((array: Uint8Array<ArrayBuffer>) => array.fill(0xab))
-    expect(randomString(4, { getRandomValues })).toBe('abababab')
-    expect(getRandomValues).toHaveBeenCalledOnce()
+    const spy = vi
+      .spyOn(crypto, 'getRandomValues')
+      .mockImplementation((array: ArrayBufferView<ArrayBuffer>) => {
+        if (array instanceof Uint8Array) array.fill(0x0b)
+        return array
+      })
+    expect(randomString()).toBe('0b'.repeat(32))
+    expect(spy).toHaveBeenCalledOnce()
   })
 })

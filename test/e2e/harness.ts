@@ -101,9 +101,9 @@ export async function openWechatPage(browser: Browser): Promise<TrackedPage> {
 
 /** The mock WeChat's control endpoints (DESIGN.md) on a running dev or production server. */
 export function mockControl(origin: string) {
-  const call = async (path: string, body?: unknown): Promise<unknown> => {
+  const call = async (path: string, body?: unknown, method?: string): Promise<unknown> => {
     const response = await fetch(`${origin}/mock-wechat/__control/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
+      method: method ?? (body === undefined ? 'GET' : 'POST'),
       headers: { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     })
@@ -114,8 +114,14 @@ export function mockControl(origin: string) {
     reset: () => call('reset', {}),
     stats: () => call('stats') as Promise<{ calls: Record<string, number> }>,
     clock: (advanceSeconds: number) => call('clock', { advanceSeconds }),
-    faults: (body: { endpoint: string; mode: string; ms?: number; times?: number }) =>
-      call('faults', body),
+    faults: (body: {
+      endpoint: string
+      mode: string
+      ms?: number
+      times?: number
+      errcode?: number
+    }) => call('faults', body),
+    clearFaults: () => call('faults', undefined, 'DELETE'),
     snapshot: (next: boolean) => call('snapshot', { next }),
     apps: (body: { appid: string; unionBound: boolean }) => call('apps', body),
   }

@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
+import { DEMO_MP_APP, DEMO_WEB_APP } from '../../proxy/mock-wechat/demo-apps'
 import { freePort, launchChromium, openWechatPage } from './harness'
 
 // `npm run build` then `npm start`, built into a scratch folder inside the project so that node_modules
@@ -10,8 +11,22 @@ import { freePort, launchChromium, openWechatPage } from './harness'
 const work = resolve('.tmp-e2e/production')
 const serverEntry = resolve(work, 'dist-server/proxy/server.js')
 
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { stdio: 'pipe', encoding: 'utf8' })
+/** Secrets in the build's environment, as a careless CI would have them; none may reach dist/. */
+const BUILD_SECRETS = {
+  WECHAT_APPID: 'wx0123456789abcdef',
+  WECHAT_SECRET: 'feedfacecafebeef0123456789abcdef',
+  WECHAT_WEB_APPID: 'wxfedcba9876543210',
+  WECHAT_WEB_SECRET: 'deadbeefdeadbeef0123456789abcdef',
+  SESSION_SECRET: 'build-env-session-secret-0123456789-abcdefghij',
+  VITE_WECHAT_SECRET: 'vite-prefixed-secret-0123456789abcdef',
+}
+
+function run(command: string, args: string[], env: Record<string, string> = {}): void {
+  const result = spawnSync(command, args, {
+    stdio: 'pipe',
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  })
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`)
 }
 
@@ -44,8 +59,37 @@ async function waitForHealth(origin: string): Promise<void> {
 beforeAll(() => {
   rmSync(work, { recursive: true, force: true })
   mkdirSync(work, { recursive: true })
-  run('npx', ['vite', 'build', '--logLevel', 'error', '--outDir', resolve(work, 'dist')])
+  run(
+    'npx',
+    ['vite', 'build', '--logLevel', 'error', '--outDir', resolve(work, 'dist')],
+    BUILD_SECRETS,
+  )
   run('npx', ['tsc', '-p', 'tsconfig.server.json', '--outDir', resolve(work, 'dist-server')])
+})
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)],
+  )
+}
+
+describe('npm run build', () => {
+  it("puts no secret from the environment, nor the mock's demo secrets, in dist/", () => {
+    const files = filesUnder(resolve(work, 'dist'))
+    expect(files.some((file) => file.endsWith('.js'))).toBe(true)
+    const secrets = [
+      BUILD_SECRETS.WECHAT_SECRET,
+      BUILD_SECRETS.WECHAT_WEB_SECRET,
+      BUILD_SECRETS.SESSION_SECRET,
+      BUILD_SECRETS.VITE_WECHAT_SECRET,
+      DEMO_MP_APP.secret,
+      DEMO_WEB_APP.secret,
+    ]
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8')
+      for (const secret of secrets) expect(text, file).not.toContain(secret)
+    }
+  })
 })
 
 describe('npm start (production)', () => {
@@ -85,6 +129,15 @@ describe('npm start (production)', () => {
       expect(tab.exchanges()).toBe(1)
       expect(new URL(tab.page.url()).search).toBe('')
       await tab.close()
+    })
+
+    it('sends security headers with the SPA: CSP without inline script, no referrer, no framing', async () => {
+      const response = await fetch(`${origin}/`, { headers: { accept: 'text/html' } })
+      const csp = response.headers.get('content-security-policy') ?? ''
+      expect(csp).toMatch(/(^|;)\s*script-src 'self'\s*(;|$)/)
+      expect(csp).toContain("frame-ancestors 'none'")
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer')
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff')
     })
 
     it('serves deep links from index.html', async () => {

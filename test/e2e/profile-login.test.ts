@@ -86,8 +86,8 @@ describe('profile login (snsapi_userinfo)', () => {
 
   it('treats a snapshot visit as a guest and does not keep its identity', async () => {
     await demo.mock.snapshot(true)
+    // WeChat shows a browse-only snapshot instead of its consent sheet.
     await demo.tab.page.goto(`${demo.origin}/profile`)
-    await approveConsent()
     await demo.tab.page.getByTestId('snapshot-banner').waitFor()
     await demo.tab.page.getByTestId('profile-guest').waitFor()
     const stored = await demo.tab.page.evaluate(() => JSON.stringify(localStorage))

@@ -6,7 +6,11 @@
  *   await fetch(`${mock.baseUrl}/sns/oauth2/access_token?...`)
  *   const [code] = await mock.control.codes({ count: 1 })   // string[] of pre-issued codes
  *   await mock.control.faults({ endpoint: 'access_token', mode: 'busy', times: 1 })
+ *   await mock.control.faults({ endpoint: 'access_token', mode: 'errcode', errcode: 45011 })
+ *   await mock.control.faults({ endpoint: 'authorize', mode: 'drop-callback', times: 1 })
+ *   await mock.control.faults({ endpoint: 'qrconnect', mode: 'drop-callback' })   // PC login too
  *   await mock.control.snapshot(true)                // the next login is a snapshot-page visit
+ *                                                    // (snsapi_userinfo: no consent page)
  *   await mock.control.apps({ appid, unionBound: true })     // bind the app: unionid appears
  *   await mock.close()                               // in afterEach
  *
@@ -26,12 +30,16 @@ import type { MockWechat, MockWechatOptions } from '../../proxy/mock-wechat/inde
 
 export interface MockStats {
   calls: { access_token: number; refresh_token: number; userinfo: number; auth: number }
+  /** oauth2/authorize page requests, failed checks included. */
   authorize: number
+  /** qrconnect page requests (GET), failed checks included. */
+  qrconnect: number
 }
 
 export interface IssueCodesBody {
   count: number
-  scope?: 'snsapi_base' | 'snsapi_userinfo'
+  /** Default: `snsapi_base` for an official account, `snsapi_login` for a website app. */
+  scope?: 'snsapi_base' | 'snsapi_userinfo' | 'snsapi_login'
   /** A test user id (TEST_USERS); default the first. */
   user?: string
   /** Default: the first `mp` app. */
@@ -45,12 +53,21 @@ export interface AppsBody {
   unionBound: boolean
 }
 
-export interface FaultBody {
-  endpoint: 'access_token' | 'refresh_token' | 'userinfo' | 'auth' | '*'
-  mode: 'latency' | 'http500' | 'busy' | 'malformed' | 'text-html' | 'reset' | 'consume-then-reset'
-  ms?: number
-  times?: number
-}
+/** The API endpoints a fault can target; `*` = all four. */
+export type ApiFaultEndpoint = 'access_token' | 'refresh_token' | 'userinfo' | 'auth' | '*'
+
+/** `times`: how many calls the fault affects; omitted = until `clearFaults()` or `reset()`. */
+export type FaultBody =
+  | { endpoint: ApiFaultEndpoint; mode: 'latency'; ms: number; times?: number }
+  | {
+      endpoint: ApiFaultEndpoint
+      mode: 'http500' | 'busy' | 'malformed' | 'text-html' | 'reset' | 'consume-then-reset'
+      times?: number
+    }
+  /** WeChat's error body for `errcode` (its usual errmsg); nothing is done, a code stays usable. */
+  | { endpoint: ApiFaultEndpoint; mode: 'errcode'; errcode: number; times?: number }
+  /** The callback comes back to redirect_uri without code and state (not counted in `calls`). */
+  | { endpoint: 'authorize' | 'qrconnect'; mode: 'drop-callback'; times?: number }
 
 export interface MockControl {
   stats(): Promise<MockStats>
@@ -60,6 +77,7 @@ export interface MockControl {
   /** Pre-issues codes; resolves to the codes themselves. */
   codes(body: IssueCodesBody): Promise<string[]>
   faults(body: FaultBody): Promise<void>
+  /** Clears every fault, the authorize one included. */
   clearFaults(): Promise<void>
   /** Arms (or disarms) a one-shot snapshot-page visit for the next code issued. */
   snapshot(next: boolean): Promise<void>

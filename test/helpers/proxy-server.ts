@@ -33,6 +33,7 @@ export async function startProxy(
     ...configOverrides,
   }
   const app = express()
+  app.set('trust proxy', config.trustProxy)
   app.use('/api/wechat', createWechatProxy(config, deps))
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(0, '127.0.0.1', (error?: Error) =>

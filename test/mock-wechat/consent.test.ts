@@ -2,7 +2,16 @@ import { afterEach, beforeEach, expect, it } from 'vitest'
 import { DEMO_MP_APP, openidFor } from '../../proxy/mock-wechat/index.js'
 import { startMockWechat } from '../helpers/mock-server.js'
 import type { RunningMockWechat } from '../helpers/mock-server.js'
-import { WECHAT_UA, authorizeUrl, codeFrom, errcodeOf, exchange, wechatGet } from './support.js'
+import {
+  authorizeUrl,
+  codeFrom,
+  consentForm as readConsentForm,
+  errcodeOf,
+  exchange,
+  submitConsent as submit,
+  wechatGet,
+} from './support.js'
+import type { ConsentForm } from './support.js'
 
 let mock: RunningMockWechat
 beforeEach(async () => {
@@ -12,28 +21,8 @@ afterEach(() => mock.close())
 
 const USERINFO = { scope: 'snsapi_userinfo', redirect_uri: 'http://localhost:5173/p?x=1#/me' }
 
-/** Reads the consent form's action and hidden fields, as a browser would submit them. */
-async function consentForm(): Promise<{ action: string; fields: URLSearchParams; html: string }> {
-  const html = await (await wechatGet(authorizeUrl(mock.baseUrl, USERINFO))).text()
-  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? ''
-  const fields = new URLSearchParams()
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields.append(match[1] ?? '', (match[2] ?? '').replace(/&amp;/g, '&').replace(/&quot;/g, '"'))
-  }
-  return { action: new URL(action, mock.origin).href, fields, html }
-}
-
-function submit(action: string, fields: URLSearchParams, cookie = ''): Promise<Response> {
-  return fetch(action, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'user-agent': WECHAT_UA,
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(cookie ? { cookie } : {}),
-    },
-    body: fields.toString(),
-  })
+async function consentForm(): Promise<ConsentForm> {
+  return readConsentForm(mock, authorizeUrl(mock.baseUrl, USERINFO))
 }
 
 it('shows a consent page with approve, deny and the user picker', async () => {

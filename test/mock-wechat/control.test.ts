@@ -25,6 +25,7 @@ describe('stats', () => {
     expect(await mock.control.stats()).toEqual({
       calls: { access_token: 0, refresh_token: 0, userinfo: 0, auth: 0 },
       authorize: 0,
+      qrconnect: 0,
     })
   })
 
@@ -128,7 +129,7 @@ describe('codes', () => {
     ['a zero count', { count: 0 }],
     ['a count above 10000', { count: 10_001 }],
     ['a fractional count', { count: 1.5 }],
-    ['an unknown scope', { count: 1, scope: 'snsapi_login' }],
+    ['an unknown scope', { count: 1, scope: 'snsapi_private' }],
     ['an unknown user', { count: 1, user: 'nobody' }],
     ['an unknown appid', { count: 1, appid: 'wx0000000000000000' }],
   ])('rejects %s with 400 invalid_request', async (_name, body) => {
@@ -150,6 +151,15 @@ describe('faults input', () => {
     ['an unknown mode', { endpoint: 'access_token', mode: 'explode' }],
     ['latency without ms', { endpoint: 'access_token', mode: 'latency' }],
     ['a zero times', { endpoint: 'access_token', mode: 'busy', times: 0 }],
+    ['errcode without an errcode', { endpoint: 'access_token', mode: 'errcode' }],
+    ['a fractional errcode', { endpoint: 'access_token', mode: 'errcode', errcode: 1.5 }],
+    ['a string errcode', { endpoint: 'access_token', mode: 'errcode', errcode: '40029' }],
+    ['a zero errcode', { endpoint: 'access_token', mode: 'errcode', errcode: 0 }],
+    ['an errcode with another mode', { endpoint: 'access_token', mode: 'busy', errcode: 45011 }],
+    ['drop-callback on an API endpoint', { endpoint: 'access_token', mode: 'drop-callback' }],
+    ['drop-callback on *', { endpoint: '*', mode: 'drop-callback' }],
+    ['an API mode on authorize', { endpoint: 'authorize', mode: 'busy' }],
+    ['an API mode on qrconnect', { endpoint: 'qrconnect', mode: 'latency', ms: 10 }],
   ])('rejects %s with 400 invalid_request', async (_name, body) => {
     const response = await post('faults', body)
     expect(response.status).toBe(400)

@@ -74,6 +74,61 @@ describe('fault modes', () => {
   })
 })
 
+describe('errcode fault', () => {
+  it("answers WeChat's error body as text/plain with HTTP 200", async () => {
+    await mock.control.faults({ endpoint: 'access_token', mode: 'errcode', errcode: 40163 })
+    const response = await tokenResponse(await freshCode())
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/)
+    const body = JSON.parse(await response.text()) as Record<string, unknown>
+    expect(Object.keys(body).sort()).toEqual(['errcode', 'errmsg'])
+    expect(body.errcode).toBe(40163)
+    expect(body.errmsg).toMatch(/^code been used, rid: \S+$/)
+  })
+
+  it.each([
+    [40029, 'invalid code'],
+    [42003, 'code expired'],
+    [45011, 'api minute-quota reach limit'],
+    [40125, 'invalid appsecret'],
+    [-1, 'system error'],
+    [48001, 'api unauthorized'],
+  ])("uses WeChat's message for %i", async (errcode, message) => {
+    await mock.control.faults({ endpoint: 'access_token', mode: 'errcode', errcode })
+    const body = await exchange(mock.baseUrl, { code: await freshCode() })
+    expect(body.errcode).toBe(errcode)
+    expect(body.errmsg).toMatch(new RegExp(`^${message}, rid: `))
+  })
+
+  it('says unknown error for an errcode WeChat has no known message for', async () => {
+    await mock.control.faults({ endpoint: 'access_token', mode: 'errcode', errcode: 99999 })
+    const body = await exchange(mock.baseUrl, { code: await freshCode() })
+    expect(body).toMatchObject({ errcode: 99999 })
+    expect(body.errmsg).toMatch(/^unknown error, rid: /)
+  })
+
+  it('leaves the code unused, so it exchanges once the fault is spent', async () => {
+    await mock.control.faults({
+      endpoint: 'access_token',
+      mode: 'errcode',
+      errcode: 40029,
+      times: 2,
+    })
+    const code = await freshCode()
+    expect((await exchange(mock.baseUrl, { code })).errcode).toBe(40029)
+    expect((await exchange(mock.baseUrl, { code })).errcode).toBe(40029)
+    expect(await exchange(mock.baseUrl, { code })).toHaveProperty('openid')
+  })
+
+  it('applies to the other API endpoints too', async () => {
+    await mock.control.faults({ endpoint: '*', mode: 'errcode', errcode: 45011, times: 1 })
+    const body = (await (
+      await fetch(`${mock.baseUrl}/sns/auth?access_token=x&openid=y`)
+    ).json()) as Record<string, unknown>
+    expect(body.errcode).toBe(45011)
+  })
+})
+
 describe('fault scope', () => {
   it('affects only as many calls as times says', async () => {
     await mock.control.faults({ endpoint: 'access_token', mode: 'busy', times: 2 })

@@ -4,6 +4,8 @@ import { startMockWechat } from '../helpers/mock-server.js'
 import type { RunningMockWechat } from '../helpers/mock-server.js'
 import { authorizeUrl, codeFrom, exchange, signIn, wechatGet } from './support.js'
 
+const USERINFO = { scope: 'snsapi_userinfo', redirect_uri: 'http://localhost:5173/p?x=1#/me' }
+
 let mock: RunningMockWechat
 beforeEach(async () => {
   mock = await startMockWechat({ apps: [{ ...DEMO_MP_APP, unionBound: true }] })
@@ -35,6 +37,24 @@ it('can be disarmed before the next login', async () => {
   await mock.control.snapshot(true)
   await mock.control.snapshot(false)
   expect(await silentLogin()).not.toHaveProperty('is_snapshotuser')
+})
+
+it('skips the consent page for snsapi_userinfo and redirects with a code at once', async () => {
+  await mock.control.snapshot(true)
+  const response = await wechatGet(authorizeUrl(mock.baseUrl, USERINFO))
+  expect(response.status).toBe(302)
+  const location = response.headers.get('location')
+  expect(location).toMatch(/^http:\/\/localhost:5173\/p\?x=1&code=\w+&state=abc123#\/me$/)
+  const body = await exchange(mock.baseUrl, { code: codeFrom(location) ?? '' })
+  expect(body).toMatchObject({ scope: 'snsapi_userinfo', is_snapshotuser: 1 })
+})
+
+it('shows the consent page again once the snapshot visit is over', async () => {
+  await mock.control.snapshot(true)
+  await wechatGet(authorizeUrl(mock.baseUrl, USERINFO))
+  const response = await wechatGet(authorizeUrl(mock.baseUrl, USERINFO))
+  expect(response.status).toBe(200)
+  expect(await response.text()).toContain('data-testid="wechat-approve"')
 })
 
 it('gives a bound app a virtual unionid too', async () => {

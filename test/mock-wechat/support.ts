@@ -49,6 +49,41 @@ export async function errcodeOf(response: Response): Promise<string | null> {
   return /data-testid="wechat-error" data-errcode="([^"]*)"/.exec(html)?.[1] ?? null
 }
 
+export interface ConsentForm {
+  action: string
+  fields: URLSearchParams
+  html: string
+}
+
+/** Opens an authorize URL that shows the consent page; reads its form as a browser would submit it. */
+export async function consentForm(mock: RunningMockWechat, url: string): Promise<ConsentForm> {
+  const html = await (await wechatGet(url)).text()
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? ''
+  const fields = new URLSearchParams()
+  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields.append(match[1] ?? '', (match[2] ?? '').replace(/&amp;/g, '&').replace(/&quot;/g, '"'))
+  }
+  return { action: new URL(action, mock.origin).href, fields, html }
+}
+
+/** Posts the consent form with a WeChat user agent, never following redirects. */
+export function submitConsent(
+  action: string,
+  fields: URLSearchParams,
+  cookie = '',
+): Promise<Response> {
+  return fetch(action, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'user-agent': WECHAT_UA,
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(cookie ? { cookie } : {}),
+    },
+    body: fields.toString(),
+  })
+}
+
 /** The `code` a redirect carries (read from the query before any '#'). */
 export function codeFrom(location: string | null): string | null {
   if (!location) return null

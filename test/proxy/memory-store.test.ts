@@ -58,4 +58,14 @@ describe('the memory store: bounds', () => {
     expect(await store.isSessionRevoked('j2')).toBe(true)
     expect(await store.isSessionRevoked('j3')).toBe(true)
   })
+
+  it('evicts the oldest code record beyond maxCodes', async () => {
+    const { store } = boundedStore({ maxCodes: 2 })
+    await store.claimCode('k1', 'v', 60)
+    await store.claimCode('k2', 'v', 60)
+    await store.claimCode('k3', 'v', 60)
+    expect(await store.readCode('k1')).toBeUndefined()
+    expect(await store.readCode('k2')).toBeDefined()
+    expect(await store.readCode('k3')).toBeDefined()
+  })
 })

@@ -92,9 +92,19 @@ describe('POST /openid against the mock WeChat', () => {
     expect(errorOf(json)).toMatchObject({ code: 'code_invalid', errcode: 40029 })
   })
 
-  it('answers 409 code_used with errcode 40163 when the same code comes twice', async () => {
+  it('answers 409 code_used when the same code comes twice without a verifier', async () => {
     const code = await newCode()
     await exchange({ code })
+    const { status, json } = await exchange({ code })
+    expect(status).toBe(409)
+    expect(errorOf(json).code).toBe('code_used')
+  })
+
+  it('answers 409 code_used with errcode 40163 for a code exchanged elsewhere', async () => {
+    const code = await newCode()
+    await fetch(
+      `${mock.baseUrl}/sns/oauth2/access_token?appid=${DEMO_MP_APP.appid}&secret=${DEMO_MP_APP.secret}&code=${code}&grant_type=authorization_code`,
+    )
     const { status, json } = await exchange({ code })
     expect(status).toBe(409)
     expect(errorOf(json)).toMatchObject({ code: 'code_used', errcode: 40163 })
@@ -166,8 +176,9 @@ describe('POST /openid when WeChat misbehaves', () => {
     expect(errorOf(json).code).toBe('upstream_timeout')
   })
 
-  it('answers 503 upstream_unavailable with errcode -1 when WeChat is busy', async () => {
-    await mock.control.faults({ endpoint: 'access_token', mode: 'busy', times: 1 })
+  it('answers 503 upstream_unavailable with errcode -1 when WeChat stays busy', async () => {
+    // -1 on the first call and both retries.
+    await mock.control.faults({ endpoint: 'access_token', mode: 'busy', times: 3 })
     const { status, json } = await exchange({ code: await newCode() })
     expect(status).toBe(503)
     expect(errorOf(json)).toMatchObject({ code: 'upstream_unavailable', errcode: -1 })

@@ -90,7 +90,8 @@ describe('refreshing the stored tokens', () => {
   it('surfaces a refresh that WeChat could not serve, and keeps the tokens', async () => {
     const { session, openid } = await login(h)
     await h.mock.control.clock(7201)
-    await h.mock.control.faults({ endpoint: 'refresh_token', mode: 'busy', times: 1 })
+    // -1 on the first call and both retries.
+    await h.mock.control.faults({ endpoint: 'refresh_token', mode: 'busy', times: 3 })
     const r = await get(h, '/userinfo', session)
     expect(errorCode(r)).toBe('upstream_unavailable')
     expect(await h.store.getTokens('mp', openid)).toBeDefined()

@@ -113,6 +113,99 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.getTokens('mp', 'o1')).toEqual(SAMPLE_TOKENS)
     })
 
+    const OUTCOME = { status: 200, body: '{"openid":"o1","session":"s"}' }
+
+    it('lets the first claim of a code win and tells later ones whom it is bound to', async () => {
+      expect(await store.claimCode('k1', 'v1', 60)).toEqual({ claimed: true })
+      expect(await store.claimCode('k1', 'v1', 60)).toEqual({ claimed: false, verifierHash: 'v1' })
+      expect(await store.claimCode('k1', 'v2', 60)).toEqual({ claimed: false, verifierHash: 'v1' })
+      expect(await store.claimCode('k1', null, 60)).toEqual({ claimed: false, verifierHash: 'v1' })
+    })
+
+    it('lets exactly one of many simultaneous claims win', async () => {
+      const claims = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.claimCode('k1', `v${i}`, 60)),
+      )
+      expect(claims.filter((claim) => claim.claimed)).toHaveLength(1)
+    })
+
+    it('binds a claim made without a verifier to null', async () => {
+      await store.claimCode('k1', null, 60)
+      expect(await store.claimCode('k1', null, 60)).toEqual({ claimed: false, verifierHash: null })
+    })
+
+    it('keeps claims of different codes apart', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      expect(await store.claimCode('k2', 'v2', 60)).toEqual({ claimed: true })
+    })
+
+    it('reads a claim as pending until it is settled', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      expect(await store.readCode('k1')).toEqual({ state: 'pending', verifierHash: 'v1' })
+    })
+
+    it('keeps the settled outcome, bound to the claimed verifier', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      await store.settleCode('k1', OUTCOME, 60)
+      expect(await store.readCode('k1')).toEqual({
+        state: 'settled',
+        verifierHash: 'v1',
+        outcome: OUTCOME,
+      })
+      expect(await store.claimCode('k1', 'v1', 60)).toEqual({ claimed: false, verifierHash: 'v1' })
+    })
+
+    it('ignores a settlement of a code that is not claimed', async () => {
+      await store.settleCode('k1', OUTCOME, 60)
+      expect(await store.readCode('k1')).toBeUndefined()
+    })
+
+    it('keeps a settled outcome for its time to live and forgets it after', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      await store.settleCode('k1', OUTCOME, 2)
+      await harness.advance(1_000)
+      expect((await store.readCode('k1'))?.state).toBe('settled')
+      await harness.advance(1_100)
+      expect(await store.readCode('k1')).toBeUndefined()
+      expect(await store.claimCode('k1', 'v2', 60)).toEqual({ claimed: true })
+    })
+
+    it('forgets a pending claim after its time to live', async () => {
+      await store.claimCode('k1', 'v1', 2)
+      await harness.advance(2_100)
+      expect(await store.readCode('k1')).toBeUndefined()
+    })
+
+    it('lets only the same verifier claim a released code again', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      await store.releaseCode('k1')
+      expect(await store.readCode('k1')).toEqual({ state: 'released', verifierHash: 'v1' })
+      expect(await store.claimCode('k1', 'v2', 60)).toEqual({ claimed: false, verifierHash: 'v1' })
+      expect(await store.claimCode('k1', null, 60)).toEqual({ claimed: false, verifierHash: 'v1' })
+      expect(await store.claimCode('k1', 'v1', 60)).toEqual({ claimed: true })
+      expect((await store.readCode('k1'))?.state).toBe('pending')
+    })
+
+    it('keeps the expiry of a claim when it is released', async () => {
+      await store.claimCode('k1', 'v1', 2)
+      await store.releaseCode('k1')
+      await harness.advance(2_100)
+      expect(await store.readCode('k1')).toBeUndefined()
+    })
+
+    it('releases a code that is not claimed without failing', async () => {
+      await expect(store.releaseCode('nothing')).resolves.toBeUndefined()
+      expect(await store.readCode('nothing')).toBeUndefined()
+    })
+
+    it('does not let a caller change a kept outcome through the returned record', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      await store.settleCode('k1', OUTCOME, 60)
+      const read = await store.readCode('k1')
+      if (read?.state === 'settled') read.outcome.body = 'changed'
+      expect(await store.readCode('k1')).toMatchObject({ outcome: OUTCOME })
+    })
+
     it('answers ping when it is up', async () => {
       await expect(store.ping()).resolves.toBeUndefined()
     })

@@ -2,12 +2,13 @@
  * One mock WeChat + one proxy on loopback ports, and short calls against them, for the token-custody
  * suites. Use `setup()` in beforeEach and `teardown()` in afterEach.
  */
+import type { Logger } from 'pino'
 import { createMemoryStore } from '../../proxy/store/index.js'
 import type { Store } from '../../proxy/store/index.js'
 import type { ProxyConfig } from '../../proxy/config.js'
 import type { MockWechatOptions } from '../../proxy/mock-wechat/index.js'
 import { startMockWechat } from '../helpers/mock-server.js'
-import type { RunningMockWechat } from '../helpers/mock-server.js'
+import type { ApiFaultEndpoint, FaultBody, RunningMockWechat } from '../helpers/mock-server.js'
 import { startProxy } from '../helpers/proxy-server.js'
 import type { RunningProxy } from '../helpers/proxy-server.js'
 
@@ -23,6 +24,8 @@ export interface Harness {
 export interface HarnessOptions {
   config?: Partial<ProxyConfig>
   mock?: Partial<MockWechatOptions>
+  /** The proxy's logger. @default silent */
+  logger?: Logger
 }
 
 let running: Harness[] = []
@@ -32,7 +35,12 @@ export async function setup(options: HarnessOptions = {}): Promise<Harness> {
   const now = () => Date.now() + offsetMs
   const mock = await startMockWechat({ ...options.mock, now })
   const store = createMemoryStore({ now })
-  const proxy = await startProxy({ apiBase: mock.baseUrl, ...options.config }, { store, now })
+  // Retries of WeChat's -1 without the real backoff delay.
+  const retry = { sleep: async () => {} }
+  const proxy = await startProxy(
+    { apiBase: mock.baseUrl, ...options.config },
+    { store, now, retry, ...(options.logger ? { logger: options.logger } : {}) },
+  )
   const harness = {
     mock,
     proxy,
@@ -117,3 +125,20 @@ export function errorCode(r: Reply): string | undefined {
 }
 
 export const DAY = 24 * 3600
+
+/** WeChat's transport and body faults (the mock's modes other than `errcode`). */
+export const FAULT_MODES = [
+  'latency',
+  'http500',
+  'busy',
+  'malformed',
+  'text-html',
+  'reset',
+  'consume-then-reset',
+] as const
+export type FaultMode = (typeof FAULT_MODES)[number]
+
+/** A fault on every call to `endpoint` until cleared; `latency` holds each answer `ms`. */
+export function fault(endpoint: ApiFaultEndpoint, mode: FaultMode, ms = 600): FaultBody {
+  return mode === 'latency' ? { endpoint, mode, ms } : { endpoint, mode }
+}

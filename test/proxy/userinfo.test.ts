@@ -76,9 +76,10 @@ describe('GET /userinfo', () => {
     expect(r.json).toMatchObject({ error: { code: 'reauth_required', errcode: 48001 } })
   })
 
-  it('answers 503 upstream_unavailable when WeChat is busy, and keeps the tokens', async () => {
+  it('answers 503 upstream_unavailable when WeChat stays busy, and keeps the tokens', async () => {
     const { session, openid } = await login(h)
-    await h.mock.control.faults({ endpoint: 'userinfo', mode: 'busy', times: 1 })
+    // -1 on the first call and both retries.
+    await h.mock.control.faults({ endpoint: 'userinfo', mode: 'busy', times: 3 })
     const r = await get(h, '/userinfo', session)
     expect(r.status).toBe(503)
     expect(errorCode(r)).toBe('upstream_unavailable')

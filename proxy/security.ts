@@ -1,0 +1,113 @@
+import cors from 'cors'
+import { rateLimit } from 'express-rate-limit'
+import type { Store as RateLimitStore } from 'express-rate-limit'
+import type { RequestHandler } from 'express'
+import helmet from 'helmet'
+import type { ProxyConfig } from './config.js'
+import { ProxyError } from './errors.js'
+
+/** Where WeChat serves avatars (`headimgurl`). */
+const WECHAT_AVATAR_HOSTS = ['https://thirdwx.qlogo.cn', 'https://wx.qlogo.cn']
+const WECHAT_OPEN = 'https://open.weixin.qq.com'
+
+function originOf(url: string): string | undefined {
+  return URL.canParse(url) ? new URL(url).origin : undefined
+}
+
+type SecurityConfig = Pick<ProxyConfig, 'production' | 'mock' | 'apiBase' | 'allowedOrigins'>
+
+/**
+ * Security headers for the built SPA (and anything else the host app serves), with a CSP that fits it:
+ * scripts only from our own files (no inline script, no eval), so an injected string cannot run.
+ */
+export function securityHeaders(config: SecurityConfig): RequestHandler {
+  // The mock serves avatars from the address the proxy calls it at, which may be another origin.
+  const mockOrigin = config.mock ? originOf(config.apiBase) : undefined
+  const extra = (...values: (string | undefined)[]) =>
+    values.filter((value): value is string => value !== undefined)
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Vue's :style bindings write style attributes, which CSP counts as inline style.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        // data: for the QR code of the open-in-WeChat page.
+        imgSrc: ["'self'", 'data:', ...WECHAT_AVATAR_HOSTS, ...extra(mockOrigin)],
+        connectSrc: ["'self'", ...config.allowedOrigins],
+        fontSrc: ["'self'"],
+        // Nobody may frame the login pages (clickjacking the consent flow).
+        frameAncestors: ["'none'"],
+        formAction: ["'self'", WECHAT_OPEN],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+        scriptSrcAttr: ["'none'"],
+        // Only in production against real WeChat: the mock's avatars are plain http.
+        ...(config.production && !config.mock ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    // The callback URL carries the code: no page may send it to another site in a Referer header.
+    referrerPolicy: { policy: 'no-referrer' },
+    // HSTS only in production: on localhost it would pin plain-http development to https.
+    strictTransportSecurity: config.production ? { maxAge: 180 * 24 * 3600 } : false,
+  })
+}
+
+/** Headers of the proxy's own JSON responses. */
+export const apiHeaders: RequestHandler = (_req, res, next) => {
+  // Sessions and identities must not be kept by browsers or shared caches.
+  res.set('Cache-Control', 'no-store')
+  // A JSON answer is never to be sniffed into HTML or script.
+  res.set('X-Content-Type-Options', 'nosniff')
+  res.set('Referrer-Policy', 'no-referrer')
+  next()
+}
+
+/**
+ * CORS for exactly the ALLOWED_ORIGINS; any other origin gets no Access-Control-Allow-Origin at all,
+ * so a foreign page cannot read our answers. Credentials stay off: the session travels in the
+ * Authorization header, never in a cookie, so no ambient authority is ever sent cross-site.
+ */
+export function corsFor(config: Pick<ProxyConfig, 'allowedOrigins'>): RequestHandler {
+  const allowed = new Set(config.allowedOrigins)
+  return cors({
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+    credentials: false,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['Authorization', 'Content-Type'],
+    maxAge: 600,
+  })
+}
+
+/**
+ * The per-IP limit on `/openid` (RATE_LIMIT per minute), answered with `429 rate_limited` and the
+ * RateLimit-* headers. The default is generous because of carrier-grade NAT: on mobile networks many
+ * phones share one public IP, and a tight limit would lock them out together; it still stops one
+ * script from spending WeChat's API quota through us.
+ *
+ * The client IP is `req.ip`, so the host app's `trust proxy` must match the deployment (TRUST_PROXY):
+ * behind nginx without it every user has nginx's IP and shares one budget.
+ */
+export function openidRateLimit(
+  config: Pick<ProxyConfig, 'rateLimit'>,
+  store?: RateLimitStore,
+): RequestHandler {
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit: config.rateLimit,
+    standardHeaders: 'draft-6',
+    legacyHeaders: false,
+    ...(store ? { store } : {}),
+    handler: (_req, _res, next) => {
+      next(new ProxyError('rate_limited', 'Too many sign-in attempts from this address; wait'))
+    },
+  })
+  // A limiter store that fails (e.g. Redis down) is a 503 like any other store failure, not a 500.
+  return (req, res, next) => {
+    void limiter(req, res, (error?: unknown) => {
+      if (error === undefined || error instanceof ProxyError) next(error)
+      else next(new ProxyError('upstream_unavailable', 'The rate limit store is not reachable'))
+    })
+  }
+}

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest'
+import { useWechatAuth } from '../../client/index'
+import {
+  NOW,
+  ORIGIN,
+  createEnv,
+  loadPage,
+  okExchange,
+  pendingLogin,
+  proxyError,
+  savePending,
+  stateOf,
+  type Env,
+  type Reply,
+} from './helpers'
+
+const tripUrl = (page: ReturnType<typeof loadPage>) =>
+  page.win.location.replace.mock.calls[0]?.[0] ?? ''
+
+/** A page load of `path`: the state of the trip to WeChat it started, if it started one. */
+async function visit(env: Env, path = '/orders') {
+  const page = loadPage(env, ORIGIN + path)
+  await page.router.push(path)
+  const url = tripUrl(page)
+  return { ...page, state: url && stateOf(url) }
+}
+
+/** WeChat's return to `/orders` with `code` and `state`, the proxy answering `reply`. */
+async function callback(env: Env, state: string, reply: () => Reply, code = 'C1') {
+  const path = `/orders?code=${code}&state=${state}`
+  const page = loadPage(env, ORIGIN + path, { reply })
+  await page.router.push(path)
+  return { ...page, state: tripUrl(page) && stateOf(tripUrl(page)) }
+}
+
+const failing = () => proxyError(502, 'upstream_error')
+
+describe('loop breaker', () => {
+  it('refuses a third trip within 60 s after two that came back with a failed exchange', async () => {
+    const env = createEnv()
+    await callback(env, (await visit(env)).state, failing)
+    await callback(env, (await visit(env)).state, failing)
+    const third = await visit(env)
+    expect(third.win.location.replace).not.toHaveBeenCalled()
+    expect(third.store.status).toBe('error')
+    expect(third.store.error?.code).toBe('login_loop')
+  })
+
+  it('refuses a third trip within 60 s after two that came back without a callback', async () => {
+    const env = createEnv()
+    await visit(env)
+    await visit(env)
+    const third = await visit(env)
+    expect(third.win.location.replace).not.toHaveBeenCalled()
+    expect(third.store.error?.code).toBe('login_loop')
+  })
+
+  it('goes again once the earlier trips are 60 s old', async () => {
+    const env = createEnv()
+    await visit(env)
+    await visit(env)
+    env.now = () => NOW + 60_000
+    const third = await visit(env)
+    expect(third.win.location.replace).toHaveBeenCalledOnce()
+  })
+
+  it('lets login() (the retry button) go after it stopped', async () => {
+    const env = createEnv()
+    await visit(env)
+    await visit(env)
+    const third = await visit(env)
+    await third.app.runWithContext(() => useWechatAuth()).login()
+    expect(third.win.location.replace).toHaveBeenCalledOnce()
+    expect(third.store.status).toBe('redirecting')
+    expect(third.store.error).toBeNull()
+  })
+
+  it('starts counting again after a successful login', async () => {
+    const env = createEnv()
+    await callback(env, (await visit(env)).state, () => okExchange())
+    env.local.clear() // the session is gone (signed out elsewhere, storage cleared)
+    await visit(env)
+    const second = await visit(env)
+    expect(second.win.location.replace).toHaveBeenCalledOnce()
+  })
+})
+
+describe('a code WeChat refuses', () => {
+  it.each(['code_used', 'code_invalid', 'code_expired'])(
+    'starts one fresh login with a new state on %s',
+    async (code) => {
+      const env = createEnv()
+      const first = await visit(env, '/orders')
+      const page = await callback(env, first.state, () => proxyError(409, code))
+      expect(page.win.location.replace).toHaveBeenCalledOnce()
+      expect(page.state).not.toBe(first.state)
+      expect(tripUrl(page)).toContain(`&redirect_uri=${encodeURIComponent(`${ORIGIN}/orders`)}&`)
+      expect(pendingLogin(env, page.state)).toMatchObject({ route: '/orders', again: true })
+      expect(page.store.status).toBe('redirecting')
+    },
+  )
+
+  it('shows the error without a redirect when the fresh login is refused too', async () => {
+    const env = createEnv()
+    const used = () => proxyError(409, 'code_used')
+    const fresh = await callback(env, (await visit(env)).state, used)
+    const last = await callback(env, fresh.state, used, 'C2')
+    expect(last.win.location.replace).not.toHaveBeenCalled()
+    expect(last.store.status).toBe('error')
+    expect(last.store.error?.code).toBe('code_used')
+    expect(last.requests()).toHaveLength(2) // one exchange per code
+  })
+
+  it('never follows an unsafe pending route into the fresh login', async () => {
+    const env = createEnv()
+    savePending(env, { state: 'S1', route: '//evil.com', scope: 'snsapi_base' })
+    const page = await callback(env, 'S1', () => proxyError(409, 'code_used'))
+    expect(tripUrl(page)).toContain(`&redirect_uri=${encodeURIComponent(`${ORIGIN}/`)}&`)
+  })
+})
+
+describe('stale callbacks', () => {
+  it('loads the same callback URL again after success (back) with no exchange and no redirect', async () => {
+    const env = createEnv()
+    const { state } = await visit(env, '/orders')
+    await callback(env, state, () => okExchange())
+    const back = await callback(env, state, () => okExchange())
+    expect(back.requests()).toHaveLength(1) // the first exchange only
+    expect(back.win.location.replace).not.toHaveBeenCalled()
+    expect([back.store.status, back.store.error]).toEqual(['authenticated', null])
+    expect(back.router.currentRoute.value.fullPath).toBe('/orders')
+  })
+})
+
+describe('the verifier', () => {
+  it('goes to the proxy with the code and into no URL', async () => {
+    const env = createEnv()
+    const trip = await visit(env, '/orders')
+    const { verifier } = pendingLogin(env, trip.state) ?? {}
+    const page = await callback(env, trip.state, () => okExchange())
+    expect(page.requests()[0]).toMatchObject({ data: { code: 'C1', state: trip.state, verifier } })
+    const urls = [
+      tripUrl(trip),
+      ...env.events.map((e) => e.url),
+      page.router.currentRoute.value.fullPath,
+    ]
+    expect(urls.filter((url) => url.includes(String(verifier)))).toEqual([])
+  })
+})
+
+describe('a callback loaded again while its exchange is in flight', () => {
+  it('resends the same code and verifier, so the proxy can answer from that exchange', async () => {
+    const env = createEnv()
+    savePending(env, { state: 'S1', route: '/orders', scope: 'snsapi_base' })
+    const path = '/orders?code=C1&state=S1'
+    // The first load dies mid-exchange (Android loads the callback twice): its answer never lands.
+    const first = loadPage(env, ORIGIN + path, { delayMs: 60_000 })
+    void first.router.push(path)
+    await new Promise((r) => setTimeout(r, 5))
+    const second = loadPage(env, ORIGIN + path)
+    await second.router.push(path)
+    const posts = second.requests().filter((e) => e.type === 'request' && e.url.endsWith('/openid'))
+    expect(posts.map((e) => e.type === 'request' && e.data)).toEqual([
+      { code: 'C1', state: 'S1', verifier: 'V1' },
+      { code: 'C1', state: 'S1', verifier: 'V1' },
+    ])
+    expect(second.store.status).toBe('authenticated')
+    expect(second.win.location.replace).not.toHaveBeenCalled()
+  })
+
+  it('drops the login once its exchange settled, so the same callback is not sent a third time', async () => {
+    const env = createEnv()
+    savePending(env, { state: 'S1', route: '/orders', scope: 'snsapi_base' })
+    await callback(env, 'S1', () => okExchange())
+    expect(pendingLogin(env, 'S1')).toBeUndefined()
+    const again = await callback(env, 'S1', () => okExchange())
+    expect(again.requests()).toHaveLength(1)
+  })
+})

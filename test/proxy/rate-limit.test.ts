@@ -1,0 +1,93 @@
+import { MemoryStore } from 'express-rate-limit'
+import express from 'express'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createWechatProxy } from '../../proxy/router.js'
+import { errorCode, post, setup, teardown } from './support.js'
+import type { Harness } from './support.js'
+
+afterEach(teardown)
+
+const harness = (rateLimit: number) => setup({ config: { rateLimit } })
+
+async function attempts(h: Harness, count: number): Promise<Awaited<ReturnType<typeof post>>[]> {
+  const replies = []
+  for (let i = 0; i < count; i += 1) {
+    replies.push(await post(h, '/openid', undefined, { code: `unknown${i}` }))
+  }
+  return replies
+}
+
+describe('the /openid rate limit', () => {
+  it('answers 429 rate_limited beyond RATE_LIMIT calls a minute', async () => {
+    const h = await harness(3)
+    const replies = await attempts(h, 4)
+    expect(replies.map((r) => r.status)).toEqual([400, 400, 400, 429])
+    expect(errorCode(replies[3]!)).toBe('rate_limited')
+  })
+
+  it('does not call WeChat for a limited request', async () => {
+    const h = await harness(1)
+    await attempts(h, 3)
+    expect((await h.mock.control.stats()).calls.access_token).toBe(1)
+  })
+
+  it('sends the RateLimit headers', async () => {
+    const h = await harness(2)
+    const [first, , limited] = await attempts(h, 3)
+    expect(first!.headers.get('ratelimit-limit')).toBe('2')
+    expect(first!.headers.get('ratelimit-remaining')).toBe('1')
+    expect(limited!.headers.get('ratelimit-reset')).toMatch(/^\d+$/)
+    expect(limited!.headers.get('retry-after')).toMatch(/^\d+$/)
+  })
+
+  it('counts malformed requests too', async () => {
+    const h = await harness(1)
+    await post(h, '/openid', undefined, { nonsense: true })
+    expect((await post(h, '/openid', undefined, { code: 'abc' })).status).toBe(429)
+  })
+
+  it('does not limit the other endpoints', async () => {
+    const h = await harness(1)
+    await attempts(h, 2)
+    expect((await fetch(`${h.proxy.baseUrl}/config`)).status).toBe(200)
+  })
+
+  it('defaults to 600 a minute', async () => {
+    const h = await setup()
+    const [first] = await attempts(h, 1)
+    expect(first!.headers.get('ratelimit-limit')).toBe('600')
+  })
+
+  it('keeps its counters in the injected store', async () => {
+    const h = await harness(5)
+    const rateLimitStore = new MemoryStore()
+    const app = express()
+    app.use('/api', createWechatProxy(h.proxy.config, { rateLimitStore }))
+    const server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
+    })
+    try {
+      const { port } = server.address() as AddressInfo
+      await fetch(`http://127.0.0.1:${port}/api/openid`, { method: 'POST' })
+      expect((await rateLimitStore.get('127.0.0.1'))?.totalHits).toBe(1)
+    } finally {
+      server.close()
+      server.closeAllConnections()
+    }
+  })
+
+  it('reads the client IP through trusted proxies when TRUST_PROXY says so', async () => {
+    const h = await setup({ config: { rateLimit: 1, trustProxy: 'loopback' } })
+    const from = (ip: string) =>
+      fetch(`${h.proxy.baseUrl}/openid`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify({ code: 'abc' }),
+      })
+    await from('203.0.113.1')
+    expect((await from('203.0.113.2')).status).not.toBe(429)
+    expect((await from('203.0.113.1')).status).toBe(429)
+  })
+})

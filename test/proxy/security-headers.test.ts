@@ -1,0 +1,130 @@
+import express from 'express'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../proxy/config.js'
+import type { ProxyConfig } from '../../proxy/config.js'
+import { securityHeaders } from '../../proxy/index.js'
+import { get, setup, teardown } from './support.js'
+
+let server: Server | undefined
+
+function closeServer(): void {
+  server?.close()
+  server?.closeAllConnections()
+  server = undefined
+}
+
+afterEach(async () => {
+  closeServer()
+  await teardown()
+})
+
+/** The headers securityHeaders sets on a page of the SPA. */
+async function pageHeaders(overrides: Partial<ProxyConfig> = {}): Promise<Headers> {
+  const config = { ...loadConfig({ WECHAT_MOCK: '1', LOG_LEVEL: 'silent' }), ...overrides }
+  const app = express()
+  app.use(securityHeaders(config))
+  app.get('/', (_req, res) => void res.type('html').send('<!doctype html>'))
+  const listening = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s))
+  })
+  server = listening
+  const { port } = listening.address() as AddressInfo
+  return (await fetch(`http://127.0.0.1:${port}/`)).headers
+}
+
+/** The CSP as directive -> sources. */
+async function csp(overrides: Partial<ProxyConfig> = {}): Promise<Record<string, string[]>> {
+  const header = (await pageHeaders(overrides)).get('content-security-policy') ?? ''
+  return Object.fromEntries(
+    header
+      .split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .filter(([name]) => name)
+      .map(([name, ...sources]) => [name!, sources]),
+  )
+}
+
+describe('securityHeaders: the CSP of the SPA', () => {
+  it('runs only our own scripts, no inline script and no eval', async () => {
+    const policy = await csp()
+    expect(policy['script-src']).toEqual(["'self'"])
+    expect(policy['script-src-attr']).toEqual(["'none'"])
+    expect(policy['default-src']).toEqual(["'self'"])
+  })
+
+  it("allows inline styles for Vue's style bindings", async () => {
+    expect((await csp())['style-src']).toEqual(["'self'", "'unsafe-inline'"])
+  })
+
+  it("allows WeChat's avatar hosts and data: images", async () => {
+    expect((await csp())['img-src']).toEqual(
+      expect.arrayContaining([
+        "'self'",
+        'data:',
+        'https://thirdwx.qlogo.cn',
+        'https://wx.qlogo.cn',
+      ]),
+    )
+  })
+
+  it("adds the mock's origin to images in mock mode only", async () => {
+    const mockBase = 'http://127.0.0.1:3100/mock-wechat'
+    expect((await csp({ mock: true, apiBase: mockBase }))['img-src']).toContain(
+      'http://127.0.0.1:3100',
+    )
+    closeServer()
+    expect((await csp({ mock: false, apiBase: mockBase }))['img-src']).not.toContain(
+      'http://127.0.0.1:3100',
+    )
+  })
+
+  it('lets the page connect to itself and the allowed origins', async () => {
+    const policy = await csp({ allowedOrigins: ['https://api.example.com'] })
+    expect(policy['connect-src']).toEqual(["'self'", 'https://api.example.com'])
+  })
+
+  it('forbids framing, plugins and foreign base URLs', async () => {
+    const policy = await csp()
+    expect(policy['frame-ancestors']).toEqual(["'none'"])
+    expect(policy['object-src']).toEqual(["'none'"])
+    expect(policy['base-uri']).toEqual(["'self'"])
+  })
+
+  it('lets forms go only to us and to WeChat', async () => {
+    expect((await csp())['form-action']).toEqual(["'self'", 'https://open.weixin.qq.com'])
+  })
+})
+
+describe('securityHeaders: other headers', () => {
+  it('sends no Referer anywhere, so the code in the callback URL does not leak', async () => {
+    expect((await pageHeaders()).get('referrer-policy')).toBe('no-referrer')
+  })
+
+  it('sends HSTS in production', async () => {
+    const headers = await pageHeaders({ production: true })
+    expect(headers.get('strict-transport-security')).toMatch(/max-age=\d+/)
+  })
+
+  it('sends no HSTS in development', async () => {
+    expect((await pageHeaders({ production: false })).get('strict-transport-security')).toBeNull()
+  })
+
+  it('sets nosniff', async () => {
+    expect((await pageHeaders()).get('x-content-type-options')).toBe('nosniff')
+  })
+})
+
+describe("the proxy's own answers", () => {
+  it.each(['/config', '/session', '/nowhere'])(
+    'carry nosniff and no-referrer: %s',
+    async (path) => {
+      const h = await setup()
+      const r = await get(h, path)
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(r.headers.get('referrer-policy')).toBe('no-referrer')
+      expect(r.headers.get('cache-control')).toBe('no-store')
+    },
+  )
+})
