@@ -15,6 +15,8 @@ export default defineConfig({
             'test/mock-wechat/**/*.test.ts',
           ],
           environment: 'node',
+          // The Redis suites need a real redis-server: installed here when missing.
+          globalSetup: ['test/setup/ensure-redis.ts'],
         },
       },
       {

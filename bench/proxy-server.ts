@@ -44,7 +44,8 @@ const server = app.listen(0, '127.0.0.1', () => {
   if (address === null || typeof address === 'string') throw new Error('no TCP address')
   const message: ListeningMessage = { type: 'listening', port: address.port }
   process.send?.(message)
-  setInterval(() => process.send?.(memory()), SAMPLE_EVERY_MS).unref()
+  // `connected`: a sample due just as the parent leaves must not crash on the closed channel.
+  setInterval(() => process.connected && process.send?.(memory()), SAMPLE_EVERY_MS).unref()
 })
 server.keepAliveTimeout = 30_000
 

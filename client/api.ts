@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios'
-import type { WechatScope } from './authorize-url'
+import type { WechatSessionScope } from './authorize-url'
 import { WechatAuthError, type WechatAuthErrorCode } from './errors'
 
 /** `GET /config`: the proxy's public settings. */
@@ -14,7 +14,7 @@ export interface ProxyConfig {
 export interface ExchangeResult {
   openid: string
   unionid?: string
-  scope: WechatScope
+  scope: WechatSessionScope
   snapshotUser: boolean
   session: string
   /** ISO 8601. */

@@ -2,8 +2,9 @@ import { inject, type App, type InjectionKey } from 'vue'
 import type { RouteLocation, RouteLocationRaw, Router } from 'vue-router'
 import type { ExchangeResult, ProxyConfig, WechatProfile } from './api'
 import { createProxyClient, toWechatAuthError } from './api'
-import { buildAuthorizeUrl, type WechatScope } from './authorize-url'
+import { buildAuthorizeUrl, buildQrconnectUrl, type WechatScope } from './authorize-url'
 import { parseCallback, stripCallback, type CallbackParams } from './callback'
+import { detectEnvironment } from './detect'
 import { WechatAuthError } from './errors'
 import type { WechatAuthOptions, WechatAuthRequirement, WechatAuthWindow } from './options'
 import { PENDING_TTL_MS, type PendingLogin } from './pending-login'
@@ -11,7 +12,7 @@ import { randomString } from './random'
 import { safeReturnPath } from './safe-return-path'
 import { safeStorage } from './safe-storage'
 import { loadSession, sessionKey, type CachedSession } from './session-cache'
-import { signedOut, useWechatAuthStore, type WechatAuthStatus } from './store'
+import { signedOut, useWechatAuthStore, type WechatAuthStatus, type WechatLoginMode } from './store'
 
 const PREFIX = 'wechat-h5-auth:v1:'
 /**
@@ -28,6 +29,9 @@ export function createWechatAuthRuntime(
   {
     appid,
     authorizeBase,
+    webAppid,
+    pcLogin = 'redirect',
+    userAgent,
     defaultAuth = 'base',
     lang: defaultLang = 'zh_CN',
     window: win = globalThis.window as WechatAuthWindow | undefined,
@@ -59,6 +63,11 @@ export function createWechatAuthRuntime(
   let denied: WechatScope | undefined
   /** Counts guard runs, so a navigation overtaken while it waited can step aside. */
   let navigations = 0
+  /**
+   * The app this browser logs in with: the official account, or the website app (PC QR code).
+   * Once ready, `appid` is that app's.
+   */
+  let wechatApp: 'mp' | 'web' = 'mp'
 
   const leaving = () => store.status === 'redirecting'
   /** Any status but `error`/`denied` clears the error. */
@@ -98,10 +107,25 @@ export function createWechatAuthRuntime(
         if (!config?.appid) write('config', (config = await api<ProxyConfig>('/config', 'appid')))
         appid ||= config.appid
         authorizeBase ||= config.authorizeBase
+        webAppid ||= config.webAppid
       }
       // Outside a browser (SSR) there is no window: pass options.window.
       if (!appid || !authorizeBase || !win) throw new WechatAuthError('config_error')
-      const cached = loadSession(local, appid, now())
+      const env = detectEnvironment(userAgent ?? win.navigator?.userAgent ?? '')
+      // The official account's login only works inside WeChat: elsewhere WeChat shows its
+      // 请在微信客户端打开链接 page, a dead end. Desktops may use the website app's QR code instead.
+      let mode: WechatLoginMode = /wecom|mobile/.test(env) ? 'unavailable' : 'mp'
+      if (/desktop|-pc/.test(env)) {
+        mode = 'unavailable'
+        if (webAppid && pcLogin) {
+          mode = `pc-${pcLogin}`
+          // An openid belongs to one appid: a desktop's sessions are the website app's.
+          wechatApp = 'web'
+          appid = webAppid
+        }
+      }
+      store.loginMode = mode
+      const cached = loadSession(local, appid!, now())
       if (cached) setSession(cached)
     })()
     // A failed config is retried by the next navigation or login(), not remembered.
@@ -123,14 +147,69 @@ export function createWechatAuthRuntime(
       forget()
       return false
     }
-    // userinfo covers base. A snapshot user passes: re-authorizing would only loop to another snapshot.
-    return required !== 'userinfo' || store.scope === 'snsapi_userinfo' || store.snapshotUser
+    // userinfo covers base, and so does the website app's snsapi_login (its token reads the
+    // profile). A snapshot user passes: re-authorizing would only loop to another snapshot.
+    return required !== 'userinfo' || store.scope !== 'snsapi_base' || store.snapshotUser
   }
 
   /**
-   * Sends the browser to WeChat to log in for `target` (default: the current route). The page is
-   * replaced, so the authorize URL never enters the history and back never bounces the user forward
-   * through it. The scope is `scope`, else the route's; never base while a userinfo session is held.
+   * Saves a pending login for `target` (default: the current route) and returns the URL of WeChat's
+   * page for it: the official account's authorize page, or the website app's QR page (`embedded`:
+   * the one `<WechatQrLogin>` frames). The scope is `scope`, else the route's; never base while a
+   * userinfo session is held.
+   */
+  async function prepare(
+    target?: RouteLocationRaw,
+    scope?: WechatScope,
+    again?: boolean,
+    embedded?: boolean,
+  ): Promise<string> {
+    await ensureReady()
+    // Outside WeChat the official account's login ends on WeChat's dead-end page: never go there.
+    // The QR code is for desktops: a phone cannot scan its own screen.
+    if (store.loginMode == 'unavailable' || (embedded && wechatApp == 'mp')) {
+      throw new WechatAuthError('outside_wechat')
+    }
+    const to = router().resolve(target ?? router().currentRoute.value.fullPath)
+    scope ??=
+      (to.meta.wechatAuth ?? defaultAuth) === 'userinfo' || store.scope === 'snsapi_userinfo'
+        ? 'snsapi_userinfo'
+        : 'snsapi_base'
+    // A QR code in the page is no trip: nothing happens until someone scans it.
+    if (!embedded) {
+      const trips = (list('trips') as number[]).filter((t) => now() - t < WINDOW_MS)
+      // Loop breaker: trips that keep coming back without a session (a fault, a code WeChat keeps
+      // refusing, a page that reloads on error) stop at the third instead of bouncing forever.
+      if (trips.length > 1) throw new WechatAuthError('login_loop')
+      write('trips', [...trips, now()])
+    }
+    const state = randomString()
+    write('pending', [
+      ...pendings(),
+      {
+        route: to.fullPath,
+        scope,
+        app: wechatApp,
+        again,
+        state,
+        verifier: randomString(),
+        createdAt: now(),
+      },
+    ])
+    // The page URL for `to` in any history mode; hash mode keeps the current path and query.
+    const redirectUri = stripCallback(new URL(to.href, win!.location.href).href)
+    return (wechatApp == 'web' ? buildQrconnectUrl : buildAuthorizeUrl)({
+      authorizeBase: authorizeBase!,
+      appid: appid!,
+      redirectUri,
+      scope,
+      state,
+    })
+  }
+
+  /**
+   * Sends the browser to WeChat to log in (see prepare). The page is replaced, so WeChat's URL
+   * never enters the history and back never bounces the user forward through it.
    */
   async function startLogin(
     target?: RouteLocationRaw,
@@ -138,34 +217,9 @@ export function createWechatAuthRuntime(
     again?: boolean,
   ): Promise<void> {
     try {
-      await ensureReady()
-      const to = router().resolve(target ?? router().currentRoute.value.fullPath)
-      scope ??=
-        (to.meta.wechatAuth ?? defaultAuth) === 'userinfo' || store.scope === 'snsapi_userinfo'
-          ? 'snsapi_userinfo'
-          : 'snsapi_base'
-      const trips = (list('trips') as number[]).filter((t) => now() - t < WINDOW_MS)
-      // Loop breaker: trips that keep coming back without a session (a fault, a code WeChat keeps
-      // refusing, a page that reloads on error) stop at the third instead of bouncing forever.
-      if (trips.length > 1) throw new WechatAuthError('login_loop')
-      write('trips', [...trips, now()])
-      const state = randomString()
-      write('pending', [
-        ...pendings(),
-        { route: to.fullPath, scope, again, state, verifier: randomString(), createdAt: now() },
-      ])
-      // The page URL for `to` in any history mode; hash mode keeps the current path and query.
-      const redirectUri = stripCallback(new URL(to.href, win!.location.href).href)
+      const url = await prepare(target, scope, again)
       setStatus('redirecting')
-      win!.location.replace(
-        buildAuthorizeUrl({
-          authorizeBase: authorizeBase!,
-          appid: appid!,
-          redirectUri,
-          scope,
-          state,
-        }),
-      )
+      win!.location.replace(url)
     } catch (err) {
       fail(err)
     }
@@ -194,7 +248,7 @@ export function createWechatAuthRuntime(
     // CSRF check: only a state this tab saved, unexpired and not yet settled, may complete a login.
     const all = pendings()
     write('pending', all)
-    const login = state ? all.find((p) => p.state === state) : undefined
+    const login = state && all.find((p) => p.state === state)
     // Single use: the login is dropped once its exchange settles. Until then a reload of the same
     // callback (Android loads it twice) sends the same code and verifier again, and the proxy
     // answers it from the exchange already under way instead of asking WeChat a second time.
@@ -222,13 +276,19 @@ export function createWechatAuthRuntime(
     // was not enough (a stronger scope, or a grant WeChat refused).
     setStatus('exchanging')
     flying = code
-    inFlight = api<ExchangeResult>('/openid', 'session', { code, state, verifier }).then(
+    // The proxy exchanges with the credentials of the app that issued the code.
+    inFlight = api<ExchangeResult>('/openid', 'session', {
+      code,
+      state,
+      verifier,
+      app: wechatApp,
+    }).then(
       ({ sessionExpiresAt, ...res }) => {
         settle()
         const fresh: CachedSession = {
           v: 1,
           appid: appid!,
-          app: 'mp',
+          app: wechatApp,
           ...res,
           expiresAt: Date.parse(sessionExpiresAt),
         }
@@ -297,11 +357,21 @@ export function createWechatAuthRuntime(
 
       const required = to.meta.wechatAuth ?? defaultAuth
       // No automatic retry after a failure: re-authorizing on every error is how login loops start.
-      if (!required || hasSession(required) || store.error) return true
+      // With the embedded QR code the page itself offers the login.
+      if (!required || hasSession(required) || store.error || store.loginMode == 'pc-embedded') {
+        return true
+      }
       await startLogin(to)
       // Leaving for WeChat: stay put. A failed start shows its error on the page instead.
       return !leaving()
     },
+
+    /**
+     * For `<WechatQrLogin>`: a fresh pending website-app login for `target` and the URL of the QR
+     * page, without leaving. Undefined on a failure (then in `error`).
+     */
+    prepareLogin: (target?: RouteLocationRaw) =>
+      prepare(target, undefined, undefined, true).catch(fail),
 
     /** An explicit login (a retry button): clears the error and the loop breaker, then goes. */
     login(target?: RouteLocationRaw): Promise<void> {
@@ -352,7 +422,8 @@ export function createWechatAuthRuntime(
 
 export type WechatAuthRuntime = ReturnType<typeof createWechatAuthRuntime>
 
-export const WECHAT_AUTH_KEY: InjectionKey<WechatAuthRuntime> = Symbol()
+// Symbol.for: the optional entries (qr-login) find the runtime even when bundled apart from the kit.
+export const WECHAT_AUTH_KEY: InjectionKey<WechatAuthRuntime> = Symbol.for('wechat-h5-auth')
 
 /** The runtime of the current app (components, or guards: vue-router runs them in the app's context). */
 export function useRuntime(): WechatAuthRuntime {

@@ -23,6 +23,8 @@ export type ProxyErrorCode =
  * - `config_error`: no appid or authorize base, or the kit is not installed correctly
  * - `login_loop`: two trips to WeChat within a minute came back without a session; the kit stops
  *   instead of going a third time (`login()` tries again)
+ * - `outside_wechat`: no login is possible here (a phone browser, WeCom, a desktop without the
+ *   website app): the page should say to open it in WeChat; the kit never goes to WeChat from here
  */
 export type WechatAuthErrorCode =
   | ProxyErrorCode
@@ -31,6 +33,7 @@ export type WechatAuthErrorCode =
   | 'network_error'
   | 'config_error'
   | 'login_loop'
+  | 'outside_wechat'
 
 export class WechatAuthError extends Error {
   declare readonly code: WechatAuthErrorCode

@@ -1,10 +1,23 @@
 export { WechatAuthError, type WechatAuthErrorCode, type ProxyErrorCode } from './errors'
-export { useWechatAuthStore, type WechatAuthStatus, type WechatAuthStore } from './store'
+export {
+  useWechatAuthStore,
+  type WechatAuthStatus,
+  type WechatAuthStore,
+  type WechatLoginMode,
+} from './store'
 export type { WechatAuthOptions, WechatAuthRequirement, WechatAuthWindow } from './options'
 export { safeReturnPath } from './safe-return-path'
 export type { ProxyConfig, ExchangeResult, WechatProfile, WechatLang } from './api'
 export { useWechatAuth, type UseWechatAuthReturn, type UseWechatAuthState } from './use-wechat-auth'
-export { buildAuthorizeUrl, type AuthorizeUrlParams, type WechatScope } from './authorize-url'
+export {
+  buildAuthorizeUrl,
+  buildQrconnectUrl,
+  type AuthorizeUrlParams,
+  type QrconnectUrlParams,
+  type WechatScope,
+  type WechatSessionScope,
+} from './authorize-url'
+export { detectEnvironment, type WechatEnvironment } from './detect'
 export type { CachedSession } from './session-cache'
 export { parseCallback, stripCallback, type CallbackParams } from './callback'
 export { createWechatAuth } from './plugin'

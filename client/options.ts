@@ -20,6 +20,7 @@ export interface WechatAuthWindow {
   }
   localStorage?: Storage
   sessionStorage?: Storage
+  navigator?: { readonly userAgent: string }
 }
 
 export interface WechatAuthOptions {
@@ -29,6 +30,20 @@ export interface WechatAuthOptions {
   appid?: string
   /** `https://open.weixin.qq.com` or the mock's `/mock-wechat`. @default the proxy's `GET /config` */
   authorizeBase?: string
+  /**
+   * The website app's appid, for PC QR-code login. @default the proxy's `GET /config` (only read
+   * when `appid` or `authorizeBase` is not given)
+   */
+  webAppid?: string
+  /**
+   * PC QR-code login on desktop browsers and PC WeChat, when there is a website app: `'redirect'`,
+   * the guard goes to WeChat's QR page; `'embedded'`, the guard lets the page render and the page
+   * shows `<WechatQrLogin>` (from `wechat-h5-auth/qr-login`); `false`, off (status `error`,
+   * `outside_wechat`). @default 'redirect'
+   */
+  pcLogin?: 'redirect' | 'embedded' | false
+  /** Decides the login mode (see detectEnvironment). @default window.navigator.userAgent */
+  userAgent?: string
   /** The requirement of routes without `meta.wechatAuth`. @default 'base' */
   defaultAuth?: WechatAuthRequirement
   /** The language of profile fields from `fetchProfile()`. @default 'zh_CN' */

@@ -9,6 +9,8 @@ export interface PendingLogin {
   /** The router path the user asked for, restored after the login. */
   route: string
   scope: WechatScope
+  /** `web`: a website-app login (qrconnect), exchanged and cached as such. */
+  app?: 'mp' | 'web'
   createdAt: number
   /** A fresh login started because WeChat refused the last code: a refusal of this one's is shown. */
   again?: boolean

@@ -1,4 +1,4 @@
-import type { WechatScope } from './authorize-url'
+import type { WechatSessionScope } from './authorize-url'
 import type { SafeStorage } from './safe-storage'
 
 /** What the kit keeps in localStorage after a login (one entry per appid). */
@@ -7,7 +7,7 @@ export interface CachedSession {
   appid: string
   openid: string
   unionid?: string
-  scope: WechatScope
+  scope: WechatSessionScope
   app: 'mp' | 'web'
   /** The proxy's session JWT. */
   session: string
@@ -32,7 +32,7 @@ export function loadSession(
     v.appid === appid &&
     typeof v.openid == 'string' &&
     typeof v.session == 'string' &&
-    (v.scope === 'snsapi_base' || v.scope === 'snsapi_userinfo') &&
+    /^snsapi_(base|userinfo|login)$/.test(v.scope as string) &&
     (v.expiresAt ?? 0) > now &&
     // A snapshot identity is virtual: it must never come back as a signed-in user.
     !v.snapshotUser

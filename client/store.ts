@@ -1,16 +1,25 @@
 import { defineStore } from 'pinia'
 import type { WechatProfile } from './api'
-import type { WechatScope } from './authorize-url'
+import type { WechatSessionScope } from './authorize-url'
 import type { WechatAuthError } from './errors'
 
 export type WechatAuthStatus =
   'idle' | 'redirecting' | 'exchanging' | 'authenticated' | 'denied' | 'error'
 
+/**
+ * How this browser logs in (null until the config is loaded, by the first guarded navigation):
+ * - `mp`: the official account (inside WeChat on a phone, or a mini-program web-view)
+ * - `pc-redirect`: the website app's QR page, full page (a desktop browser or PC WeChat)
+ * - `pc-embedded`: the same in the page's `<WechatQrLogin>`; the guard never leaves the page
+ * - `unavailable`: no login here (status `error`, `outside_wechat`): show "open in WeChat"
+ */
+export type WechatLoginMode = 'mp' | 'pc-redirect' | 'pc-embedded' | 'unavailable'
+
 /** The session fields, signed out. */
 export const signedOut = () => ({
   openid: null as string | null,
   unionid: null as string | null,
-  scope: null as WechatScope | null,
+  scope: null as WechatSessionScope | null,
   app: null as 'mp' | 'web' | null,
   session: null as string | null,
   expiresAt: null as number | null,
@@ -23,6 +32,7 @@ export const useWechatAuthStore = defineStore('wechat-h5-auth', {
   state: () => ({
     status: 'idle' as WechatAuthStatus,
     error: null as WechatAuthError | null,
+    loginMode: null as WechatLoginMode | null,
     ...signedOut(),
   }),
   getters: { isAuthenticated: (s) => s.status === 'authenticated' },

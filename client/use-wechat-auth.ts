@@ -2,15 +2,19 @@ import { computed, type ComputedRef } from 'vue'
 import type { RouteLocationRaw } from 'vue-router'
 import type { WechatLang, WechatProfile } from './api'
 import { useRuntime } from './auth'
-import type { WechatScope } from './authorize-url'
+import type { WechatSessionScope } from './authorize-url'
 import type { WechatAuthError } from './errors'
-import type { WechatAuthStatus } from './store'
+import type { WechatAuthStatus, WechatLoginMode } from './store'
 
 export interface UseWechatAuthState {
   status: ComputedRef<WechatAuthStatus>
   openid: ComputedRef<string | null>
   unionid: ComputedRef<string | null>
-  scope: ComputedRef<WechatScope | null>
+  scope: ComputedRef<WechatSessionScope | null>
+  /** The app of the session: `mp` (official account) or `web` (website app, PC QR-code login). */
+  app: ComputedRef<'mp' | 'web' | null>
+  /** How this browser logs in; the page shows `<WechatQrLogin>` for `pc-embedded`. */
+  loginMode: ComputedRef<WechatLoginMode | null>
   error: ComputedRef<WechatAuthError | null>
   isAuthenticated: ComputedRef<boolean>
   /** A snapshot-page (快照页) visitor: a guest with a virtual openid; never bind or charge it. */

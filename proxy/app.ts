@@ -1,4 +1,5 @@
 import express from 'express'
+import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { ProxyConfig } from './config.js'
 import { createWechatProxy } from './router.js'
@@ -22,11 +23,13 @@ export function createMockWechatRouter(config: ProxyConfig): express.Router {
 
 /**
  * The proxy (and, with WECHAT_MOCK=1, the mock WeChat) as one Express app without static files.
- * Both `npm start` (server.ts) and `npm run dev` (the Vite plugin) mount exactly this.
+ * Both `npm start` (server.ts) and `npm run dev` (the Vite plugin) mount exactly this. With
+ * `config.redisUrl` the store and the rate limit are in Redis (shared by every instance), else in
+ * memory; `deps.redis` is the client to use then (default: one made from the URL).
  */
 export function createWechatApp(
   config: ProxyConfig,
-  deps: { logger?: Logger; securityHeaders?: boolean } = {},
+  deps: { logger?: Logger; securityHeaders?: boolean; redis?: Redis } = {},
 ): express.Express {
   const app = express()
   app.disable('x-powered-by')
@@ -36,7 +39,11 @@ export function createWechatApp(
     const headers = securityHeaders(config)
     app.use((req, res, next) => (req.path.startsWith(MOCK_PATH) ? next() : headers(req, res, next)))
   }
-  app.use(PROXY_PATH, createWechatProxy(config, { logger: deps.logger }))
+  const proxyDeps = {
+    ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.redis ? { redis: deps.redis } : {}),
+  }
+  app.use(PROXY_PATH, createWechatProxy(config, proxyDeps))
   if (config.mock) app.use(MOCK_PATH, createMockWechatRouter(config))
   return app
 }

@@ -9,7 +9,12 @@ export type { SessionClaims, SessionInput, WechatApp } from './session.js'
 export { securityHeaders } from './security.js'
 export type { BusyRetryOptions } from './retry.js'
 export { createLogger } from './logger.js'
-export { createMemoryStore } from './store/index.js'
+export {
+  createMemoryStore,
+  createRedisClient,
+  createRedisRateLimitStore,
+  createRedisStore,
+} from './store/index.js'
 export type {
   CodeClaim,
   CodeOutcome,

@@ -1,5 +1,6 @@
 import express from 'express'
 import type { Store as RateLimitStore } from 'express-rate-limit'
+import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { publicConfig } from './config.js'
 import type { ProxyConfig } from './config.js'
@@ -13,7 +14,13 @@ import { MAX_BODY, mountOpenidRoute } from './routes/openid.js'
 import { mountSessionRoutes } from './routes/session.js'
 import { mountUserinfoRoute } from './routes/userinfo.js'
 import { apiHeaders, corsFor, openidRateLimit } from './security.js'
-import { createMemoryStore, reachable } from './store/index.js'
+import {
+  createMemoryStore,
+  createRedisClient,
+  createRedisRateLimitStore,
+  createRedisStore,
+  reachable,
+} from './store/index.js'
 import type { Store } from './store/index.js'
 import { createTokenCustody } from './tokens.js'
 import { createWechatApi } from './wechat-api.js'
@@ -21,21 +28,56 @@ import { createWechatApi } from './wechat-api.js'
 export interface WechatProxyDeps {
   /** @default createLogger(config) */
   logger?: Logger
-  /** @default createMemoryStore() */
+  /** @default Redis when `config.redisUrl` is set (createRedisStore), else createMemoryStore() */
   store?: Store
-  /** Counters of the `/openid` rate limit; share one (e.g. Redis) across instances. @default memory */
+  /**
+   * Counters of the `/openid` rate limit; share one (e.g. Redis) across instances.
+   * @default Redis when `config.redisUrl` is set (createRedisRateLimitStore), else memory
+   */
   rateLimitStore?: RateLimitStore
+  /**
+   * The client the Redis store and rate limit use when `config.redisUrl` is set (to close it, or to
+   * share it). @default createRedisClient(config.redisUrl, { logger })
+   */
+  redis?: Redis
   /** How WeChat's `-1` is retried (count, backoff, and the sleep and random tests replace). */
   retry?: BusyRetryOptions
   /** Clock in epoch milliseconds. @default Date.now */
   now?: () => number
 }
 
+/**
+ * Memory by default; Redis for everything shared when REDIS_URL is set. Never a fallback from Redis
+ * to memory: instances that stopped sharing would each exchange the same code and forget logouts
+ * made on the others, so a Redis that is down means 503 (fail closed).
+ */
+function storesFor(
+  config: ProxyConfig,
+  deps: WechatProxyDeps,
+  logger: Logger,
+): { store: Store; rateLimitStore?: RateLimitStore } {
+  const { now = Date.now } = deps
+  if (config.redisUrl === undefined) {
+    return {
+      store: deps.store ?? createMemoryStore({ now }),
+      ...(deps.rateLimitStore ? { rateLimitStore: deps.rateLimitStore } : {}),
+    }
+  }
+  const { redisUrl } = config
+  let client = deps.redis
+  const redis = () => (client ??= createRedisClient(redisUrl, { logger }))
+  return {
+    store: deps.store ?? createRedisStore({ client: redis(), logger, now }),
+    rateLimitStore: deps.rateLimitStore ?? createRedisRateLimitStore(redis()),
+  }
+}
+
 /** The proxy's HTTP API (DESIGN.md), to be mounted at `/api/wechat`. */
 export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {}): express.Router {
   const { now = Date.now } = deps
   const logger = deps.logger ?? createLogger(config)
-  const store = reachable(deps.store ?? createMemoryStore({ now }))
+  const backends = storesFor(config, deps, logger)
+  const store = reachable(backends.store)
   const wechat = createWechatApi({
     apiBase: config.apiBase,
     timeoutMs: config.upstreamTimeoutMs,
@@ -77,7 +119,7 @@ export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {
     next()
   })
 
-  mountOpenidRoute(router, ctx, openidRateLimit(config, deps.rateLimitStore))
+  mountOpenidRoute(router, ctx, openidRateLimit(config, backends.rateLimitStore))
   mountUserinfoRoute(router, ctx)
   mountSessionRoutes(router, ctx)
 

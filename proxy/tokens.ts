@@ -187,8 +187,8 @@ export function createTokenCustody(deps: TokenCustodyDeps): TokenCustody {
       let tokens = await store.getTokens(app, openid)
       if (!tokens) throw reauth('No WeChat grant is kept for this user; authorize again')
       // WeChat answers 48001 to /sns/userinfo with a snsapi_base token: no call can succeed, so none
-      // is made; the user needs the consent page.
-      if (options.needsUserinfoScope && tokens.scope !== 'snsapi_userinfo') {
+      // is made; the user needs the consent page. A website login (snsapi_login) includes the profile.
+      if (options.needsUserinfoScope && tokens.scope === 'snsapi_base') {
         throw reauth('This needs the snsapi_userinfo scope; authorize with consent')
       }
       // One refresh per request at most: either for the known expiry or after WeChat's refusal.

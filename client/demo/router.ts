@@ -1,8 +1,10 @@
-import { createRouter, createWebHistory, type Router } from 'vue-router'
+import { createRouter, createWebHistory, type Router, type RouterHistory } from 'vue-router'
 
-export function createDemoRouter(): Router {
+export function createDemoRouter(
+  history: RouterHistory = createWebHistory(import.meta.env.BASE_URL),
+): Router {
   return createRouter({
-    history: createWebHistory(import.meta.env.BASE_URL),
+    history,
     routes: [
       // Routes without `meta.wechatAuth` need the plugin's default: a silent (snsapi_base) login.
       { path: '/', name: 'home', component: () => import('./pages/HomePage.vue') },
@@ -12,6 +14,13 @@ export function createDemoRouter(): Router {
         component: () => import('./pages/ProfilePage.vue'),
         // Nickname and avatar need the user's consent: WeChat shows its authorization page once.
         meta: { wechatAuth: 'userinfo', title: '我的资料' },
+      },
+      {
+        path: '/login',
+        name: 'login',
+        component: () => import('./pages/LoginPage.vue'),
+        // Desktop sign-in with the embedded QR code; the page itself needs no login.
+        meta: { wechatAuth: false, title: '扫码登录' },
       },
       {
         path: '/public',

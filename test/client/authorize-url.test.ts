@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildAuthorizeUrl } from '../../client/index'
+import { buildAuthorizeUrl, buildQrconnectUrl } from '../../client/index'
 
 const base = {
   appid: 'wx1234567890abcdef',
@@ -61,5 +61,31 @@ describe('buildAuthorizeUrl', () => {
       redirectUri: 'https://h5.example.com/',
     })
     expect(url).toContain('&response_type=code&scope=snsapi_userinfo&state=abc123&')
+  })
+})
+
+describe('buildQrconnectUrl', () => {
+  const web = { appid: 'wxweb0000000000001', state: 'abc123' }
+
+  it('builds the exact qrconnect URL, parameters in order, scope snsapi_login', () => {
+    const url = buildQrconnectUrl({
+      ...web,
+      authorizeBase: 'https://open.weixin.qq.com',
+      redirectUri: 'https://www.example.com/login',
+    })
+    expect(url).toBe(
+      'https://open.weixin.qq.com/connect/qrconnect?appid=wxweb0000000000001' +
+        '&redirect_uri=https%3A%2F%2Fwww.example.com%2Flogin&response_type=code' +
+        '&scope=snsapi_login&state=abc123#wechat_redirect',
+    )
+  })
+
+  it('encodes a hash-router redirect_uri exactly once', () => {
+    const redirectUri = 'https://www.example.com/app/?from=pc#/orders?id=1'
+    const url = buildQrconnectUrl({ ...web, authorizeBase: '/mock-wechat/', redirectUri })
+    expect(url.startsWith('/mock-wechat/connect/qrconnect?appid=')).toBe(true)
+    const encoded = /redirect_uri=([^&]*)&/.exec(url)?.[1] ?? ''
+    expect(encoded).not.toMatch(/[#?&/]/)
+    expect(decodeURIComponent(encoded)).toBe(redirectUri)
   })
 })

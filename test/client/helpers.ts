@@ -15,9 +15,12 @@ import {
   type WechatAuthOptions,
   type WechatAuthWindow,
 } from '../../client/index'
+import { UA } from './user-agents'
 
 export const ORIGIN = 'https://h5.example.com'
 export const APPID = 'wx1234567890abcdef'
+/** The website app (open platform), for PC QR-code login. */
+export const WEB_APPID = 'wxweb0000000000001'
 export const NOW = Date.UTC(2025, 0, 1)
 
 /** An app with nothing to render: the guard and the composable need an app, not a DOM. */
@@ -170,6 +173,8 @@ export function loadPage(
       sessionStorage: env.session,
       now: env.now,
       http: fakeProxy(env.events, reply, delayMs),
+      // Inside WeChat on a phone unless a test says otherwise: the official-account flow.
+      userAgent: UA.wechatIos,
       ...options,
     }),
   )

@@ -161,8 +161,8 @@ describe('a callback loaded again while its exchange is in flight', () => {
     await second.router.push(path)
     const posts = second.requests().filter((e) => e.type === 'request' && e.url.endsWith('/openid'))
     expect(posts.map((e) => e.type === 'request' && e.data)).toEqual([
-      { code: 'C1', state: 'S1', verifier: 'V1' },
-      { code: 'C1', state: 'S1', verifier: 'V1' },
+      { code: 'C1', state: 'S1', verifier: 'V1', app: 'mp' },
+      { code: 'C1', state: 'S1', verifier: 'V1', app: 'mp' },
     ])
     expect(second.store.status).toBe('authenticated')
     expect(second.win.location.replace).not.toHaveBeenCalled()

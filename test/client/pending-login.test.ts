@@ -37,7 +37,7 @@ describe('pending logins', () => {
     expect(verifier).not.toBe(state)
   })
 
-  it('are saved in sessionStorage with state, verifier, route, scope and time', async () => {
+  it('are saved in sessionStorage with state, verifier, route, scope, app and time', async () => {
     const env = createEnv()
     const state = await trip(env, '/orders?id=1')
     expect(rawList(env)).toEqual([
@@ -46,6 +46,7 @@ describe('pending logins', () => {
         verifier: expect.any(String),
         route: '/orders?id=1',
         scope: 'snsapi_base',
+        app: 'mp',
         createdAt: NOW,
       },
     ])

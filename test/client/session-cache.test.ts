@@ -70,8 +70,14 @@ describe('session cache', () => {
 
   it('drops an entry with an unknown scope', () => {
     const { raw, cache } = setup()
-    raw.setItem(KEY, JSON.stringify({ ...session, scope: 'snsapi_login' }))
+    raw.setItem(KEY, JSON.stringify({ ...session, scope: 'snsapi_privateinfo' }))
     expect(cache.load()).toBeUndefined()
+  })
+
+  it("keeps a website app's snsapi_login session", () => {
+    const { raw, cache } = setup()
+    raw.setItem(KEY, JSON.stringify({ ...session, scope: 'snsapi_login', app: 'web' }))
+    expect(cache.load()).toMatchObject({ scope: 'snsapi_login', app: 'web' })
   })
 
   it('drops an expired session', () => {

@@ -7,6 +7,18 @@ export const WECHAT_IOS_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
   'Mobile/15E148 MicroMessenger/8.0.49(0x18003135) NetType/WIFI Language/zh_CN'
 
+export const IOS_SAFARI_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
+  'Version/17.5 Mobile/15E148 Safari/604.1'
+
+export const WECOM_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
+  'Mobile/15E148 wxwork/4.1.22 MicroMessenger/7.0.1 Language/zh ColorScheme/Light'
+
+export const DESKTOP_CHROME_UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) ' +
+  'Chrome/131.0.0.0 Safari/537.36'
+
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -57,19 +69,25 @@ export interface TrackedPage {
   requests: Request[]
   exchanges: () => number
   authorizeTrips: () => number
+  /** Page loads of WeChat's PC QR-code login (qrconnect), full page or in an iframe. */
+  qrconnectTrips: () => number
   /** Headers and bodies of every proxy (/api/wechat) response, for leak checks. */
   proxyResponses: () => Promise<string[]>
   close: () => Promise<void>
 }
 
 /** A phone-sized page with WeChat's user agent whose requests are recorded. */
-export async function openWechatPage(browser: Browser): Promise<TrackedPage> {
+export async function openWechatPage(
+  browser: Browser,
+  userAgent: string = WECHAT_IOS_UA,
+): Promise<TrackedPage> {
+  const desktop = userAgent === DESKTOP_CHROME_UA || /Windows|Macintosh/.test(userAgent)
   const context = await browser.newContext({
-    userAgent: WECHAT_IOS_UA,
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
+    userAgent,
+    viewport: desktop ? { width: 1280, height: 800 } : { width: 390, height: 844 },
+    deviceScaleFactor: desktop ? 1 : 2,
+    isMobile: !desktop,
+    hasTouch: !desktop,
     locale: 'zh-CN',
   })
   const page = await context.newPage()
@@ -93,6 +111,9 @@ export async function openWechatPage(browser: Browser): Promise<TrackedPage> {
     authorizeTrips: count(
       (r) =>
         r.method() === 'GET' && new URL(r.url()).pathname.endsWith('/connect/oauth2/authorize'),
+    ),
+    qrconnectTrips: count(
+      (r) => r.method() === 'GET' && new URL(r.url()).pathname.endsWith('/connect/qrconnect'),
     ),
     proxyResponses: () => Promise.all(proxyResponses),
     close: () => context.close(),
@@ -133,8 +154,8 @@ export interface DemoContext {
   mock: ReturnType<typeof mockControl>
   /** A fresh WeChat tab for each test (closed after it). */
   tab: TrackedPage
-  /** Closes the current tab and opens another (same browser, new storage). */
-  newTab: () => Promise<TrackedPage>
+  /** Closes the current tab and opens another (same browser, new storage), with `userAgent`. */
+  newTab: (userAgent?: string) => Promise<TrackedPage>
 }
 
 /**
@@ -144,9 +165,9 @@ export interface DemoContext {
 export function useDemo(env: Record<string, string> = {}): DemoContext {
   let server: Awaited<ReturnType<typeof startDevServer>> | undefined
   const ctx = {} as DemoContext
-  ctx.newTab = async () => {
+  ctx.newTab = async (userAgent) => {
     await ctx.tab?.close()
-    ctx.tab = await openWechatPage(ctx.browser)
+    ctx.tab = await openWechatPage(ctx.browser, userAgent)
     return ctx.tab
   }
   beforeAll(async () => {

@@ -1,0 +1,494 @@
+/**
+ * The proxy against baselines, in one run (issue 7, point 4). Figures: docs/benchmarks.md.
+ *
+ *   npm run bench   (npx tsx bench/throughput.ts [--connections 50] [--seconds 10] [--warmup 2]
+ *                    [--rounds 2] [--exchanges 100000])
+ *
+ * Forks, each in its own process on 127.0.0.1: the mock WeChat (bench/mock-server.ts), the proxy
+ * (bench/proxy-server.ts) and the baselines (bench/baseline-server.ts: a naive `POST /openid` that is
+ * Express plus an axios pass-through to the same mock, and a bare Express `GET /session`). Load comes
+ * from this process (autocannon, kept-alive connections), the same `--connections` and `--seconds`
+ * for every run, in `--rounds` rounds whose order alternates (proxy first, then baseline first) so
+ * that drift on a shared machine falls on both sides. `POST /openid` always gets a fresh code
+ * pre-issued by the mock. Then a fresh proxy process takes `--exchanges` code exchanges (codes
+ * issued in batches) and reports its memory after a full GC; `--store-cap N` caps that proxy's
+ * memory-store maps at N entries (code records included) to show what they weigh.
+ *
+ * Prints Markdown tables and PASS/FAIL per goal; exits 0 whatever the figures (benchmarks inform,
+ * tests assert), 2 when it could not run. Bounded in time, loopback only.
+ */
+import { fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import type { AutocannonRequest } from 'autocannon'
+import { build } from 'esbuild'
+import type { GcRequest, MemorySample, ServerMessage } from './ipc.js'
+import { memoryTable, peakOf, percentile } from './stats.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+/**
+ * The servers run as compiled JavaScript under plain node, as `npm start` runs the proxy: the tsx
+ * loader alone adds about 30 MB of RSS. Bundled here (dependencies left to node_modules, which this
+ * folder sits in so that node resolves them), rebuilt on every run.
+ */
+const BUILD_DIR = `${ROOT}node_modules/.cache/wechat-h5-auth-bench/`
+const SERVERS = ['mock-server', 'proxy-server', 'baseline-server'] as const
+type ServerName = (typeof SERVERS)[number]
+const HOST = '127.0.0.1'
+/** The mock issues at most this many codes per control call. */
+const CODE_BATCH = 10_000
+
+function intOption(
+  raw: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+) {
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`--${name} must be a whole number from ${min} to ${max}`)
+  }
+  return value
+}
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string' },
+    seconds: { type: 'string' },
+    warmup: { type: 'string' },
+    rounds: { type: 'string' },
+    exchanges: { type: 'string' },
+    'store-cap': { type: 'string' },
+  },
+})
+// Capped so a typo cannot turn a benchmark into a runaway process.
+const connections = intOption(values.connections, 'connections', 50, 1, 1000)
+const seconds = intOption(values.seconds, 'seconds', 10, 1, 120)
+const warmup = intOption(values.warmup, 'warmup', 2, 0, 30)
+const rounds = intOption(values.rounds, 'rounds', 2, 1, 10)
+const exchanges = intOption(values.exchanges, 'exchanges', 100_000, 0, 1_000_000)
+/** Caps every memory-store map of the memory-phase proxy (see bench/proxy-server.ts); default limits when unset. */
+const storeCap =
+  values['store-cap'] === undefined
+    ? undefined
+    : intOption(values['store-cap'], 'store-cap', 0, 1, 10_000_000)
+
+const children: ChildProcess[] = []
+function stopChildren(): void {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
+}
+
+interface Server {
+  child: ChildProcess
+  port: number
+}
+
+async function buildServers(): Promise<void> {
+  await build({
+    entryPoints: SERVERS.map((name) => `${ROOT}bench/${name}.ts`),
+    outdir: BUILD_DIR,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  })
+}
+
+function startServer(name: ServerName, args: string[]): Promise<Server> {
+  const file = `${BUILD_DIR}${name}.mjs`
+  const child = fork(file, args, {
+    cwd: ROOT,
+    execArgv: ['--expose-gc'],
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  children.push(child)
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before listening`)))
+    child.once('error', reject)
+    child.on('message', (message: ServerMessage) => {
+      if (message.type === 'listening') resolve({ child, port: message.port })
+    })
+  })
+}
+
+function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    server.child.once('exit', () => resolve())
+    server.child.kill('SIGTERM')
+  })
+}
+
+async function control<T>(port: number, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`http://${HOST}:${port}/mock-wechat/__control/${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  if (!response.ok) throw new Error(`mock ${path}: ${response.status} ${await response.text()}`)
+  return (await response.json()) as T
+}
+
+/** Codes pre-issued by the mock, so that issuing them is not part of what is measured. */
+class CodePool {
+  private codes: string[] = []
+  private refill: Promise<void> | undefined
+  topUps = 0
+  exhausted = 0
+
+  constructor(private readonly mockPort: number) {}
+
+  /** Drops what is left (it ages towards WeChat's 5-minute code lifetime) and issues `count` fresh. */
+  async fill(count: number): Promise<void> {
+    this.codes = []
+    for (let left = count; left > 0; left -= CODE_BATCH)
+      await this.issue(Math.min(CODE_BATCH, left))
+  }
+
+  private async issue(count: number): Promise<void> {
+    const { codes } = await control<{ codes: string[] }>(this.mockPort, 'codes', { count })
+    this.codes.push(...codes)
+  }
+
+  /** A fresh code, synchronously (autocannon asks for the next body without waiting). */
+  take(): string {
+    // A safety net for an estimate that fell short; counted, since it loads the mock mid-run.
+    if (this.codes.length < connections * 4 && !this.refill) {
+      this.topUps++
+      this.refill = this.issue(CODE_BATCH).finally(() => (this.refill = undefined))
+    }
+    const code = this.codes.pop()
+    if (code !== undefined) return code
+    // Never a reused code: an unknown one fails, and the failure is counted and printed.
+    this.exhausted++
+    return 'pool-exhausted'
+  }
+}
+
+type Target = 'proxy' | 'naive handler' | 'bare route'
+type Endpoint = 'POST /openid' | 'GET /session'
+
+interface RunFigures {
+  ok: number
+  latenciesMs: number[]
+  errors: Map<string, number>
+  seconds: number
+}
+
+function openidRequest(path: string, pool: CodePool): AutocannonRequest {
+  return {
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json' },
+    // What the kit sends: a fresh code and a per-tab random verifier.
+    setupRequest: (request) => ({
+      ...request,
+      body: JSON.stringify({ code: pool.take(), verifier: randomBytes(32).toString('hex') }),
+    }),
+  }
+}
+
+/** One autocannon run; 2xx latencies kept exactly (autocannon's own histogram rounds to 1 ms). */
+async function load(
+  port: number,
+  request: AutocannonRequest,
+  options: { seconds?: number; amount?: number },
+): Promise<RunFigures> {
+  const figures: RunFigures = { ok: 0, latenciesMs: [], errors: new Map(), seconds: 0 }
+  const fail = (key: string) => figures.errors.set(key, (figures.errors.get(key) ?? 0) + 1)
+  const started = performance.now()
+  const instance = autocannon({
+    url: `http://${HOST}:${port}`,
+    connections,
+    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.seconds }),
+    timeout: 30,
+    requests: [request],
+  })
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    if (status >= 200 && status < 300) {
+      figures.ok++
+      figures.latenciesMs.push(ms)
+    } else fail(String(status))
+  })
+  instance.on('reqError', (error: Error) =>
+    fail((error as { code?: string }).code ?? error.message),
+  )
+  await instance
+  figures.seconds = (performance.now() - started) / 1000
+  return figures
+}
+
+const results = new Map<string, RunFigures[]>()
+const key = (endpoint: Endpoint, target: Target) => `${endpoint}|${target}`
+
+function record(endpoint: Endpoint, target: Target, round: number, figures: RunFigures): void {
+  const list = results.get(key(endpoint, target)) ?? []
+  list.push(figures)
+  results.set(key(endpoint, target), list)
+  const sorted = [...figures.latenciesMs].sort((a, b) => a - b)
+  const errors = [...figures.errors.values()].reduce((sum, n) => sum + n, 0)
+  console.log(
+    `round ${round} ${endpoint} ${target}: ${(figures.ok / figures.seconds).toFixed(0)} req/s, ` +
+      `p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, ` +
+      `${errors} errors; load average ${loadavg()[0]?.toFixed(2)}`,
+  )
+}
+
+interface Summary {
+  requests: number
+  errors: number
+  rate: number
+  p50: number
+  p99: number
+}
+
+/** All rounds of one endpoint on one target pooled: total 2xx over total time, pooled latencies. */
+function summarize(endpoint: Endpoint, target: Target): Summary {
+  const runs = results.get(key(endpoint, target)) ?? []
+  const sorted = runs.flatMap((r) => r.latenciesMs).sort((a, b) => a - b)
+  const ok = runs.reduce((sum, r) => sum + r.ok, 0)
+  const errors = runs.reduce((sum, r) => sum + [...r.errors.values()].reduce((s, n) => s + n, 0), 0)
+  const time = runs.reduce((sum, r) => sum + r.seconds, 0)
+  return {
+    requests: ok + errors,
+    errors,
+    rate: time > 0 ? ok / time : 0,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+  }
+}
+
+function errorLines(): string[] {
+  const lines: string[] = []
+  for (const [name, runs] of results) {
+    const merged = new Map<string, number>()
+    for (const run of runs) for (const [k, n] of run.errors) merged.set(k, (merged.get(k) ?? 0) + n)
+    for (const [k, n] of merged) lines.push(`${name.replace('|', ' ')}: ${k} x${n}`)
+  }
+  return lines
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ` +
+      `${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}; ` +
+      `load average at start ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}`,
+  )
+  console.log(
+    `${connections} connections, ${warmup} s warm-up per server, ${rounds} rounds of ${seconds} s ` +
+      `per endpoint and server, order alternating by round; then ${exchanges} exchanges for memory\n`,
+  )
+  await buildServers()
+  const mock = await startServer('mock-server', [])
+  const mockBase = `http://${HOST}:${mock.port}/mock-wechat`
+  const proxy = await startServer('proxy-server', [mockBase])
+  const baseline = await startServer('baseline-server', [mockBase])
+  const pool = new CodePool(mock.port)
+
+  // One real login gives the session every GET /session presents.
+  await pool.fill(1)
+  const login = await fetch(`http://${HOST}:${proxy.port}/api/wechat/openid`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: pool.take(), verifier: randomBytes(32).toString('hex') }),
+  })
+  const { session } = (await login.json()) as { session: string }
+  const sessionRequest = (path: string): AutocannonRequest => ({
+    method: 'GET',
+    path,
+    headers: { authorization: `Bearer ${session}` },
+  })
+
+  const runs: Record<Endpoint, Record<string, { port: number; request: AutocannonRequest }>> = {
+    'POST /openid': {
+      proxy: { port: proxy.port, request: openidRequest('/api/wechat/openid', pool) },
+      'naive handler': { port: baseline.port, request: openidRequest('/openid', pool) },
+    },
+    'GET /session': {
+      proxy: { port: proxy.port, request: sessionRequest('/api/wechat/session') },
+      'bare route': { port: baseline.port, request: sessionRequest('/session') },
+    },
+  }
+
+  // Codes a run needs: the best rate seen so far, with room to spare.
+  let bestOpenidRate = 1000
+  const runOnce = async (endpoint: Endpoint, target: Target, runSeconds: number) => {
+    const { port, request } = runs[endpoint][target] as { port: number; request: AutocannonRequest }
+    if (endpoint === 'POST /openid') {
+      await pool.fill(Math.ceil(bestOpenidRate * runSeconds * 1.5) + connections * 2)
+    }
+    const figures = await load(port, request, { seconds: runSeconds })
+    if (endpoint === 'POST /openid') {
+      bestOpenidRate = Math.max(bestOpenidRate, figures.ok / figures.seconds)
+    }
+    return figures
+  }
+
+  // JIT, first sockets and the proxy's first upstream connections: a cold start, not load.
+  if (warmup > 0) {
+    for (const endpoint of ['POST /openid', 'GET /session'] as const) {
+      for (const target of Object.keys(runs[endpoint]) as Target[]) {
+        await runOnce(endpoint, target, warmup)
+      }
+    }
+  }
+
+  for (let round = 1; round <= rounds; round++) {
+    for (const endpoint of ['POST /openid', 'GET /session'] as const) {
+      const targets = Object.keys(runs[endpoint]) as Target[]
+      if (round % 2 === 0) targets.reverse()
+      for (const target of targets)
+        record(endpoint, target, round, await runOnce(endpoint, target, seconds))
+    }
+  }
+  await stopServer(proxy)
+  await stopServer(baseline)
+
+  const memory = exchanges > 0 ? await memoryAfterExchanges(mockBase, pool) : undefined
+
+  const rows: [Endpoint, Target][] = [
+    ['POST /openid', 'proxy'],
+    ['POST /openid', 'naive handler'],
+    ['GET /session', 'proxy'],
+    ['GET /session', 'bare route'],
+  ]
+  console.log(`\n| endpoint | server | requests | errors | req/s | p50 ms | p99 ms |`)
+  console.log('|---|---|--:|--:|--:|--:|--:|')
+  for (const [endpoint, target] of rows) {
+    const s = summarize(endpoint, target)
+    console.log(
+      `| \`${endpoint}\` | ${target} | ${s.requests} | ${s.errors} | ${s.rate.toFixed(0)} | ` +
+        `${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} |`,
+    )
+  }
+
+  const openid = summarize('POST /openid', 'proxy')
+  const naive = summarize('POST /openid', 'naive handler')
+  const sessionFigures = summarize('GET /session', 'proxy')
+  const bare = summarize('GET /session', 'bare route')
+  const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL')
+  const goals = [
+    [
+      '`/openid` throughput vs naive',
+      openid.rate / naive.rate,
+      '>= 0.90x',
+      openid.rate / naive.rate >= 0.9,
+    ],
+    ['`/openid` p99 vs naive', openid.p99 / naive.p99, '<= 1.20x', openid.p99 / naive.p99 <= 1.2],
+    [
+      '`/session` throughput vs bare',
+      sessionFigures.rate / bare.rate,
+      '>= 0.80x',
+      sessionFigures.rate / bare.rate >= 0.8,
+    ],
+  ] as const
+  console.log('\n| goal | measured | target | result |')
+  console.log('|---|--:|--:|---|')
+  for (const [name, ratio, target, pass] of goals) {
+    console.log(`| ${name} | ${ratio.toFixed(2)}x | ${target} | ${verdict(pass)} |`)
+  }
+  if (memory) {
+    const rssMb = memory.after.rss / 2 ** 20
+    console.log(
+      `| proxy RSS after ${exchanges} exchanges (after GC) | ${rssMb.toFixed(1)} MB | <= 150 MB | ` +
+        `${verdict(rssMb <= 150)} |`,
+    )
+    console.log(
+      `\nproxy memory, ${exchanges} exchanges in ${memory.seconds.toFixed(0)} s ` +
+        `(${memory.errors} errors), memory store ` +
+        `${storeCap === undefined ? 'default limits' : `capped at ${storeCap}`}:\n`,
+    )
+    console.log(memoryTable(memory))
+  }
+
+  const errors = errorLines()
+  console.log(errors.length > 0 ? `\nERRORS:\n${errors.join('\n')}` : '\nzero errors')
+  console.log(
+    `code pool top-ups during runs: ${pool.topUps}, exhausted: ${pool.exhausted}; ` +
+      `load average at end ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}`,
+  )
+}
+
+interface MemoryFigures {
+  before: MemorySample
+  peak: MemorySample
+  after: MemorySample
+  seconds: number
+  errors: number
+}
+
+/** A fresh proxy takes `exchanges` logins, codes issued in batches; memory before, at peak, after GC. */
+async function memoryAfterExchanges(mockBase: string, pool: CodePool): Promise<MemoryFigures> {
+  const proxy = await startServer(
+    'proxy-server',
+    storeCap === undefined ? [mockBase] : [mockBase, String(storeCap)],
+  )
+  const samples: MemorySample[] = []
+  let gcWaiter: ((sample: MemorySample) => void) | undefined
+  proxy.child.on('message', (message: ServerMessage) => {
+    if (message.type !== 'memory') return
+    if (message.afterGc) gcWaiter?.(message)
+    else samples.push(message)
+  })
+  const sampleAfterGc = () =>
+    new Promise<MemorySample>((resolve) => {
+      gcWaiter = resolve
+      const gc: GcRequest = { type: 'gc' }
+      proxy.child.send(gc)
+    })
+
+  const before = await sampleAfterGc()
+  const request = openidRequest('/api/wechat/openid', pool)
+  const started = performance.now()
+  let errors = 0
+  for (let done = 0; done < exchanges;) {
+    const batch = Math.max(connections, Math.min(CODE_BATCH, exchanges - done))
+    await pool.fill(batch + connections * 5)
+    const figures = await load(proxy.port, request, { amount: batch })
+    errors += [...figures.errors.values()].reduce((sum, n) => sum + n, 0)
+    done += batch
+    console.log(
+      `memory phase: ${done} exchanges, RSS ${((samples.at(-1)?.rss ?? 0) / 2 ** 20).toFixed(0)} MB`,
+    )
+  }
+  const elapsed = (performance.now() - started) / 1000
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const after = await sampleAfterGc()
+  const peak = peakOf(
+    samples.filter((s) => s.at >= before.at),
+    before,
+  )
+  await stopServer(proxy)
+  return { before, peak, after, seconds: elapsed, errors }
+}
+
+// Bounded: whatever happens, the script ends within its planned time plus ten minutes.
+setTimeout(
+  () => {
+    console.error('bench overran its time limit')
+    stopChildren()
+    process.exit(2)
+  },
+  (4 * (warmup + rounds * seconds) + 60) * 1000 + 600_000,
+).unref()
+
+main()
+  .catch((error: unknown) => {
+    console.error(error)
+    process.exitCode = 2
+  })
+  .finally(stopChildren)

@@ -1,0 +1,135 @@
+/**
+ * Size of what a browser downloads for each client entry, beside two well-known auth libraries, all
+ * measured the same way (issue 7, point 2). Figures: docs/benchmarks.md.
+ *
+ *   npx tsx scripts/size.ts [--check]
+ *
+ * Each entry is bundled by esbuild (ESM, browser, minified, production), then gzipped at level 9 with
+ * node:zlib; the figure is the gzipped byte count. Our entries keep their peers (vue, vue-router,
+ * pinia, axios) external, as an app that installs the kit already ships them; the comparison
+ * libraries are bundled whole (`export * from '<package>'`, nothing external), as an app gets them.
+ * Prints a Markdown table; with `--check`, exits 1 when an entry with a budget is over it.
+ */
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { gzipSync } from 'node:zlib'
+import { build } from 'esbuild'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/** What an app using the kit already has: never counted against the kit. */
+export const PEERS = ['vue', 'vue-router', 'pinia', 'axios'] as const
+
+export interface SizeEntry {
+  name: string
+  /** A file of ours (relative to the project root), bundled with the peers external. */
+  file?: string
+  /** A package bundled whole, nothing external, for comparison. */
+  pkg?: string
+  /** Gzipped bytes allowed; none for the comparison libraries. */
+  budget?: number
+}
+
+export interface SizeResult {
+  name: string
+  minifiedBytes: number
+  gzipBytes: number
+  budget?: number
+}
+
+/**
+ * The kit's budget is the issue's (3 KB). The QR code and the PC login component are optional entries
+ * with budgets of their own: about what they weigh when first measured plus headroom, so growth shows.
+ */
+export const ENTRIES: readonly SizeEntry[] = [
+  { name: 'kit (`client/index.ts`)', file: 'client/index.ts', budget: 3 * 1024 },
+  { name: 'QR code (`client/qr.ts`)', file: 'client/qr.ts', budget: 6 * 1024 },
+  { name: 'PC login (`client/qr-login.ts`)', file: 'client/qr-login.ts', budget: 1.5 * 1024 },
+  { name: '@auth0/auth0-spa-js', pkg: '@auth0/auth0-spa-js' },
+  { name: 'oidc-client-ts', pkg: 'oidc-client-ts' },
+]
+
+/** Entries whose file exists (the optional client entries may not be written yet). */
+export function presentEntries(entries: readonly SizeEntry[] = ENTRIES): SizeEntry[] {
+  return entries.filter((entry) => entry.file === undefined || existsSync(ROOT + entry.file))
+}
+
+/** Bundles, minifies and gzips (level 9) one entry; same settings for every entry. */
+export async function measure(entry: SizeEntry): Promise<SizeResult> {
+  const common = {
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    write: false,
+    logLevel: 'silent',
+    absWorkingDir: ROOT,
+    // What a production app build sets: libraries drop their development-only branches.
+    define: { 'process.env.NODE_ENV': '"production"', 'import.meta.env.DEV': 'false' },
+  } as const
+  const result =
+    entry.file !== undefined
+      ? await build({ ...common, entryPoints: [entry.file], external: [...PEERS] })
+      : await build({
+          ...common,
+          stdin: { contents: `export * from '${entry.pkg}'`, resolveDir: ROOT, loader: 'js' },
+        })
+  const code = result.outputFiles[0]?.contents
+  if (!code) throw new Error(`esbuild produced nothing for ${entry.name}`)
+  return {
+    name: entry.name,
+    minifiedBytes: code.byteLength,
+    gzipBytes: gzipSync(code, { level: 9 }).byteLength,
+    budget: entry.budget,
+  }
+}
+
+export function overBudget(result: SizeResult): number {
+  return result.budget === undefined ? 0 : Math.max(0, result.gzipBytes - result.budget)
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(2)} KB`
+
+export function sizeTable(results: readonly SizeResult[]): string {
+  const rows = ['| entry | minified | min + gzip -9 | budget | status |', '|---|--:|--:|--:|---|']
+  for (const r of results) {
+    const status = r.budget === undefined ? '' : overBudget(r) > 0 ? 'OVER' : 'ok'
+    rows.push(
+      `| ${r.name} | ${kb(r.minifiedBytes)} | ${kb(r.gzipBytes)} (${r.gzipBytes} B) | ` +
+        `${r.budget === undefined ? '—' : `${kb(r.budget)} (${r.budget} B)`} | ${status} |`,
+    )
+  }
+  return rows.join('\n')
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } })
+  const missing = ENTRIES.filter((e) => !presentEntries([e]).length).map((e) => e.file)
+  const results: SizeResult[] = []
+  for (const entry of presentEntries()) results.push(await measure(entry))
+  console.log(sizeTable(results))
+  if (missing.length > 0) console.log(`\nnot measured (no such file yet): ${missing.join(', ')}`)
+  if (!values.check) return 0
+  const over = results.filter((r) => overBudget(r) > 0)
+  for (const r of over) {
+    console.error(
+      `${r.name} is ${overBudget(r)} B over its budget (${r.gzipBytes} B > ${r.budget} B)`,
+    )
+  }
+  if (over.length === 0) console.log('\nevery entry is within its budget')
+  return over.length > 0 ? 1 : 0
+}
+
+// Run as a script, not when the size test imports the measurement.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main()
+    .then((code) => {
+      process.exitCode = code
+    })
+    .catch((error: unknown) => {
+      console.error(error)
+      process.exitCode = 2
+    })
+}

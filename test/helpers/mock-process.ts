@@ -1,0 +1,129 @@
+/**
+ * The mock WeChat as its own process, exactly as `npm run mock` runs it (`proxy/server.ts --mock-only`
+ * with MOCK_PORT set to a free loopback port), for suites where several proxy instances must share one
+ * WeChat.
+ *
+ *   const mock = await startMockProcess()
+ *   mock.baseUrl                                 // http://127.0.0.1:PORT/mock-wechat (WECHAT_API_BASE)
+ *   const [code] = await mock.control.codes({ count: 1 })
+ *   await mock.stop()                            // in afterAll
+ *
+ * It runs in an empty temporary folder with a minimal environment, so a developer's `.env` cannot
+ * change its apps. Every wait is bounded; a process still running when the tests exit is killed.
+ */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { MockControl, MockStats } from './mock-server.js'
+import { freePort } from './redis-server.js'
+
+export interface RunningMockProcess {
+  /** `http://127.0.0.1:PORT/mock-wechat` */
+  baseUrl: string
+  control: MockControl
+  stop(): Promise<void>
+}
+
+const SERVER = fileURLToPath(new URL('../../proxy/server.ts', import.meta.url))
+const TSX = import.meta.resolve('tsx')
+const START_TIMEOUT_MS = 20_000
+
+const alive = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of alive) child.kill('SIGKILL')
+})
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => child.once('exit', () => resolve()))
+}
+
+/** Starts `proxy/server.ts --mock-only` on `port`; resolves when it says it listens. */
+function launch(port: number, cwd: string): Promise<ChildProcess> {
+  // node --import tsx, not the tsx CLI: one process, so killing it leaves nothing behind.
+  const child = spawn(process.execPath, ['--import', TSX, SERVER, '--mock-only'], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', MOCK_PORT: String(port), LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  alive.add(child)
+  child.once('exit', () => alive.delete(child))
+  let output = ''
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer)
+      child.kill('SIGKILL')
+      reject(new Error(`the mock WeChat process ${why}:\n${output}`))
+    }
+    const timer = setTimeout(() => fail('did not start in time'), START_TIMEOUT_MS)
+    const read = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000)
+      if (output.includes(`:${port}/mock-wechat`)) {
+        clearTimeout(timer)
+        resolve(child)
+      }
+    }
+    child.stdout?.on('data', read)
+    child.stderr?.on('data', read)
+    child.once('exit', (code, signal) => fail(`exited (${code ?? signal})`))
+  })
+}
+
+export async function startMockProcess(): Promise<RunningMockProcess> {
+  const cwd = mkdtempSync(join(tmpdir(), 'wechat-h5-auth-mock-'))
+  let port = 0
+  let child: ChildProcess | undefined
+  // The free port can be taken before the mock binds it: try a few.
+  for (let attempt = 1; child === undefined; attempt++) {
+    port = await freePort()
+    try {
+      child = await launch(port, cwd)
+    } catch (error) {
+      if (attempt >= 3) {
+        rmSync(cwd, { recursive: true, force: true })
+        throw error
+      }
+    }
+  }
+  const running = child
+  const baseUrl = `http://127.0.0.1:${port}/mock-wechat`
+
+  async function call(method: string, path: string, body?: unknown): Promise<Response> {
+    const response = await fetch(`${baseUrl}/__control/${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(5_000),
+    })
+    if (!response.ok) {
+      throw new Error(`mock control ${method} ${path}: ${response.status} ${await response.text()}`)
+    }
+    return response
+  }
+
+  const control: MockControl = {
+    stats: async () => (await (await call('GET', 'stats')).json()) as MockStats,
+    reset: async () => void (await call('POST', 'reset')),
+    clock: async (advanceSeconds) =>
+      ((await (await call('POST', 'clock', { advanceSeconds })).json()) as { now: number }).now,
+    codes: async (body) =>
+      ((await (await call('POST', 'codes', body)).json()) as { codes: string[] }).codes,
+    faults: async (body) => void (await call('POST', 'faults', body)),
+    clearFaults: async () => void (await call('DELETE', 'faults')),
+    snapshot: async (next) => void (await call('POST', 'snapshot', { next })),
+    apps: async (body) => void (await call('POST', 'apps', body)),
+  }
+
+  return {
+    baseUrl,
+    control,
+    async stop() {
+      running.kill('SIGKILL')
+      await exited(running)
+      rmSync(cwd, { recursive: true, force: true })
+    },
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * A real redis-server on a free loopback port, for the Redis suites (installed by the globalSetup
+ * test/setup/ensure-redis.ts).
+ *
+ *   const redis = await startRedisServer()     // in beforeAll
+ *   redis.url                                   // redis://127.0.0.1:PORT
+ *   await redis.kill()                          // SIGKILL: an outage (nothing is saved)
+ *   await redis.restart()                       // a fresh, empty server on the same port
+ *   await redis.stop()                          // in afterAll: kills it and removes its folder
+ *
+ * No persistence (`--save '' --appendonly no`), its own temporary `--dir`. Every wait is bounded, and a
+ * server still running when the test process exits is killed with it.
+ */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createConnection, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export interface RunningRedis {
+  port: number
+  /** `redis://127.0.0.1:PORT` */
+  url: string
+  /** SIGKILL, and waits for the process to be gone. */
+  kill(): Promise<void>
+  /** Starts it again on the same port (after `kill`), empty; resolves when it answers PING. */
+  restart(): Promise<void>
+  /** Kills it (when running) and removes its folder. */
+  stop(): Promise<void>
+}
+
+const HOST = '127.0.0.1'
+const START_TIMEOUT_MS = 10_000
+
+/** A port nothing listens on right now (the OS's choice for port 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, HOST, () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** One PING over a raw socket; true on +PONG within `ms`. */
+function pingOnce(port: number, ms = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: HOST, port })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(ms, () => done(false))
+    socket.once('error', () => done(false))
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')))
+  })
+}
+
+const alive = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of alive) child.kill('SIGKILL')
+})
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => child.once('exit', () => resolve()))
+}
+
+function launch(port: number, dir: string): { child: ChildProcess; output: () => string } {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let output = ''
+  const keep = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-4000))
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  alive.add(child)
+  child.once('exit', () => alive.delete(child))
+  return { child, output: () => output }
+}
+
+/** Resolves when the server answers PING; rejects when it exits or does not answer in time. */
+async function ready(child: ChildProcess, port: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`redis-server on port ${port} exited at start:\n${output()}`)
+    }
+    if (await pingOnce(port)) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  child.kill('SIGKILL')
+  throw new Error(`redis-server on port ${port} did not answer PING in time:\n${output()}`)
+}
+
+export async function startRedisServer(): Promise<RunningRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'wechat-h5-auth-redis-'))
+  let port = 0
+  let child: ChildProcess | undefined
+  // The free port can be taken by someone else before redis-server binds it: try a few.
+  for (let attempt = 1; child === undefined; attempt++) {
+    port = await freePort()
+    const started = launch(port, dir)
+    try {
+      await ready(started.child, port, started.output)
+      child = started.child
+    } catch (error) {
+      await exited(started.child)
+      if (attempt >= 3) {
+        rmSync(dir, { recursive: true, force: true })
+        throw error
+      }
+    }
+  }
+
+  async function kill(): Promise<void> {
+    if (!child) return
+    const running = child
+    child = undefined
+    running.kill('SIGKILL')
+    await exited(running)
+  }
+
+  return {
+    port,
+    url: `redis://${HOST}:${port}`,
+    kill,
+    async restart() {
+      await kill()
+      const started = launch(port, dir)
+      await ready(started.child, port, started.output)
+      child = started.child
+    },
+    async stop() {
+      await kill()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
