@@ -68,11 +68,11 @@ export function toWechatAuthError(err: unknown): WechatAuthError {
   return err instanceof WechatAuthError
     ? err
     : // Anything without the proxy's JSON error (HTML, a dropped connection) is a network failure.
-      new WechatAuthError(
-        typeof body?.code == 'string' ? body.code : 'network_error',
-        body?.message,
-        { status: res?.status, errcode: body?.errcode, cause: err },
-      )
+      new WechatAuthError(body?.code || 'network_error', body?.message, {
+        status: res?.status,
+        errcode: body?.errcode,
+        cause: err,
+      })
 }
 
 /** The kit's calls to the token proxy (`/config`, `/openid`, `/userinfo`, `/logout`). */

@@ -12,7 +12,7 @@ import { randomString } from './random'
 import { safeReturnPath } from './safe-return-path'
 import { safeStorage } from './safe-storage'
 import { loadSession, sessionKey, type CachedSession } from './session-cache'
-import { signedOut, useWechatAuthStore, type WechatAuthStatus, type WechatLoginMode } from './store'
+import { signedOut, useWechatAuthStore, type WechatAuthStatus } from './store'
 
 const PREFIX = 'wechat-h5-auth:v1:'
 /**
@@ -43,15 +43,15 @@ export function createWechatAuthRuntime(
   app: App,
 ) {
   /** The app's router (installed after the plugin, so looked up when needed). */
-  const router = (): Router => app.config.globalProperties.$router
+  const globals = app.config.globalProperties
+  const router = (): Router => globals.$router
   const local = safeStorage(() => localStorage ?? win?.localStorage)
   /** This tab's storage: it survives the trip to WeChat, and is not shared with other tabs. */
   const tab = safeStorage(() => sessionStorage ?? win?.sessionStorage)
   const api = createProxyClient(proxy)
   // Pinia first: the store lives there.
-  const pinia = app.config.globalProperties.$pinia
-  if (!pinia) throw new WechatAuthError('config_error')
-  const store = useWechatAuthStore(pinia)
+  if (!globals.$pinia) throw new WechatAuthError('config_error')
+  const store = useWechatAuthStore(globals.$pinia)
   /** The exchange in flight; it resolves to the route to continue to, if any. */
   let inFlight: Promise<string | undefined> | undefined
   /** The code of the exchange in flight. */
@@ -69,7 +69,6 @@ export function createWechatAuthRuntime(
    */
   let wechatApp: 'mp' | 'web' = 'mp'
 
-  const leaving = () => store.status === 'redirecting'
   /** Any status but `error`/`denied` clears the error. */
   function setStatus(next: WechatAuthStatus, err: WechatAuthError | null = null): void {
     store.status = next
@@ -90,10 +89,9 @@ export function createWechatAuthRuntime(
     const value = read(key)
     return Array.isArray(value) ? value : []
   }
+  // A malformed entry's age is NaN: it is dropped like an expired one.
   const pendings = () =>
-    (list('pending') as Partial<PendingLogin>[]).filter(
-      (p): p is PendingLogin => now() - (p?.createdAt ?? -Infinity) < PENDING_TTL_MS,
-    )
+    (list('pending') as PendingLogin[]).filter((p) => now() - p?.createdAt < PENDING_TTL_MS)
 
   /**
    * The config (options first, then the proxy's, cached for the tab) and the cached session, once;
@@ -111,20 +109,21 @@ export function createWechatAuthRuntime(
       }
       // Outside a browser (SSR) there is no window: pass options.window.
       if (!appid || !authorizeBase || !win) throw new WechatAuthError('config_error')
-      const env = detectEnvironment(userAgent ?? win.navigator?.userAgent ?? '')
+      // No user agent at all reads as a desktop.
+      const env = detectEnvironment((userAgent ?? win.navigator?.userAgent)!)
+      if (/desktop|-pc/.test(env) && webAppid && pcLogin) {
+        // An openid belongs to one appid: a desktop's sessions are the website app's.
+        wechatApp = 'web'
+        appid = webAppid
+      }
       // The official account's login only works inside WeChat: elsewhere WeChat shows its
       // 请在微信客户端打开链接 page, a dead end. Desktops may use the website app's QR code instead.
-      let mode: WechatLoginMode = /wecom|mobile/.test(env) ? 'unavailable' : 'mp'
-      if (/desktop|-pc/.test(env)) {
-        mode = 'unavailable'
-        if (webAppid && pcLogin) {
-          mode = `pc-${pcLogin}`
-          // An openid belongs to one appid: a desktop's sessions are the website app's.
-          wechatApp = 'web'
-          appid = webAppid
-        }
-      }
-      store.loginMode = mode
+      store.loginMode =
+        wechatApp == 'web'
+          ? `pc-${pcLogin as 'redirect'}`
+          : /^(wechat|miniprogram)$/.test(env)
+            ? 'mp'
+            : 'unavailable'
       const cached = loadSession(local, appid!, now())
       if (cached) setSession(cached)
     })()
@@ -135,7 +134,7 @@ export function createWechatAuthRuntime(
 
   /** Forgets the session in this browser (cache and store). */
   function forget(): void {
-    local.remove(sessionKey(appid ?? ''))
+    local.remove(sessionKey(appid!))
     setSession()
   }
 
@@ -143,81 +142,70 @@ export function createWechatAuthRuntime(
   function hasSession(required: WechatAuthRequirement): boolean {
     if (!store.session) return false
     // Also true for NaN: a session with an unreadable expiry is not trusted.
-    if (!((store.expiresAt ?? 0) > now())) {
+    if (!(store.expiresAt! > now())) {
       forget()
       return false
     }
     // userinfo covers base, and so does the website app's snsapi_login (its token reads the
     // profile). A snapshot user passes: re-authorizing would only loop to another snapshot.
-    return required !== 'userinfo' || store.scope !== 'snsapi_base' || store.snapshotUser
+    return required != 'userinfo' || store.scope != 'snsapi_base' || store.snapshotUser
   }
 
   /**
-   * Saves a pending login for `target` (default: the current route) and returns the URL of WeChat's
-   * page for it: the official account's authorize page, or the website app's QR page (`embedded`:
-   * the one `<WechatQrLogin>` frames). The scope is `scope`, else the route's; never base while a
-   * userinfo session is held.
+   * Starts a login for `target` (default: the current route): saves a pending login, then sends the
+   * browser to WeChat, replacing the page so WeChat's URL never enters the history and back never
+   * bounces the user forward through it. `embedded` (for `<WechatQrLogin>`): resolves to the URL of
+   * the website app's QR page instead of leaving. The scope is `scope`, else the route's; never base
+   * while a userinfo session is held. Never rejects: a failure is shown in `error`.
    */
-  async function prepare(
+  async function go(
     target?: RouteLocationRaw,
     scope?: WechatScope,
     again?: boolean,
     embedded?: boolean,
-  ): Promise<string> {
-    await ensureReady()
-    // Outside WeChat the official account's login ends on WeChat's dead-end page: never go there.
-    // The QR code is for desktops: a phone cannot scan its own screen.
-    if (store.loginMode == 'unavailable' || (embedded && wechatApp == 'mp')) {
-      throw new WechatAuthError('outside_wechat')
-    }
-    const to = router().resolve(target ?? router().currentRoute.value.fullPath)
-    scope ??=
-      (to.meta.wechatAuth ?? defaultAuth) === 'userinfo' || store.scope === 'snsapi_userinfo'
-        ? 'snsapi_userinfo'
-        : 'snsapi_base'
-    // A QR code in the page is no trip: nothing happens until someone scans it.
-    if (!embedded) {
-      const trips = (list('trips') as number[]).filter((t) => now() - t < WINDOW_MS)
-      // Loop breaker: trips that keep coming back without a session (a fault, a code WeChat keeps
-      // refusing, a page that reloads on error) stop at the third instead of bouncing forever.
-      if (trips.length > 1) throw new WechatAuthError('login_loop')
-      write('trips', [...trips, now()])
-    }
-    const state = randomString()
-    write('pending', [
-      ...pendings(),
-      {
-        route: to.fullPath,
-        scope,
-        app: wechatApp,
-        again,
-        state,
-        verifier: randomString(),
-        createdAt: now(),
-      },
-    ])
-    // The page URL for `to` in any history mode; hash mode keeps the current path and query.
-    const redirectUri = stripCallback(new URL(to.href, win!.location.href).href)
-    return (wechatApp == 'web' ? buildQrconnectUrl : buildAuthorizeUrl)({
-      authorizeBase: authorizeBase!,
-      appid: appid!,
-      redirectUri,
-      scope,
-      state,
-    })
-  }
-
-  /**
-   * Sends the browser to WeChat to log in (see prepare). The page is replaced, so WeChat's URL
-   * never enters the history and back never bounces the user forward through it.
-   */
-  async function startLogin(
-    target?: RouteLocationRaw,
-    scope?: WechatScope,
-    again?: boolean,
-  ): Promise<void> {
+  ): Promise<string | void> {
     try {
-      const url = await prepare(target, scope, again)
+      await ensureReady()
+      // Outside WeChat the official account's login ends on WeChat's dead-end page: never go there.
+      // The QR code is for desktops: a phone cannot scan its own screen.
+      if (store.loginMode == 'unavailable' || (embedded && wechatApp == 'mp')) {
+        throw new WechatAuthError('outside_wechat')
+      }
+      const to = router().resolve(target ?? router().currentRoute.value)
+      scope ??=
+        (to.meta.wechatAuth ?? defaultAuth) == 'userinfo' || store.scope == 'snsapi_userinfo'
+          ? 'snsapi_userinfo'
+          : 'snsapi_base'
+      // A QR code in the page is no trip: nothing happens until someone scans it.
+      if (!embedded) {
+        const trips = (list('trips') as number[]).filter((t) => now() - t < WINDOW_MS)
+        // Loop breaker: trips that keep coming back without a session (a fault, a code WeChat keeps
+        // refusing, a page that reloads on error) stop at the third instead of bouncing forever.
+        if (trips.length > 1) throw new WechatAuthError('login_loop')
+        write('trips', [...trips, now()])
+      }
+      const state = randomString()
+      write('pending', [
+        ...pendings(),
+        {
+          route: to.fullPath,
+          scope,
+          app: wechatApp,
+          again,
+          state,
+          verifier: randomString(),
+          createdAt: now(),
+        },
+      ])
+      const url = (wechatApp == 'web' ? buildQrconnectUrl : buildAuthorizeUrl)({
+        authorizeBase: authorizeBase!,
+        appid: appid!,
+        // The page URL for `to` in any history mode; hash mode keeps the current path and query.
+        redirectUri: stripCallback(new URL(to.href, win!.location.href).href),
+        scope,
+        state,
+      })
+      if (embedded) return url
       setStatus('redirecting')
       win!.location.replace(url)
     } catch (err) {
@@ -233,30 +221,28 @@ export function createWechatAuthRuntime(
     await ensureReady()
     const { location, history } = win!
     const found = parseCallback(location.href)
-    if (!found) {
-      // Another navigation during an exchange waits for it, but keeps its own target.
-      await inFlight
-      return
-    }
+    // Another navigation during an exchange waits for it, but keeps its own target.
+    if (!found) return void (await inFlight)
     callback = found
     // Stripped before anything else: a reload or back navigation must never resubmit the code.
     history.replaceState(history.state, '', stripCallback(location.href))
     const { code, state } = found
     // A callback whose exchange already settled (back, a page restored from the cache) is never
     // resent: a second exchange would fail, or start a login nobody asked for.
-    if (code && (code === flying || list('codes').includes(code))) return inFlight
+    if (code && (code == flying || list('codes').includes(code))) return inFlight
     // CSRF check: only a state this tab saved, unexpired and not yet settled, may complete a login.
     const all = pendings()
     write('pending', all)
-    const login = state && all.find((p) => p.state === state)
+    const login = state && all.find((p) => p.state == state)
     // Single use: the login is dropped once its exchange settles. Until then a reload of the same
     // callback (Android loads it twice) sends the same code and verifier again, and the proxy
     // answers it from the exchange already under way instead of asking WeChat a second time.
     const settle = () => {
       write(
         'pending',
-        pendings().filter((p) => p.state !== state),
+        pendings().filter((p) => p.state != state),
       )
+      // Settled whether it worked or not: WeChat codes are single use, so none is ever resent.
       if (code) write('codes', [...list('codes'), code].slice(-20))
     }
     if (!login) {
@@ -282,47 +268,46 @@ export function createWechatAuthRuntime(
       state,
       verifier,
       app: wechatApp,
-    }).then(
-      ({ sessionExpiresAt, ...res }) => {
-        settle()
-        const fresh: CachedSession = {
-          v: 1,
-          appid: appid!,
-          app: wechatApp,
-          ...res,
-          expiresAt: Date.parse(sessionExpiresAt),
-        }
-        // Read again: another tab may have signed in meanwhile. Never downgrade: a base login does
-        // not replace a userinfo session (same openid; the stronger grant stays).
-        const held = loadSession(local, appid!, now())
-        if (held?.scope === 'snsapi_userinfo' && fresh.scope === 'snsapi_base') {
-          setSession(held)
-        } else {
-          // A snapshot identity is virtual and WeChat throws the snapshot's storage away: memory only.
-          if (!fresh.snapshotUser) local.set(sessionKey(appid!), fresh)
-          setSession(fresh)
-        }
-        // A session ends the run of trips the loop breaker counts.
-        write('trips', [])
-        return route
-      },
-      async (err: WechatAuthError) => {
-        // Settled too: WeChat codes are single use, so even a failed one is never resent.
-        settle()
-        // WeChat refused the code (code_invalid, code_used, code_expired): one fresh login may bring
-        // a good one. A refusal of that one too is shown: re-authorizing on every failure loops.
-        if (err.code.startsWith('code_') && !again) {
-          return void (await startLogin(safeReturnPath(route), scope, true))
-        }
-        fail(err)
-        return route
-      },
-    )
+    })
+      .finally(settle)
+      .then(
+        ({ sessionExpiresAt, ...res }) => {
+          const fresh: CachedSession = {
+            v: 1,
+            appid: appid!,
+            app: wechatApp,
+            ...res,
+            expiresAt: Date.parse(sessionExpiresAt),
+          }
+          // Read again: another tab may have signed in meanwhile. Never downgrade: a base login does
+          // not replace a userinfo session (same openid; the stronger grant stays).
+          const held = loadSession(local, appid!, now())
+          if (held?.scope == 'snsapi_userinfo' && fresh.scope == 'snsapi_base') {
+            setSession(held)
+          } else {
+            // A snapshot identity is virtual and WeChat throws the snapshot's storage away: memory only.
+            if (!fresh.snapshotUser) local.set(sessionKey(appid!), fresh)
+            setSession(fresh)
+          }
+          // A session ends the run of trips the loop breaker counts.
+          write('trips', [])
+          return route
+        },
+        async (err: WechatAuthError) => {
+          // WeChat refused the code (code_invalid, code_used, code_expired): one fresh login may bring
+          // a good one. A refusal of that one too is shown: re-authorizing on every failure loops.
+          if (err.code.startsWith('code_') && !again) {
+            return void (await go(safeReturnPath(route), scope, true))
+          }
+          fail(err)
+          return route
+        },
+      )
     return inFlight.finally(() => (inFlight = flying = undefined))
   }
 
   /** The same page, replacing the history entry (the one with the callback in it). */
-  const replace = ({ path, query, hash }: RouteLocation) => ({ path, query, hash, replace: true })
+  const replace = (to: RouteLocation) => ({ ...to, replace: true })
 
   return {
     store,
@@ -330,40 +315,31 @@ export function createWechatAuthRuntime(
     /** The guard's decision for a navigation to `to` (see createWechatAuthGuard). */
     async guard(to: RouteLocation) {
       const id = ++navigations
-      let back: string | undefined
-      try {
-        back = await completeCallback()
-      } catch (err) {
-        fail(err)
-        return true
-      }
+      // A failure is shown on the page the user asked for (it is in `error`, so no trip follows).
+      const back = await completeCallback().catch(fail)
       // A newer navigation started while this one waited: its decision wins (vue-router would still
       // follow a redirect returned here). Or the page is leaving for WeChat: stay put.
-      if (id !== navigations || leaving()) return false
+      if (id != navigations || store.status == 'redirecting') return false
 
       // A tampered pending route must not turn the login into an open redirect.
-      if (back !== undefined && back !== to.fullPath) {
+      if (back && back != to.fullPath) {
         return replace(router().resolve(safeReturnPath(back)))
       }
       // History mode: the callback is also in the route's query; replace the URL without it. Only
       // WeChat's values are removed: an app's own `?state=open` is none of the kit's business.
-      const query = { ...to.query }
-      for (const key in callback) {
-        if (query[key] === callback[key as keyof CallbackParams]) delete query[key]
-      }
-      if (Object.keys(query).length < Object.keys(to.query).length) {
+      const { code, state, ...query } = to.query
+      if (callback && code == callback.code && state == callback.state) {
         return replace({ ...to, query })
       }
 
       const required = to.meta.wechatAuth ?? defaultAuth
       // No automatic retry after a failure: re-authorizing on every error is how login loops start.
       // With the embedded QR code the page itself offers the login.
-      if (!required || hasSession(required) || store.error || store.loginMode == 'pc-embedded') {
-        return true
+      if (required && !hasSession(required) && !store.error && store.loginMode != 'pc-embedded') {
+        await go(to)
       }
-      await startLogin(to)
       // Leaving for WeChat: stay put. A failed start shows its error on the page instead.
-      return !leaving()
+      return (store.status as WechatAuthStatus) != 'redirecting'
     },
 
     /**
@@ -371,7 +347,7 @@ export function createWechatAuthRuntime(
      * page, without leaving. Undefined on a failure (then in `error`).
      */
     prepareLogin: (target?: RouteLocationRaw) =>
-      prepare(target, undefined, undefined, true).catch(fail),
+      go(target, undefined, undefined, true) as Promise<string | undefined>,
 
     /** An explicit login (a retry button): clears the error and the loop breaker, then goes. */
     login(target?: RouteLocationRaw): Promise<void> {
@@ -379,7 +355,7 @@ export function createWechatAuthRuntime(
       denied = undefined
       setStatus('idle')
       write('trips', [])
-      return startLogin(target, scope)
+      return go(target, scope) as Promise<void>
     },
 
     /**
@@ -391,21 +367,21 @@ export function createWechatAuthRuntime(
       try {
         await ensureReady()
         // A snapshot user is a guest: WeChat refuses its profile anyway.
-        if (!hasSession('base') || store.snapshotUser) return null
-        const path = `/userinfo?lang=${lang}`
-        return (store.profile = await api(path, 'openid', undefined, store.session!))
-      } catch (e) {
-        const { code } = toWechatAuthError(e)
-        if (
-          !/^(reauth_required|unauthorized)$/.test(code) ||
-          now() - (read('reauth') as number) < WINDOW_MS
-        ) {
-          fail(e)
-          return null
+        if (hasSession('base') && !store.snapshotUser) {
+          const path = `/userinfo?lang=${lang}`
+          return (store.profile = await api(path, 'openid', undefined, store.session!))
         }
-        write('reauth', now())
-        if (code === 'unauthorized') forget()
-        await startLogin(undefined, 'snsapi_userinfo')
+      } catch (e) {
+        // Every failure here is the proxy client's or the config's: a WechatAuthError.
+        const { code } = e as WechatAuthError
+        if (
+          /^(reauth_required|unauthorized)$/.test(code) &&
+          !(now() - (read('reauth') as number) < WINDOW_MS)
+        ) {
+          write('reauth', now())
+          if (code == 'unauthorized') forget()
+          await go(undefined, 'snsapi_userinfo')
+        } else fail(e)
       }
       return null
     },

@@ -5,8 +5,9 @@ export interface CallbackParams {
 
 /** Splits at the first `at`: the part before, and the rest from `at` on ('' when absent). */
 function cut(text: string, at: '#' | '?'): [string, string] {
-  const i = text.indexOf(at)
-  return i < 0 ? [text, ''] : [text.slice(0, i), text.slice(i)]
+  // -1 (absent) becomes the largest index: everything before, nothing after.
+  const i = text.indexOf(at) >>> 0
+  return [text.slice(0, i), text.slice(i)]
 }
 
 /**
@@ -27,12 +28,12 @@ export function parseCallback(href: string): CallbackParams | null {
 /** Drops `code` and `state` from the query of `part`, leaving every other parameter byte for byte. */
 function stripQuery(part: string): string {
   const [head, query] = cut(part, '?')
-  if (!query) return part
   const kept = query
     .slice(1)
     .split('&')
     .filter((pair) => !/^(code|state)(=|$)/.test(pair))
-  return kept.length ? `${head}?${kept.join('&')}` : head
+    .join('&')
+  return kept ? `${head}?${kept}` : head
 }
 
 /**

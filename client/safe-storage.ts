@@ -6,6 +6,13 @@ export interface SafeStorage {
   remove(key: string): void
 }
 
+/** A Web Storage, or the in-memory stand-in (its setters' results are ignored). */
+interface Backend {
+  getItem(key: string): string | null | undefined
+  setItem(key: string, json: string): unknown
+  removeItem(key: string): unknown
+}
+
 /**
  * Wraps `get()` (e.g. `() => window.localStorage`) so that storage that is absent, forbidden
  * (SecurityError on access, private mode) or full (QuotaExceededError) degrades to an in-memory map
@@ -13,44 +20,32 @@ export interface SafeStorage {
  * silent re-login; an exception here would cost the page.
  */
 export function safeStorage(get: () => Storage | null | undefined): SafeStorage {
-  const memory = new Map<string, string>()
-  let failed = false
+  const map = new Map<string, string>()
+  const memory: Backend = {
+    getItem: (key) => map.get(key),
+    setItem: (key, json) => map.set(key, json),
+    removeItem: (key) => map.delete(key),
+  }
+  let backend: Backend | null | undefined
 
-  function use<T>(op: (s: Storage) => T, fallback: () => T): T {
+  function use<T>(op: (s: Backend) => T): T {
     try {
-      const storage = !failed && get()
-      if (storage) return op(storage)
+      return op((backend ||= get() || memory))
     } catch {
       // Memory from now on: mixing the two would give inconsistent reads.
+      return op((backend = memory))
     }
-    failed = true
-    return fallback()
   }
 
   return {
     get(key) {
       try {
-        return JSON.parse(
-          use(
-            (s) => s.getItem(key),
-            () => memory.get(key),
-          ) ?? 'null',
-        )
+        return JSON.parse(use((s) => s.getItem(key)) ?? 'null')
       } catch {
         return null
       }
     },
-    set(key, value) {
-      const json = JSON.stringify(value)
-      use(
-        (s) => s.setItem(key, json),
-        () => void memory.set(key, json),
-      )
-    },
-    remove: (key) =>
-      use(
-        (s) => s.removeItem(key),
-        () => void memory.delete(key),
-      ),
+    set: (key, value) => use((s) => s.setItem(key, JSON.stringify(value))),
+    remove: (key) => use((s) => s.removeItem(key)),
   }
 }

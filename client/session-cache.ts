@@ -33,7 +33,7 @@ export function loadSession(
     typeof v.openid == 'string' &&
     typeof v.session == 'string' &&
     /^snsapi_(base|userinfo|login)$/.test(v.scope as string) &&
-    (v.expiresAt ?? 0) > now &&
+    v.expiresAt! > now &&
     // A snapshot identity is virtual: it must never come back as a signed-in user.
     !v.snapshotUser
   ) {

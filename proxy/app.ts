@@ -29,14 +29,14 @@ export function createMockWechatRouter(config: ProxyConfig): express.Router {
  */
 export function createWechatApp(
   config: ProxyConfig,
-  deps: { logger?: Logger; securityHeaders?: boolean; redis?: Redis } = {},
+  deps: { logger?: Logger; securityHeaders?: boolean; scriptHashes?: string[]; redis?: Redis } = {},
 ): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', config.trustProxy)
   if (deps.securityHeaders) {
     // The built SPA and the proxy; the mock's pages bring their own (WeChat's are not ours to set).
-    const headers = securityHeaders(config)
+    const headers = securityHeaders(config, deps.scriptHashes)
     app.use((req, res, next) => (req.path.startsWith(MOCK_PATH) ? next() : headers(req, res, next)))
   }
   const proxyDeps = {

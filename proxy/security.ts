@@ -18,9 +18,13 @@ type SecurityConfig = Pick<ProxyConfig, 'production' | 'mock' | 'apiBase' | 'all
 
 /**
  * Security headers for the built SPA (and anything else the host app serves), with a CSP that fits it:
- * scripts only from our own files (no inline script, no eval), so an injected string cannot run.
+ * scripts only from our own files (no eval, no inline script but the ones the build declared by hash:
+ * `scriptHashes`, the pre-boot redirect), so an injected string cannot run.
  */
-export function securityHeaders(config: SecurityConfig): RequestHandler {
+export function securityHeaders(
+  config: SecurityConfig,
+  scriptHashes: string[] = [],
+): RequestHandler {
   // The mock serves avatars from the address the proxy calls it at, which may be another origin.
   const mockOrigin = config.mock ? originOf(config.apiBase) : undefined
   const extra = (...values: (string | undefined)[]) =>
@@ -30,7 +34,7 @@ export function securityHeaders(config: SecurityConfig): RequestHandler {
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
+        scriptSrc: ["'self'", ...scriptHashes.map((hash) => `'${hash}'`)],
         // Vue's :style bindings write style attributes, which CSP counts as inline style.
         styleSrc: ["'self'", "'unsafe-inline'"],
         // data: for the QR code of the open-in-WeChat page.

@@ -9,6 +9,7 @@ import express from 'express'
 import { ConfigError, loadConfig, type ProxyConfig } from './config.js'
 import { createMockWechatRouter, createWechatApp, MOCK_PATH, PROXY_PATH } from './app.js'
 import { createLogger } from './logger.js'
+import { readScriptHashes } from './page-scripts.js'
 
 function readConfig(env: NodeJS.ProcessEnv): ProxyConfig {
   try {
@@ -59,8 +60,10 @@ function main(): void {
   if (config.sessionSecretGenerated) {
     logger.warn('SESSION_SECRET is not set: using a random key, sessions end on restart')
   }
-  const app = createWechatApp(config, { logger, securityHeaders: true })
   const dist = resolve(process.cwd(), 'dist')
+  // The build's inline scripts (the pre-boot redirect), allowed by hash in the CSP.
+  const scriptHashes = readScriptHashes(dist)
+  const app = createWechatApp(config, { logger, securityHeaders: true, scriptHashes })
   if (existsSync(resolve(dist, 'index.html'))) serveSpa(app, dist)
   else logger.warn('dist/ has no index.html: run `npm run build` to serve the demo')
   app.listen(config.port, () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { createSecretKey, type KeyObject } from 'node:crypto'
 import { SignJWT, jwtVerify } from 'jose'
 import { ProxyError } from './errors.js'
 
@@ -23,7 +24,21 @@ export interface SessionClaims extends SessionInput {
 export const SESSION_ISSUER = 'wechat-h5-auth'
 const ALGORITHM = 'HS256'
 
-const encoder = new TextEncoder()
+/**
+ * One key object per secret: jose caches its prepared HMAC key per key object, so a fresh byte array
+ * on every call would rebuild it for each request (half the cost of verifying a session).
+ */
+const keys = new Map<string, KeyObject>()
+function keyFor(secret: string): KeyObject {
+  let key = keys.get(secret)
+  if (!key) {
+    // A process holds one or two secrets; the bound only guards against a caller that varies them.
+    if (keys.size > 16) keys.clear()
+    key = createSecretKey(Buffer.from(secret, 'utf8'))
+    keys.set(secret, key)
+  }
+  return key
+}
 
 /**
  * Signs a session JWT (HS256, `sub` = openid) that any backend holding SESSION_SECRET can verify.
@@ -48,7 +63,7 @@ export async function signSession(
     .setJti(randomBytes(16).toString('base64url'))
     .setIssuedAt(issuedAt)
     .setExpirationTime(expiresAt)
-    .sign(encoder.encode(secret))
+    .sign(keyFor(secret))
   return { token, expiresAt: new Date(expiresAt * 1000) }
 }
 
@@ -63,7 +78,7 @@ export async function verifySession(
 ): Promise<SessionClaims> {
   let payload
   try {
-    ;({ payload } = await jwtVerify(token, encoder.encode(secret), {
+    ;({ payload } = await jwtVerify(token, keyFor(secret), {
       // Pinned: a token may not choose its own algorithm (`alg: none`, or RS/HS confusion).
       algorithms: [ALGORITHM],
       issuer: SESSION_ISSUER,

@@ -1,10 +1,28 @@
+import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Plugin, ViteDevServer } from 'vite'
-import { loadEnv } from 'vite'
+import { loadEnv, minifySync } from 'vite'
 import type express from 'express'
-import { loadConfig } from './config.js'
+import { preboot as prebootFunction, type PrebootConfig } from '../client/preboot.js'
+import { loadConfig, publicConfig } from './config.js'
 import { createWechatApp, MOCK_PATH, PROXY_PATH } from './app.js'
 import { createLogger } from './logger.js'
+import { PAGE_SCRIPTS_FILE, type PageScripts } from './page-scripts.js'
+
+export interface PrebootOptions {
+  /**
+   * The scope the pre-boot asks for; `snsapi_userinfo` when every page needs the profile (a
+   * `snsapi_base` session then does not count as signed in).
+   * @default 'snsapi_base'
+   */
+  scope?: 'snsapi_base' | 'snsapi_userinfo'
+  /**
+   * Paths within the app (after Vite's `base`) that need no login, with everything under them:
+   * `['/public', '/login']` also covers `/public/faq` but not `/publications`.
+   * @default []
+   */
+  exclude?: string[]
+}
 
 export interface WechatAuthDevOptions {
   /**
@@ -12,6 +30,62 @@ export interface WechatAuthDevOptions {
    * @default {}
    */
   env?: Record<string, string | undefined>
+  /**
+   * The pre-boot redirect, for apps where every page needs a login: a small inline script at the top of
+   * index.html sends a WeChat visitor without a session to WeChat before the app's JavaScript is
+   * fetched; back with the code, the app boots once and the kit completes the login. Built in with the
+   * public configuration (appid, authorize base) read from the environment at build or serve time, so
+   * `npm run build` needs WECHAT_APPID (or WECHAT_MOCK=1), not the secrets. `npm start` allows the script
+   * by its hash in the CSP; another server must add the hash the build prints to its `script-src`.
+   * History-mode routers only.
+   * @default false
+   */
+  preboot?: boolean | PrebootOptions
+}
+
+/**
+ * The public configuration the page needs (what `GET /config` answers), from the proxy's own
+ * `loadConfig` so both agree. A build machine should not hold the secrets: where loadConfig demands
+ * one that is absent, a stand-in fills it, and only public values leave this function.
+ */
+function pageConfig(env: Record<string, string | undefined>): PrebootConfig['config'] {
+  const standIn = (name: string, value: string) => (env[name]?.trim() ? {} : { [name]: value })
+  const config = loadConfig({
+    ...env,
+    ...(env.WECHAT_APPID?.trim() ? standIn('WECHAT_SECRET', '0'.repeat(32)) : {}),
+    ...(env.WECHAT_WEB_APPID?.trim() ? standIn('WECHAT_WEB_SECRET', '0'.repeat(32)) : {}),
+    ...standIn('SESSION_SECRET', 'stand-in, never used: the build signs nothing'),
+  })
+  return publicConfig(config)
+}
+
+/** The pre-boot script for this configuration, minified, and its CSP hash source. */
+export function prebootScript(
+  env: Record<string, string | undefined>,
+  base: string,
+  { scope = 'snsapi_base', exclude = [] }: PrebootOptions = {},
+): { script: string; hash: string } {
+  // The script finds the route by cutting the base off the path: it must be an absolute path.
+  if (!base.startsWith('/')) throw new Error(`preboot needs an absolute base, not "${base}"`)
+  for (const path of exclude) {
+    if (!path.startsWith('/')) throw new Error(`preboot.exclude: "${path}" must start with /`)
+  }
+  const config: PrebootConfig = {
+    scope,
+    base: base.endsWith('/') ? base : `${base}/`,
+    exclude: exclude.map((path) => path.replace(/\/+$/, '')),
+    config: pageConfig(env),
+  }
+  const source = `(${prebootFunction.toString()})(${JSON.stringify(config)})`
+  const { code, errors } = minifySync('wechat-preboot.js', source)
+  // The script is serialized from a function: a toolchain helper in it (esbuild's __name) would throw
+  // in the page, and the page would silently lose the shortcut. An HTML comment or `</script` in a
+  // value would end the script element early.
+  if (errors.length || /__name|<\/script|<!--/i.test(code)) {
+    throw new Error('wechat-h5-auth: the pre-boot script could not be built')
+  }
+  const script = code.trim()
+  return { script, hash: `sha256-${createHash('sha256').update(script).digest('base64')}` }
 }
 
 /** The dev server's own address, reachable from this process (the proxy calls the mock through it). */
@@ -26,14 +100,48 @@ function ownOrigin(server: ViteDevServer): string {
 /**
  * `npm run dev`: mounts the proxy at /api/wechat and, without WeChat credentials, the mock WeChat at
  * /mock-wechat on the Vite dev server's own port — no WeChat account, no tunnel, no second terminal.
+ * With `preboot`, also adds the pre-boot redirect to index.html, in dev and in the build.
  */
 export function wechatAuthDev(options: WechatAuthDevOptions = {}): Plugin {
   let mode = 'development'
+  let preboot: { script: string; hash: string } | undefined
   return {
     name: 'wechat-h5-auth:dev',
-    apply: 'serve',
+    // Both: the build needs the pre-boot script too (configureServer only ever runs in serve).
     configResolved(resolved) {
       mode = resolved.mode
+      if (!options.preboot) return
+      const env = { ...loadEnv(mode, resolved.root, ''), ...options.env }
+      try {
+        const chosen = options.preboot === true ? {} : options.preboot
+        preboot = prebootScript(env, resolved.base, chosen)
+      } catch (error) {
+        // A build without it would silently lose the feature: fail. In dev the middleware reports the
+        // configuration at start-up and the kit still logs in, just without the shortcut.
+        if (resolved.command === 'build') throw error
+        const message = error instanceof Error ? error.message : String(error)
+        resolved.logger.warn(`wechat-h5-auth: pre-boot redirect off: ${message}`)
+      }
+      if (preboot && resolved.command === 'build') {
+        resolved.logger.info(
+          `  wechat-h5-auth  pre-boot redirect, CSP script-src '${preboot.hash}'`,
+        )
+      }
+    },
+    transformIndexHtml(html) {
+      if (!preboot) return
+      const tag = `<script>${preboot.script}</script>`
+      // Right after <meta charset>, which must stay within the first 1024 bytes; before anything else,
+      // so it runs before the parser reaches the app's scripts.
+      const charset = /<meta\s+charset[^>]*>/i
+      if (charset.test(html)) return html.replace(charset, (meta) => `${meta}\n    ${tag}`)
+      return [{ tag: 'script', children: preboot.script, injectTo: 'head-prepend' }]
+    },
+    generateBundle() {
+      if (!preboot) return
+      // Next to index.html, for `npm start` (server.ts) to allow exactly this inline script.
+      const source: PageScripts = { scriptHashes: [preboot.hash] }
+      this.emitFile({ type: 'asset', fileName: PAGE_SCRIPTS_FILE, source: JSON.stringify(source) })
     },
     configureServer(server) {
       let app: express.Express | undefined

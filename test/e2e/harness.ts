@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { createServer as createNetServer } from 'node:net'
 import { chromium, type Browser, type Page, type Request } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
+import type { WechatAuthDevOptions } from '../../proxy/vite-plugin'
 
 export const WECHAT_IOS_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
@@ -40,8 +41,14 @@ export function freePort(): Promise<number> {
   })
 }
 
-/** `npm run dev` in-process: the demo, the proxy and the mock WeChat on one loopback port. */
-export async function startDevServer(env: Record<string, string> = {}): Promise<{
+/**
+ * `npm run dev` in-process: the demo, the proxy and the mock WeChat on one loopback port. `plugin`:
+ * more options of the dev plugin (e.g. `preboot`).
+ */
+export async function startDevServer(
+  env: Record<string, string> = {},
+  plugin: Omit<WechatAuthDevOptions, 'env'> = {},
+): Promise<{
   origin: string
   close: () => Promise<void>
 }> {
@@ -52,7 +59,7 @@ export async function startDevServer(env: Record<string, string> = {}): Promise<
     configFile: false,
     root: process.cwd(),
     logLevel: 'error',
-    plugins: [vue(), wechatAuthDev({ env: { LOG_LEVEL: 'silent', ...env } })],
+    plugins: [vue(), wechatAuthDev({ ...plugin, env: { LOG_LEVEL: 'silent', ...env } })],
     server: { host: '127.0.0.1', port, strictPort: true, hmr: false },
   })
   await server.listen()
@@ -162,7 +169,10 @@ export interface DemoContext {
  * Registers the hooks of a browser suite against `npm run dev` in-process: one dev server and one
  * Chromium per file, the mock WeChat reset and a new tab before each test.
  */
-export function useDemo(env: Record<string, string> = {}): DemoContext {
+export function useDemo(
+  env: Record<string, string> = {},
+  plugin: Omit<WechatAuthDevOptions, 'env'> = {},
+): DemoContext {
   let server: Awaited<ReturnType<typeof startDevServer>> | undefined
   const ctx = {} as DemoContext
   ctx.newTab = async (userAgent) => {
@@ -171,7 +181,7 @@ export function useDemo(env: Record<string, string> = {}): DemoContext {
     return ctx.tab
   }
   beforeAll(async () => {
-    server = await startDevServer(env)
+    server = await startDevServer(env, plugin)
     ctx.origin = server.origin
     ctx.mock = mockControl(server.origin)
     ctx.browser = await launchChromium()

@@ -13,7 +13,10 @@ const HASH_APP = '/test/fixtures/hash-app.html'
 
 async function openInWechatShown(tab: TrackedPage): Promise<void> {
   await tab.page.getByTestId('open-in-wechat').waitFor()
-  await tab.page.locator('[data-testid="page-qr"] svg').waitFor()
+  await tab.page.getByTestId('page-qr').waitFor()
+  expect(
+    await tab.page.getByTestId('page-qr').evaluate((img) => (img as HTMLImageElement).naturalWidth),
+  ).toBeGreaterThan(0)
   await tab.page.waitForTimeout(1000)
   expect(tab.authorizeTrips()).toBe(0)
   expect(tab.qrconnectTrips()).toBe(0)

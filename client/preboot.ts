@@ -1,0 +1,95 @@
+/**
+ * The pre-boot redirect: a classic script the Vite plugin (`wechatAuthDev({ preboot: true })`) inlines
+ * at the top of index.html. For a WeChat visitor without a session it starts the login exactly as the
+ * kit would (a pending login and a trip in sessionStorage, WeChat's authorize URL) before the app's
+ * JavaScript is fetched, so the app boots once, on the way back, where the kit completes the callback.
+ * In every other case it does nothing and the kit decides as usual.
+ *
+ * Serialized with `Function.prototype.toString` and minified: it may use nothing but its argument and
+ * browser globals (no imports, nothing from module scope). Not part of the
+ * kit's entry: index.ts never imports it.
+ */
+
+/** What the page needs to know, baked in at build (public values only). */
+export interface PrebootConfig {
+  scope: 'snsapi_base' | 'snsapi_userinfo'
+  /** The app's base path (Vite's `base`), with its trailing slash: `/` or `/shop/`. */
+  base: string
+  /** Paths within the app that need no login (and their sub-paths), without a trailing slash. */
+  exclude: string[]
+  /**
+   * What the proxy's `GET /config` answers (the official account's appid, and `authorizeBase`:
+   * `https://open.weixin.qq.com` or the mock's `/mock-wechat`, no trailing slash). Also cached for the
+   * tab as the kit caches it, so the kit's return skips that call.
+   */
+  config: { appid: string; webAppid?: string; mock: boolean; authorizeBase: string }
+}
+
+export function preboot(c: PrebootConfig): void {
+  try {
+    const { href, pathname, search, hash } = location
+    const { appid, authorizeBase } = c.config
+    const ua = navigator.userAgent
+    // WeChat on a phone only (as detectEnvironment): elsewhere the official account's login ends on
+    // WeChat's dead-end page, and WeCom and PC WeChat get other logins; the kit decides those.
+    if (!/MicroMessenger/i.test(ua) || /wxwork\/|WindowsWechat|MacWechat/i.test(ua)) return
+    // WeChat's callback: the kit completes it (and checks its state).
+    if (/[?&#](code|state)=/.test(href)) return
+    // A page outside the app's base is not the app's to log in.
+    if (pathname.indexOf(c.base)) return
+    const path = pathname.slice(c.base.length - 1)
+    for (const x of c.exclude) if (path == x || !path.indexOf(x + '/')) return
+    const now = Date.now()
+    const key = 'wechat-h5-auth:v1:'
+    const tab = sessionStorage
+    // No named inner functions: toolchains that keep names (esbuild's keepNames, as in tsx) would
+    // wrap them in a helper the page does not have.
+    const held = JSON.parse(localStorage.getItem(key + 'session:' + appid) || 'null')
+    // A session the kit will accept (loadSession's checks and the kit's scope rule): no trip.
+    if (
+      held?.appid == appid &&
+      typeof held.session == 'string' &&
+      held.expiresAt > now &&
+      !held.snapshotUser &&
+      (c.scope == 'snsapi_base' || held.scope != 'snsapi_base')
+    ) {
+      return
+    }
+    const trips = (JSON.parse(tab.getItem(key + 'trips') || '[]') as number[]).filter(
+      (t) => now - t < 6e4,
+    )
+    // The kit's loop breaker: a third trip within a minute is the kit's to refuse and show.
+    if (trips.length > 1) return
+    // As the kit's randomString: 32 bytes from crypto.getRandomValues, as 64 hex characters.
+    const [state, verifier] = [0, 0].map(() =>
+      Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) =>
+        (b | 256).toString(16).slice(1),
+      ).join(''),
+    )
+    tab.setItem(key + 'trips', JSON.stringify([...trips, now]))
+    const pending = JSON.parse(tab.getItem(key + 'pending') || '[]')
+    const route = path + search + hash
+    pending.push({ route, scope: c.scope, app: 'mp', state, verifier, createdAt: now })
+    tab.setItem(key + 'pending', JSON.stringify(pending))
+    if (!tab.getItem(key + 'config')) tab.setItem(key + 'config', JSON.stringify(c.config))
+    // The parser would go on to fetch the app's scripts until WeChat's page replaces this one: stop it,
+    // and cancel what it (or the preload scanner) already asked for.
+    stop()
+    // Exactly buildAuthorizeUrl's format (WeChat matches it with a regex); replace: WeChat's URL
+    // never enters the history.
+    location.replace(
+      authorizeBase +
+        '/connect/oauth2/authorize?appid=' +
+        appid +
+        '&redirect_uri=' +
+        encodeURIComponent(href) +
+        '&response_type=code&scope=' +
+        c.scope +
+        '&state=' +
+        state +
+        '&connect_redirect=1#wechat_redirect',
+    )
+  } catch {
+    // Storage refused (private mode), unreadable JSON, no crypto: the kit handles the login instead.
+  }
+}

@@ -1,0 +1,227 @@
+import { runInNewContext } from 'node:vm'
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { prebootScript, type PrebootOptions } from '../../proxy/vite-plugin'
+import { DEMO_MP_APP } from '../../proxy/mock-wechat/demo-apps'
+import { detectEnvironment } from '../../client/detect'
+import { UA } from './user-agents'
+
+const APPID = DEMO_MP_APP.appid
+const NOW = 1_750_000_000_000
+const KEY = 'wechat-h5-auth:v1:'
+
+/** Web Storage over a Map. */
+function memoryStorage(entries: Record<string, unknown> = {}): Storage {
+  const map = new Map(Object.entries(entries).map(([k, v]) => [k, JSON.stringify(v)]))
+  return {
+    get length() {
+      return map.size
+    },
+    key: (i) => [...map.keys()][i] ?? null,
+    getItem: (k) => map.get(k) ?? null,
+    setItem: (k, v) => void map.set(k, String(v)),
+    removeItem: (k) => void map.delete(k),
+    clear: () => map.clear(),
+  }
+}
+
+interface Visit {
+  href?: string
+  userAgent?: string
+  local?: Record<string, unknown>
+  tab?: Record<string, unknown>
+  options?: PrebootOptions
+  base?: string
+}
+
+/** Runs the exact script the plugin inlines against a fake page; returns where it went and what it kept. */
+function visit({
+  href = 'https://h5.example.com/orders?id=7#top',
+  userAgent = UA.wechatIos,
+  local = {},
+  tab = {},
+  options = {},
+  base = '/',
+}: Visit = {}) {
+  const { script } = prebootScript({ WECHAT_MOCK: '1' }, base, options)
+  const url = new URL(href)
+  const replaced: string[] = []
+  let stopped = false
+  const sessionStorage = memoryStorage(tab)
+  runInNewContext(script, {
+    location: {
+      href,
+      pathname: url.pathname,
+      search: url.search,
+      hash: url.hash,
+      replace: (to: string) => replaced.push(to),
+    },
+    navigator: { userAgent },
+    localStorage: memoryStorage(local),
+    sessionStorage,
+    crypto: globalThis.crypto,
+    stop: () => (stopped = true),
+    Date: { now: () => NOW },
+  })
+  const read = (key: string): unknown => JSON.parse(sessionStorage.getItem(KEY + key) ?? 'null')
+  return { to: replaced[0], trips: replaced.length, stopped, read }
+}
+
+const session = (fields: Record<string, unknown> = {}) => ({
+  [`${KEY}session:${APPID}`]: {
+    v: 1,
+    appid: APPID,
+    openid: 'o'.repeat(28),
+    scope: 'snsapi_base',
+    app: 'mp',
+    session: 'jwt',
+    expiresAt: NOW + 60_000,
+    ...fields,
+  },
+})
+
+describe('the pre-boot script', () => {
+  it("sends a WeChat visitor without a session to WeChat's authorize URL in the kit's exact format", () => {
+    const { to, read } = visit()
+    const [pending] = read('pending') as { state: string }[]
+    expect(to).toBe(
+      `/mock-wechat/connect/oauth2/authorize?appid=${APPID}` +
+        `&redirect_uri=${encodeURIComponent('https://h5.example.com/orders?id=7#top')}` +
+        `&response_type=code&scope=snsapi_base&state=${pending?.state}` +
+        '&connect_redirect=1#wechat_redirect',
+    )
+  })
+
+  it('saves a pending login as the kit does: 64-hex state and verifier, route, scope, time', () => {
+    const { read } = visit()
+    expect(read('pending')).toEqual([
+      {
+        route: '/orders?id=7#top',
+        scope: 'snsapi_base',
+        app: 'mp',
+        state: expect.stringMatching(/^[0-9a-f]{64}$/),
+        verifier: expect.stringMatching(/^[0-9a-f]{64}$/),
+        createdAt: NOW,
+      },
+    ])
+    const [p] = read('pending') as { state: string; verifier: string }[]
+    expect(p?.state).not.toBe(p?.verifier)
+  })
+
+  it("keeps the tab's other pending logins", () => {
+    const other = { state: 'a'.repeat(64), verifier: 'b'.repeat(64), route: '/', createdAt: NOW }
+    const { read } = visit({ tab: { [`${KEY}pending`]: [other] } })
+    expect(read('pending')).toHaveLength(2)
+  })
+
+  it('counts the trip for the loop breaker', () => {
+    expect(visit({ tab: { [`${KEY}trips`]: [NOW - 90_000, NOW - 1000] } }).read('trips')).toEqual([
+      NOW - 1000,
+      NOW,
+    ])
+  })
+
+  it("caches the proxy's public config for the tab, as the kit does", () => {
+    expect(visit().read('config')).toEqual({
+      appid: APPID,
+      mock: true,
+      authorizeBase: '/mock-wechat',
+      webAppid: expect.any(String),
+    })
+  })
+
+  it('stops the page so the app scripts already asked for are not downloaded', () => {
+    expect(visit().stopped).toBe(true)
+  })
+
+  it('leaves a visitor with an unexpired session for this appid where they are', () => {
+    expect(visit({ local: session() }).trips).toBe(0)
+  })
+
+  it('goes when the cached session has expired or belongs to another appid', () => {
+    expect(visit({ local: session({ expiresAt: NOW }) }).trips).toBe(1)
+    expect(visit({ local: session({ appid: 'wx0000000000000000' }) }).trips).toBe(1)
+  })
+
+  it('goes for a profile scope when only a base session is cached', () => {
+    const { to } = visit({ local: session(), options: { scope: 'snsapi_userinfo' } })
+    expect(to).toContain('&scope=snsapi_userinfo&')
+  })
+
+  it.each([
+    ['a callback in the query', 'https://h5.example.com/?code=abc&state=def'],
+    ['a callback in the hash', 'https://h5.example.com/#/x?code=abc&state=def'],
+  ])('leaves %s to the kit', (_name, href) => {
+    expect(visit({ href }).trips).toBe(0)
+  })
+
+  it.each(Object.entries(UA))(
+    'goes from %s exactly when the kit would log in with the official account there',
+    (_name, userAgent) => {
+      const kitGoes = /^(wechat|miniprogram)$/.test(detectEnvironment(userAgent))
+      expect(visit({ userAgent }).trips).toBe(kitGoes ? 1 : 0)
+    },
+  )
+
+  it('leaves excluded paths and the pages under them, but not paths that only share a prefix', () => {
+    const options = { exclude: ['/public/', '/login'] }
+    const at = (path: string) => visit({ href: `https://h5.example.com${path}`, options }).trips
+    expect([at('/public'), at('/public/faq'), at('/login?x=1')]).toEqual([0, 0, 0])
+    expect(at('/publications')).toBe(1)
+  })
+
+  it('routes within the app under a base path, and leaves pages outside it', () => {
+    const inApp = visit({ href: 'https://h5.example.com/shop/cart?a=1', base: '/shop/' })
+    expect((inApp.read('pending') as { route: string }[])[0]?.route).toBe('/cart?a=1')
+    expect(visit({ href: 'https://h5.example.com/other', base: '/shop/' }).trips).toBe(0)
+  })
+
+  it('leaves the third trip within a minute to the loop breaker of the kit', () => {
+    expect(visit({ tab: { [`${KEY}trips`]: [NOW - 2000, NOW - 1000] } }).trips).toBe(0)
+  })
+
+  it('does nothing when storage is unreadable', () => {
+    const { trips } = visit({ tab: { [`${KEY}pending`]: { not: 'a list' } } })
+    expect(trips).toBe(0)
+  })
+})
+
+describe('prebootScript', () => {
+  it('is a few hundred bytes of minified script', () => {
+    expect(prebootScript({ WECHAT_MOCK: '1' }, '/').script.length).toBeLessThan(1600)
+  })
+
+  it("gives the script's CSP hash", () => {
+    const { script, hash } = prebootScript({ WECHAT_MOCK: '1' }, '/')
+    expect(hash).toBe(`sha256-${createHash('sha256').update(script).digest('base64')}`)
+  })
+
+  it('builds for production from the appid alone, and puts no secret in the page', () => {
+    const secret = 'feedfacecafebeef0123456789abcdef'
+    const env = {
+      NODE_ENV: 'production',
+      WECHAT_APPID: 'wx0123456789abcdef',
+      WECHAT_SECRET: secret,
+      SESSION_SECRET: 'build-env-session-secret-0123456789-abcdefghij',
+    }
+    const { script } = prebootScript(env, '/')
+    expect(script).toContain('wx0123456789abcdef')
+    expect(script).toContain('https://open.weixin.qq.com')
+    expect(script).not.toContain(secret)
+    expect(script).not.toContain(env.SESSION_SECRET)
+    expect(
+      prebootScript({ NODE_ENV: 'production', WECHAT_APPID: env.WECHAT_APPID }, '/').script,
+    ).toBe(script)
+  })
+
+  it('refuses a production build without an appid', () => {
+    expect(() => prebootScript({ NODE_ENV: 'production' }, '/')).toThrow(/WECHAT_APPID/)
+  })
+
+  it('refuses a relative base and an exclude that is not a path', () => {
+    expect(() => prebootScript({ WECHAT_MOCK: '1' }, './')).toThrow(/base/)
+    expect(() => prebootScript({ WECHAT_MOCK: '1' }, '/', { exclude: ['public'] })).toThrow(
+      /exclude/,
+    )
+  })
+})

@@ -1,0 +1,260 @@
+import { spawn } from 'node:child_process'
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { DEMO_MP_APP } from '../../proxy/mock-wechat/demo-apps'
+import { freePort, launchChromium, openWechatPage } from '../e2e/harness'
+
+// `npm pack` (whose prepack builds lib/), then two fresh apps that know the package only as the
+// tarball: the Vue app of the README's "Add it to an existing app" and an Express app that serves it
+// with the proxy and the mock. They live outside the project so nothing resolves to its sources.
+const ROOT = resolve('.')
+const FIXTURES = resolve('test/fixtures/package')
+const OPENID = /^o[A-Za-z0-9_-]{27}$/
+
+/** What the tarball may hold besides lib/. */
+const DOCS = ['package.json', 'README.md', 'README.zh-CN.md', 'CHANGELOG.md', 'LICENSE']
+
+interface PackedFile {
+  path: string
+}
+
+/** The environment of a command run in a fresh app: npm's script variables point at this project. */
+function freshEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !/^(npm_package_|npm_lifecycle_|npm_config_local_prefix$|INIT_CWD$)/i.test(key),
+    ),
+  )
+}
+
+/** Runs a command to completion; rejects with the end of its output when it fails. */
+function run(command: string, args: string[], cwd: string, env = freshEnv()): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      output += chunk.toString()
+    })
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.on('error', fail)
+    child.on('close', (code) => {
+      if (code === 0) done(stdout)
+      else
+        fail(new Error(`${command} ${args.join(' ')} (in ${cwd}) failed:\n${output.slice(-4000)}`))
+    })
+  })
+}
+
+function install(dir: string): Promise<string> {
+  return run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], dir)
+}
+
+interface Running {
+  origin: string
+  stop: () => Promise<void>
+}
+
+/**
+ * Starts a server of a fixture on a free loopback port and waits until the proxy answers. Node runs
+ * it directly (no npx in between) so that stopping it stops the server itself.
+ */
+async function startServer(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  port: number,
+): Promise<Running> {
+  const origin = `http://127.0.0.1:${port}`
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const collect = (chunk: Buffer) => (output += chunk.toString())
+  child.stdout.on('data', collect)
+  child.stderr.on('data', collect)
+  const exited = new Promise<void>((done) => child.once('exit', () => done()))
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill()
+    await exited
+  }
+  running.push(stop)
+  for (let attempt = 0; attempt < 150 && child.exitCode === null; attempt++) {
+    const ok = await fetch(`${origin}/api/wechat/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (ok) return { origin, stop }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${args.join(' ')} did not become healthy:\n${output.slice(-4000)}`)
+}
+
+/** Logs in through the mock WeChat in a fresh WeChat tab; the openid shown and the final URL. */
+async function logIn(origin: string, path: string) {
+  if (!browser) throw new Error('no browser')
+  const tab = await openWechatPage(browser)
+  try {
+    await tab.page.goto(`${origin}${path}`)
+    const openid = tab.page.getByTestId('openid')
+    await openid.waitFor({ timeout: 30_000 })
+    const url = new URL(tab.page.url())
+    return {
+      openid: await openid.textContent(),
+      path: `${url.pathname}${url.search}${url.hash}`,
+      authorizeTrips: tab.authorizeTrips(),
+      exchanges: tab.exchanges(),
+    }
+  } finally {
+    await tab.close()
+  }
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)],
+  )
+}
+
+let work: string
+let packed: PackedFile[] = []
+let express: Running | undefined
+let browser: Browser | undefined
+/** The Vue app's `npm run typecheck`: undefined when it passed, else its output. */
+let typecheck: Promise<string | undefined> | undefined
+/** Stops every server started, even those of a beforeAll that failed half-way. */
+const running: (() => Promise<void>)[] = []
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'wechat-h5-auth-pack-'))
+  // Lifecycle output (the prepack build) shares stdout with the JSON: the JSON is the last thing.
+  const stdout = await run('npm', ['pack', '--json', '--pack-destination', work], ROOT, process.env)
+  const [result] = JSON.parse(stdout.slice(stdout.lastIndexOf('\n[') + 1)) as {
+    filename: string
+    files: PackedFile[]
+  }[]
+  if (!result) throw new Error('npm pack printed no result')
+  packed = result.files
+  renameSync(join(work, result.filename), join(work, 'wechat-h5-auth.tgz'))
+  for (const app of ['vue-app', 'express-app']) {
+    cpSync(join(FIXTURES, app), join(work, app), { recursive: true })
+  }
+  await Promise.all([install(join(work, 'vue-app')), install(join(work, 'express-app'))])
+  // The type check (slow, independent of the build) runs beside the rest; its test awaits it.
+  typecheck = run('npm', ['run', 'typecheck'], join(work, 'vue-app')).then(
+    () => undefined,
+    (error: Error) => error.message,
+  )
+  await run('npx', ['vite', 'build', '--logLevel', 'error'], join(work, 'vue-app'))
+
+  const port = await freePort()
+  express = await startServer(
+    ['server.mjs'],
+    join(work, 'express-app'),
+    {
+      PATH: process.env.PATH ?? '',
+      WECHAT_MOCK: '1',
+      LOG_LEVEL: 'silent',
+      APP_DIST: join(work, 'vue-app', 'dist'),
+      // In mock mode the proxy calls the mock on its own PORT.
+      PORT: String(port),
+    },
+    port,
+  )
+  browser = await launchChromium()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await Promise.all(running.map((stop) => stop()))
+  if (work) rmSync(work, { recursive: true, force: true })
+})
+
+describe('the npm package', () => {
+  it('holds the built library and the docs, not the sources or the tests', () => {
+    const paths = packed.map((file) => file.path)
+    expect(paths.filter((path) => !path.startsWith('lib/') && !DOCS.includes(path))).toEqual([])
+    expect(paths).toEqual(expect.arrayContaining(DOCS))
+  })
+
+  it('has a JS file and a declaration file behind every export', () => {
+    const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      exports: Record<string, string | { types: string; import: string }>
+    }
+    const paths = new Set(packed.map((file) => file.path))
+    const targets = Object.values(manifest.exports).flatMap((target) =>
+      typeof target === 'string' ? [target] : [target.types, target.import],
+    )
+    expect(targets.length).toBeGreaterThanOrEqual(13)
+    for (const target of targets) expect(paths).toContain(target.replace(/^\.\//, ''))
+  })
+
+  it('installs in an Express-only app without the kit’s peers vue, vue-router and pinia', () => {
+    const modules = join(work, 'express-app', 'node_modules')
+    expect(existsSync(join(modules, 'wechat-h5-auth', 'lib', 'proxy', 'index.js'))).toBe(true)
+    for (const peer of ['vue', 'vue-router', 'pinia']) {
+      expect(existsSync(join(modules, peer)), peer).toBe(false)
+    }
+  })
+
+  it('type-checks the Vue app against the package’s declarations', async () => {
+    if (!typecheck) throw new Error('the type check did not start')
+    expect(await typecheck).toBeUndefined()
+  })
+
+  it('keeps server code and the mock’s secrets out of the Vue app’s bundle', () => {
+    const bundle = filesUnder(join(work, 'vue-app', 'dist'))
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n')
+    // Booleans: a failure must not print a whole minified bundle.
+    expect(bundle.includes('snsapi_base'), 'the kit is in the bundle').toBe(true)
+    expect(bundle.includes(DEMO_MP_APP.secret), 'a demo AppSecret is in the bundle').toBe(false)
+    // The proxy's call to WeChat (AppSecret + code): server code only.
+    expect(bundle.includes('/sns/oauth2/access_token'), 'proxy code is in the bundle').toBe(false)
+  })
+
+  it('logs in through the mock WeChat in the built app served by Express, on a clean URL', async () => {
+    if (!express) throw new Error('the Express fixture is not running')
+    const login = await logIn(express.origin, '/?from=singlemessage')
+    expect(login.openid).toMatch(OPENID)
+    expect(login.path).toBe('/?from=singlemessage')
+    expect(login.authorizeTrips).toBe(1)
+    expect(login.exchanges).toBe(1)
+  })
+
+  it('logs in through the mock WeChat under `vite` with the dev plugin from wechat-h5-auth/vite', async () => {
+    const app = join(work, 'vue-app')
+    const port = await freePort()
+    const vite = await startServer(
+      [
+        join(app, 'node_modules/vite/bin/vite.js'),
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--strictPort',
+      ],
+      app,
+      { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent' },
+      port,
+    )
+    try {
+      const login = await logIn(vite.origin, '/')
+      expect(login.openid).toMatch(OPENID)
+      expect(login.path).toBe('/')
+    } finally {
+      await vite.stop()
+    }
+  })
+})

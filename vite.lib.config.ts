@@ -1,0 +1,28 @@
+import { defineConfig } from 'vite'
+
+/**
+ * `npm run build:lib`, browser half: the client entries as ESM into lib/client/, with shared chunks so
+ * that every entry uses one copy of the kit's state (its injection key, its store). Peers and
+ * dependencies stay imports: the app's bundler resolves them to the app's own copies.
+ */
+const EXTERNAL = /^(vue|vue-router|pinia|axios|lean-qr)(\/|$)/
+
+export default defineConfig({
+  publicDir: false,
+  build: {
+    outDir: 'lib/client',
+    emptyOutDir: false,
+    target: 'es2022',
+    // The app's bundler minifies; readable output is easier to debug and measures the same after it.
+    minify: false,
+    sourcemap: false,
+    lib: {
+      entry: { index: 'client/index.ts', qr: 'client/qr.ts', 'qr-login': 'client/qr-login.ts' },
+      formats: ['es'],
+    },
+    rolldownOptions: {
+      external: (id) => EXTERNAL.test(id),
+      output: { chunkFileNames: 'chunks/[name]-[hash].js' },
+    },
+  },
+})
