@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import type { ProxyConfig } from './config.js'
 import { createWechatProxy } from './router.js'
 import { securityHeaders } from './security.js'
-import { createMockWechat, type MockApp } from './mock-wechat/index.js'
+import { createMockWechat, DEMO_MP_APP, DEMO_WEB_APP, type MockApp } from './mock-wechat/index.js'
 
 /** Where the proxy and the mock are mounted; part of the public contract (DESIGN.md). */
 export const PROXY_PATH = '/api/wechat'
@@ -12,8 +12,13 @@ export const MOCK_PATH = '/mock-wechat'
 
 /** The apps the mock WeChat accepts: exactly the credentials the proxy is configured with. */
 export function mockAppsOf(config: ProxyConfig): MockApp[] {
-  const apps: MockApp[] = [{ ...config.mp, kind: 'mp' }]
-  if (config.web) apps.push({ ...config.web, kind: 'web' })
+  // The demo apps keep their display names; configured credentials are shown by appid.
+  const named = (app: MockApp): MockApp => {
+    const demo = [DEMO_MP_APP, DEMO_WEB_APP].find((d) => d.appid === app.appid)
+    return demo?.name ? { ...app, name: demo.name } : app
+  }
+  const apps: MockApp[] = [named({ ...config.mp, kind: 'mp' })]
+  if (config.web) apps.push(named({ ...config.web, kind: 'web' }))
   return apps
 }
 

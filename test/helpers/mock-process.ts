@@ -17,7 +17,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { MockControl, MockStats } from './mock-server.js'
+import { mockControlClient } from './mock-server.js'
+import type { MockControl } from './mock-server.js'
 import { freePort } from './redis-server.js'
 
 export interface RunningMockProcess {
@@ -91,31 +92,7 @@ export async function startMockProcess(): Promise<RunningMockProcess> {
   const running = child
   const baseUrl = `http://127.0.0.1:${port}/mock-wechat`
 
-  async function call(method: string, path: string, body?: unknown): Promise<Response> {
-    const response = await fetch(`${baseUrl}/__control/${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(5_000),
-    })
-    if (!response.ok) {
-      throw new Error(`mock control ${method} ${path}: ${response.status} ${await response.text()}`)
-    }
-    return response
-  }
-
-  const control: MockControl = {
-    stats: async () => (await (await call('GET', 'stats')).json()) as MockStats,
-    reset: async () => void (await call('POST', 'reset')),
-    clock: async (advanceSeconds) =>
-      ((await (await call('POST', 'clock', { advanceSeconds })).json()) as { now: number }).now,
-    codes: async (body) =>
-      ((await (await call('POST', 'codes', body)).json()) as { codes: string[] }).codes,
-    faults: async (body) => void (await call('POST', 'faults', body)),
-    clearFaults: async () => void (await call('DELETE', 'faults')),
-    snapshot: async (next) => void (await call('POST', 'snapshot', { next })),
-    apps: async (body) => void (await call('POST', 'apps', body)),
-  }
+  const control = mockControlClient(baseUrl)
 
   return {
     baseUrl,

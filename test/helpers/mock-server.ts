@@ -115,30 +115,7 @@ export async function startMockWechat(
   const origin = `http://127.0.0.1:${port}`
   const baseUrl = `${origin}/mock-wechat`
 
-  async function call(method: string, path: string, body?: unknown): Promise<Response> {
-    const response = await fetch(`${baseUrl}/__control/${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    if (!response.ok) {
-      throw new Error(`mock control ${method} ${path}: ${response.status} ${await response.text()}`)
-    }
-    return response
-  }
-
-  const control: MockControl = {
-    stats: async () => (await (await call('GET', 'stats')).json()) as MockStats,
-    reset: async () => void (await call('POST', 'reset')),
-    clock: async (advanceSeconds) =>
-      ((await (await call('POST', 'clock', { advanceSeconds })).json()) as { now: number }).now,
-    codes: async (body) =>
-      ((await (await call('POST', 'codes', body)).json()) as { codes: string[] }).codes,
-    faults: async (body) => void (await call('POST', 'faults', body)),
-    clearFaults: async () => void (await call('DELETE', 'faults')),
-    snapshot: async (next) => void (await call('POST', 'snapshot', { next })),
-    apps: async (body) => void (await call('POST', 'apps', body)),
-  }
+  const control = mockControlClient(baseUrl)
 
   return {
     baseUrl,
@@ -150,5 +127,33 @@ export async function startMockWechat(
         server.close((error) => (error ? reject(error) : resolve()))
         server.closeAllConnections()
       }),
+  }
+}
+
+/** The control endpoints of a mock WeChat at `baseUrl` (in this process or another). */
+export function mockControlClient(baseUrl: string): MockControl {
+  async function call(method: string, path: string, body?: unknown): Promise<Response> {
+    const response = await fetch(`${baseUrl}/__control/${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(5_000),
+    })
+    if (!response.ok) {
+      throw new Error(`mock control ${method} ${path}: ${response.status} ${await response.text()}`)
+    }
+    return response
+  }
+  return {
+    stats: async () => (await (await call('GET', 'stats')).json()) as MockStats,
+    reset: async () => void (await call('POST', 'reset')),
+    clock: async (advanceSeconds) =>
+      ((await (await call('POST', 'clock', { advanceSeconds })).json()) as { now: number }).now,
+    codes: async (body) =>
+      ((await (await call('POST', 'codes', body)).json()) as { codes: string[] }).codes,
+    faults: async (body) => void (await call('POST', 'faults', body)),
+    clearFaults: async () => void (await call('DELETE', 'faults')),
+    snapshot: async (next) => void (await call('POST', 'snapshot', { next })),
+    apps: async (body) => void (await call('POST', 'apps', body)),
   }
 }
