@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process'
+
 /** Messages between the load script and the servers it forks (bench/*-server.ts). */
 
 export interface ListeningMessage {
@@ -28,3 +30,26 @@ export interface GcRequest {
 
 /** How often the proxy server reports its memory. */
 export const SAMPLE_EVERY_MS = 250
+
+/**
+ * Collects the memory samples a forked proxy server reports, and asks it for one after a full GC.
+ */
+export function watchMemory(child: ChildProcess): {
+  samples: MemorySample[]
+  sampleAfterGc: () => Promise<MemorySample>
+} {
+  const samples: MemorySample[] = []
+  let gcWaiter: ((sample: MemorySample) => void) | undefined
+  child.on('message', (message: ServerMessage) => {
+    if (message.type !== 'memory') return
+    if (message.afterGc) gcWaiter?.(message)
+    else samples.push(message)
+  })
+  const sampleAfterGc = () =>
+    new Promise<MemorySample>((resolve) => {
+      gcWaiter = resolve
+      const gc: GcRequest = { type: 'gc' }
+      child.send(gc)
+    })
+  return { samples, sampleAfterGc }
+}

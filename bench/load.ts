@@ -17,7 +17,8 @@ import { randomBytes } from 'node:crypto'
 import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import type { GcRequest, MemorySample, ServerMessage } from './ipc.js'
+import { watchMemory } from './ipc.js'
+import type { MemorySample, ServerMessage } from './ipc.js'
 import {
   EndpointStats,
   errorLines,
@@ -181,19 +182,7 @@ async function main(): Promise<number> {
   const proxyArgs = [`http://${HOST}:${mock.port}/mock-wechat`]
   if (storeCap !== undefined) proxyArgs.push(String(Math.max(1, storeCap)))
   const proxy = await startServer('./proxy-server.ts', proxyArgs)
-  const samples: MemorySample[] = []
-  let gcWaiter: ((sample: MemorySample) => void) | undefined
-  proxy.child.on('message', (message: ServerMessage) => {
-    if (message.type !== 'memory') return
-    if (message.afterGc) gcWaiter?.(message)
-    else samples.push(message)
-  })
-  const sampleAfterGc = () =>
-    new Promise<MemorySample>((resolve) => {
-      gcWaiter = resolve
-      const gc: GcRequest = { type: 'gc' }
-      proxy.child.send(gc)
-    })
+  const { samples, sampleAfterGc } = watchMemory(proxy.child)
 
   const pool = new CodePool(mock.port)
   const preIssued = clients * (seconds + warmup) * CODES_PER_CLIENT_SECOND

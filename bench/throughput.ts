@@ -26,7 +26,8 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import type { AutocannonRequest } from 'autocannon'
 import { build } from 'esbuild'
-import type { GcRequest, MemorySample, ServerMessage } from './ipc.js'
+import { watchMemory } from './ipc.js'
+import type { MemorySample, ServerMessage } from './ipc.js'
 import { memoryTable, peakOf, percentile } from './stats.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -437,19 +438,7 @@ async function memoryAfterExchanges(mockBase: string, pool: CodePool): Promise<M
     'proxy-server',
     storeCap === undefined ? [mockBase] : [mockBase, String(storeCap)],
   )
-  const samples: MemorySample[] = []
-  let gcWaiter: ((sample: MemorySample) => void) | undefined
-  proxy.child.on('message', (message: ServerMessage) => {
-    if (message.type !== 'memory') return
-    if (message.afterGc) gcWaiter?.(message)
-    else samples.push(message)
-  })
-  const sampleAfterGc = () =>
-    new Promise<MemorySample>((resolve) => {
-      gcWaiter = resolve
-      const gc: GcRequest = { type: 'gc' }
-      proxy.child.send(gc)
-    })
+  const { samples, sampleAfterGc } = watchMemory(proxy.child)
 
   const before = await sampleAfterGc()
   const request = openidRequest('/api/wechat/openid', pool)
