@@ -10,7 +10,7 @@
 import axios from 'axios'
 import express from 'express'
 import { DEMO_MP_APP } from '../proxy/mock-wechat/index.js'
-import type { ListeningMessage } from './ipc.js'
+import { listenAndReport } from './ipc.js'
 
 const apiBase = process.argv[2]
 if (!apiBase?.startsWith('http://127.0.0.1:'))
@@ -37,13 +37,4 @@ app.get('/session', (_req, res) => {
   res.json({ openid: 'oBench0000000000000000000000', scope: 'snsapi_base', expiresAt })
 })
 
-const server = app.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  const message: ListeningMessage = { type: 'listening', port: address.port }
-  process.send?.(message)
-})
-server.keepAliveTimeout = 30_000
-
-// The parent owns this process: when it goes, so do we.
-process.on('disconnect', () => process.exit(0))
+listenAndReport(app)

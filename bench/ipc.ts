@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
+import type { Express } from 'express'
 
 /** Messages between the load script and the servers it forks (bench/*-server.ts). */
 
@@ -52,4 +53,37 @@ export function watchMemory(child: ChildProcess): {
       child.send(gc)
     })
   return { samples, sampleAfterGc }
+}
+
+/**
+ * Listens on a free loopback port, tells the parent which, and exits with the parent: every forked
+ * bench server does this the same way.
+ */
+export function listenAndReport(app: Express, onListening?: () => void): void {
+  const server = app.listen(0, '127.0.0.1', () => {
+    const address = server.address()
+    if (address === null || typeof address === 'string') throw new Error('no TCP address')
+    const message: ListeningMessage = { type: 'listening', port: address.port }
+    process.send?.(message)
+    onListening?.()
+  })
+  server.keepAliveTimeout = 30_000
+  // The parent owns this process: when it goes, so do we.
+  process.on('disconnect', () => process.exit(0))
+}
+
+/** A whole-number command-line option within [min, max]; `fallback` when absent. */
+export function intOption(
+  raw: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`--${name} must be a whole number from ${min} to ${max}`)
+  }
+  return value
 }

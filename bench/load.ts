@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto'
 import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { watchMemory } from './ipc.js'
+import { intOption, watchMemory } from './ipc.js'
 import type { MemorySample, ServerMessage } from './ipc.js'
 import {
   EndpointStats,
@@ -36,15 +36,6 @@ const CODE_BATCH = 10_000
 /** Codes issued before the clock starts, per client per second (~2x the best rate seen here). */
 const CODES_PER_CLIENT_SECOND = 4
 
-function intOption(raw: string | undefined, name: string, fallback: number, max: number): number {
-  if (raw === undefined) return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new Error(`--${name} must be a whole number from 0 to ${max}`)
-  }
-  return value
-}
-
 const { values } = parseArgs({
   options: {
     clients: { type: 'string' },
@@ -55,15 +46,15 @@ const { values } = parseArgs({
   },
 })
 // Capped so a typo cannot turn a benchmark into a runaway process.
-const clients = Math.max(1, intOption(values.clients, 'clients', 300, 2000))
-const seconds = Math.max(1, intOption(values.seconds, 'seconds', 20, 300))
+const clients = Math.max(1, intOption(values.clients, 'clients', 300, 0, 2000))
+const seconds = Math.max(1, intOption(values.seconds, 'seconds', 20, 0, 300))
 // Connections, JIT and the proxy's first upstream sockets: the first second is a cold start, not load.
-const warmup = intOption(values.warmup, 'warmup', 2, 60)
-const sessionsPerLogin = intOption(values.sessions, 'sessions', 3, 50)
+const warmup = intOption(values.warmup, 'warmup', 2, 0, 60)
+const sessionsPerLogin = intOption(values.sessions, 'sessions', 3, 0, 50)
 const storeCap =
   values['store-cap'] === undefined
     ? undefined
-    : intOption(values['store-cap'], 'store-cap', 0, 10_000_000)
+    : intOption(values['store-cap'], 'store-cap', 0, 0, 10_000_000)
 
 interface Reply {
   status: number

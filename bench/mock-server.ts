@@ -4,7 +4,7 @@
  */
 import express from 'express'
 import { createMockWechat, DEMO_MP_APP, DEMO_OAUTH_DOMAINS } from '../proxy/mock-wechat/index.js'
-import type { ListeningMessage } from './ipc.js'
+import { listenAndReport } from './ipc.js'
 
 const app = express()
 app.disable('x-powered-by')
@@ -13,13 +13,4 @@ app.use(
   createMockWechat({ apps: [DEMO_MP_APP], domains: [...DEMO_OAUTH_DOMAINS] }).router,
 )
 
-const server = app.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  const message: ListeningMessage = { type: 'listening', port: address.port }
-  process.send?.(message)
-})
-server.keepAliveTimeout = 30_000
-
-// The parent owns this process: when it goes, so do we.
-process.on('disconnect', () => process.exit(0))
+listenAndReport(app)

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto'
 import express from 'express'
 import { createMemoryStore, createWechatProxy, loadConfig } from '../proxy/index.js'
-import { SAMPLE_EVERY_MS } from './ipc.js'
-import type { GcRequest, ListeningMessage, MemoryMessage } from './ipc.js'
+import { listenAndReport, SAMPLE_EVERY_MS } from './ipc.js'
+import type { GcRequest, MemoryMessage } from './ipc.js'
 
 const apiBase = process.argv[2]
 if (!apiBase?.startsWith('http://127.0.0.1:')) throw new Error('usage: proxy-server.ts <mock base>')
@@ -39,21 +39,13 @@ function memory(afterGc?: boolean): MemoryMessage {
   return message
 }
 
-const server = app.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  const message: ListeningMessage = { type: 'listening', port: address.port }
-  process.send?.(message)
+listenAndReport(app, () => {
   // `connected`: a sample due just as the parent leaves must not crash on the closed channel.
   setInterval(() => process.connected && process.send?.(memory()), SAMPLE_EVERY_MS).unref()
 })
-server.keepAliveTimeout = 30_000
 
 process.on('message', (message: GcRequest) => {
   if (message.type !== 'gc') return
   globalThis.gc?.()
   process.send?.(memory(true))
 })
-
-// The parent owns this process: when it goes, so do we.
-process.on('disconnect', () => process.exit(0))

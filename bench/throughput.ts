@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import type { AutocannonRequest } from 'autocannon'
 import { build } from 'esbuild'
-import { watchMemory } from './ipc.js'
+import { intOption, watchMemory } from './ipc.js'
 import type { MemorySample, ServerMessage } from './ipc.js'
 import { memoryTable, peakOf, percentile } from './stats.js'
 
@@ -42,21 +42,6 @@ type ServerName = (typeof SERVERS)[number]
 const HOST = '127.0.0.1'
 /** The mock issues at most this many codes per control call. */
 const CODE_BATCH = 10_000
-
-function intOption(
-  raw: string | undefined,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-) {
-  if (raw === undefined) return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`--${name} must be a whole number from ${min} to ${max}`)
-  }
-  return value
-}
 
 const { values } = parseArgs({
   options: {

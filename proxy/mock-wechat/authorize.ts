@@ -12,6 +12,7 @@ export const UA_COOKIE = 'mock_wechat_ua'
 export const USER_COOKIE = 'mock_wechat_user'
 export const COOKIE_OPTIONS = { path: '/', sameSite: 'lax', httpOnly: true } as const
 
+/** What the mock's page routers (oauth2/authorize, qrconnect) share. */
 export interface AuthorizeRouterOptions {
   state: MockState
   apps: readonly MockApp[]

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import express from 'express'
 import type { Response, Router } from 'express'
 import { COOKIE_OPTIONS, USER_COOKIE, currentUser, isRecord, rawQueryOf } from './authorize.js'
-import type { MockApp } from './demo-apps.js'
+import type { AuthorizeRouterOptions } from './authorize.js'
 import { errorPage } from './pages.js'
 import { qrconnectPage, topRedirectPage } from './qrconnect-page.js'
 import { checkQrconnect, qrconnectParams, withQrconnectParams } from './qrconnect-params.js'
@@ -10,12 +10,6 @@ import type { QrconnectRequest } from './qrconnect-params.js'
 import type { MockState } from './state.js'
 import { TEST_USERS, findUser } from './users.js'
 import type { TestUser } from './users.js'
-
-export interface QrconnectRouterOptions {
-  state: MockState
-  apps: readonly MockApp[]
-  domains: readonly string[]
-}
 
 /**
  * The open platform's website login (`/connect/qrconnect`, snsapi_login) for desktop browsers:
@@ -27,7 +21,7 @@ export interface QrconnectRouterOptions {
  *   without `self_redirect=true`, a page that navigates `window.top` instead; with
  *   `Accept: application/json` (the iframe's script) `{redirect, target: 'top' | 'self'}`.
  */
-export function createQrconnectRouter({ state, apps, domains }: QrconnectRouterOptions): Router {
+export function createQrconnectRouter({ state, apps, domains }: AuthorizeRouterOptions): Router {
   const router = express.Router()
 
   router.get('/connect/qrconnect', (req, res) => {

@@ -4,25 +4,18 @@ import { describe, expect, it } from 'vitest'
 import { prebootScript, type PrebootOptions } from '../../proxy/vite-plugin'
 import { DEMO_MP_APP } from '../../proxy/mock-wechat/demo-apps'
 import { detectEnvironment } from '../../client/detect'
+import { memoryStorage } from './helpers'
 import { UA } from './user-agents'
 
 const APPID = DEMO_MP_APP.appid
 const NOW = 1_750_000_000_000
 const KEY = 'wechat-h5-auth:v1:'
 
-/** Web Storage over a Map. */
-function memoryStorage(entries: Record<string, unknown> = {}): Storage {
-  const map = new Map(Object.entries(entries).map(([k, v]) => [k, JSON.stringify(v)]))
-  return {
-    get length() {
-      return map.size
-    },
-    key: (i) => [...map.keys()][i] ?? null,
-    getItem: (k) => map.get(k) ?? null,
-    setItem: (k, v) => void map.set(k, String(v)),
-    removeItem: (k) => void map.delete(k),
-    clear: () => map.clear(),
-  }
+/** The helpers' Web Storage fake, seeded with JSON entries. */
+function seeded(entries: Record<string, unknown> = {}): Storage {
+  const storage = memoryStorage()
+  for (const [key, value] of Object.entries(entries)) storage.setItem(key, JSON.stringify(value))
+  return storage
 }
 
 interface Visit {
@@ -47,7 +40,7 @@ function visit({
   const url = new URL(href)
   const replaced: string[] = []
   let stopped = false
-  const sessionStorage = memoryStorage(tab)
+  const sessionStorage = seeded(tab)
   runInNewContext(script, {
     location: {
       href,
@@ -57,7 +50,7 @@ function visit({
       replace: (to: string) => replaced.push(to),
     },
     navigator: { userAgent },
-    localStorage: memoryStorage(local),
+    localStorage: seeded(local),
     sessionStorage,
     crypto: globalThis.crypto,
     stop: () => (stopped = true),
