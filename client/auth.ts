@@ -11,10 +11,9 @@ import { PENDING_TTL_MS, type PendingLogin } from './pending-login'
 import { randomString } from './random'
 import { safeReturnPath } from './safe-return-path'
 import { safeStorage } from './safe-storage'
-import { loadSession, sessionKey, type CachedSession } from './session-cache'
+import { SESSION_PREFIX, loadSession, type CachedSession } from './session-cache'
 import { signedOut, useWechatAuthStore, type WechatAuthStatus } from './store'
 
-const PREFIX = 'wechat-h5-auth:v1:'
 /**
  * The loop breaker's window: at most 2 trips to WeChat within it may come back without a session.
  * Also the window in which a second refusal met by `fetchProfile()` is an error, not a trip.
@@ -40,14 +39,13 @@ export function createWechatAuthRuntime(
     now = Date.now,
     ...proxy
   }: WechatAuthOptions,
-  app: App,
+  { config: { globalProperties: globals } }: App,
 ) {
   /** The app's router (installed after the plugin, so looked up when needed). */
-  const globals = app.config.globalProperties
   const router = (): Router => globals.$router
-  const local = safeStorage(() => localStorage ?? win?.localStorage)
+  const local = safeStorage(() => localStorage ?? win?.localStorage, SESSION_PREFIX)
   /** This tab's storage: it survives the trip to WeChat, and is not shared with other tabs. */
-  const tab = safeStorage(() => sessionStorage ?? win?.sessionStorage)
+  const tab = safeStorage(() => sessionStorage ?? win?.sessionStorage, 'wechat-h5-auth:v1:')
   const api = createProxyClient(proxy)
   // Pinia first: the store lives there.
   if (!globals.$pinia) throw new WechatAuthError('config_error')
@@ -82,13 +80,9 @@ export function createWechatAuthRuntime(
     setStatus(next ? 'authenticated' : 'idle')
   }
 
-  const read = (key: string): unknown => tab.get(PREFIX + key)
-  const write = (key: string, value: unknown) => tab.set(PREFIX + key, value)
   /** The exchanged codes or the trip times this tab keeps. */
-  const list = (key: string): unknown[] => {
-    const value = read(key)
-    return Array.isArray(value) ? value : []
-  }
+  // Anything but an array (missing, corrupt) wraps into one whose entries every reader drops.
+  const list = (key: string): unknown[] => [tab.get(key)].flat()
   // A malformed entry's age is NaN: it is dropped like an expired one.
   const pendings = () =>
     (list('pending') as PendingLogin[]).filter((p) => now() - p?.createdAt < PENDING_TTL_MS)
@@ -101,8 +95,8 @@ export function createWechatAuthRuntime(
     ready ??= (async () => {
       if (!appid || !authorizeBase) {
         // Cached for the tab: the trip to WeChat and back should not cost a second config call.
-        let config = read('config') as Partial<ProxyConfig> | null
-        if (!config?.appid) write('config', (config = await api<ProxyConfig>('/config', 'appid')))
+        let config = tab.get('config') as Partial<ProxyConfig> | null
+        if (!config?.appid) tab.set('config', (config = await api<ProxyConfig>('/config', 'appid')))
         appid ||= config.appid
         authorizeBase ||= config.authorizeBase
         webAppid ||= config.webAppid
@@ -134,7 +128,7 @@ export function createWechatAuthRuntime(
 
   /** Forgets the session in this browser (cache and store). */
   function forget(): void {
-    local.remove(sessionKey(appid!))
+    local.remove(appid!)
     setSession()
   }
 
@@ -182,10 +176,10 @@ export function createWechatAuthRuntime(
         // Loop breaker: trips that keep coming back without a session (a fault, a code WeChat keeps
         // refusing, a page that reloads on error) stop at the third instead of bouncing forever.
         if (trips.length > 1) throw new WechatAuthError('login_loop')
-        write('trips', [...trips, now()])
+        tab.set('trips', [...trips, now()])
       }
       const state = randomString()
-      write('pending', [
+      tab.set('pending', [
         ...pendings(),
         {
           route: to.fullPath,
@@ -232,18 +226,18 @@ export function createWechatAuthRuntime(
     if (code && (code == flying || list('codes').includes(code))) return inFlight
     // CSRF check: only a state this tab saved, unexpired and not yet settled, may complete a login.
     const all = pendings()
-    write('pending', all)
+    tab.set('pending', all)
     const login = state && all.find((p) => p.state == state)
     // Single use: the login is dropped once its exchange settles. Until then a reload of the same
     // callback (Android loads it twice) sends the same code and verifier again, and the proxy
     // answers it from the exchange already under way instead of asking WeChat a second time.
     const settle = () => {
-      write(
+      tab.set(
         'pending',
         pendings().filter((p) => p.state != state),
       )
       // Settled whether it worked or not: WeChat codes are single use, so none is ever resent.
-      if (code) write('codes', [...list('codes'), code].slice(-20))
+      if (code) tab.set('codes', [...list('codes'), code].slice(-20))
     }
     if (!login) {
       // Not a login this tab started (stale, duplicated or forged): ignored while signed in, else an error.
@@ -286,11 +280,11 @@ export function createWechatAuthRuntime(
             setSession(held)
           } else {
             // A snapshot identity is virtual and WeChat throws the snapshot's storage away: memory only.
-            if (!fresh.snapshotUser) local.set(sessionKey(appid!), fresh)
+            if (!fresh.snapshotUser) local.set(appid!, fresh)
             setSession(fresh)
           }
           // A session ends the run of trips the loop breaker counts.
-          write('trips', [])
+          tab.set('trips', [])
           return route
         },
         async (err: WechatAuthError) => {
@@ -354,7 +348,7 @@ export function createWechatAuthRuntime(
       const scope = denied
       denied = undefined
       setStatus('idle')
-      write('trips', [])
+      tab.set('trips', [])
       return go(target, scope) as Promise<void>
     },
 
@@ -376,9 +370,9 @@ export function createWechatAuthRuntime(
         const { code } = e as WechatAuthError
         if (
           /^(reauth_required|unauthorized)$/.test(code) &&
-          !(now() - (read('reauth') as number) < WINDOW_MS)
+          !(now() - (tab.get('reauth') as number) < WINDOW_MS)
         ) {
-          write('reauth', now())
+          tab.set('reauth', now())
           if (code == 'unauthorized') forget()
           await go(undefined, 'snsapi_userinfo')
         } else fail(e)

@@ -25,25 +25,16 @@ export function parseCallback(href: string): CallbackParams | null {
   return null
 }
 
-/** Drops `code` and `state` from the query of `part`, leaving every other parameter byte for byte. */
-function stripQuery(part: string): string {
-  const [head, query] = cut(part, '?')
-  const kept = query
-    .slice(1)
-    .split('&')
-    .filter((pair) => !/^(code|state)(=|$)/.test(pair))
-    .join('&')
-  return kept ? `${head}?${kept}` : head
-}
-
 /**
- * `href` without `code` and `state`, in both places parseCallback reads. Everything else stays as
- * it was (shared-link params such as `from=singlemessage`, their order and encoding, the hash route),
- * because iOS WeChat and the app's own links depend on the rest of the URL.
+ * `href` without WeChat's `code` and `state` (before the `#` and in a query inside it) and without
+ * the `#wechat_redirect` marker a browser may carry over from the authorize URL; every other
+ * parameter stays byte for byte, in order. Regexes without lookbehind: iOS before 16.4 cannot parse
+ * one. Removing a pair leaves its separator, so the next passes fold `?&` and `&&`, then drop a `?`
+ * or `&` left dangling before the hash or at the end.
  */
-export function stripCallback(href: string): string {
-  const [beforeHash, hash] = cut(href, '#')
-  // Browsers carry the authorize URL's `#wechat_redirect` over to a redirect target without a hash:
-  // it is WeChat's marker, never the app's route.
-  return stripQuery(beforeHash) + (hash === '#wechat_redirect' ? '' : stripQuery(hash))
-}
+export const stripCallback = (href: string): string =>
+  href
+    .replace(/^([^#]*)#wechat_redirect$/, '$1')
+    .replace(/([?&])(code|state)(=[^&#]*)?(?=[&#]|$)/g, '$1')
+    .replace(/([?&])&+/g, '$1')
+    .replace(/[?&]+(?=#|$)/g, '')

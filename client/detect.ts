@@ -16,11 +16,11 @@ export const detectEnvironment = (userAgent: string): WechatEnvironment =>
     ? 'wecom'
     : /miniProgram/i.test(userAgent)
       ? 'miniprogram'
-      : /WindowsWechat|MacWechat/i.test(userAgent)
+      : /(Windows|Mac)Wechat/i.test(userAgent)
         ? 'wechat-pc'
         : /MicroMessenger/i.test(userAgent)
           ? 'wechat'
           : // Android tablets drop "Mobile" but are no desktop; HarmonyOS NEXT says OpenHarmony.
-            /Mobi|Android|iPhone|iPad|iPod|Harmony/i.test(userAgent)
+            /Mobi|Android|iP(hone|ad|od)|Harmony/i.test(userAgent)
             ? 'mobile'
             : 'desktop'

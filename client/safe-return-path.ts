@@ -15,8 +15,10 @@
 export function safeReturnPath(input: unknown, fallback = '/'): string {
   // Each round shortens the string, so this ends.
   for (let s = input; typeof s == 'string';) {
+    // No lookbehind (the last character is matched instead): iOS before 16.4 cannot parse one, and
+    // WeChat there is the system WebKit.
     // eslint-disable-next-line no-control-regex -- control characters are what this refuses
-    if (!/^(?![^?#]*\/\/)\/[^\\\0-\x1f\x7f]*(?<!\s)$/.test(s)) break
+    if (!/^(?![^?#]*\/\/)\/([^\\\0-\x1f\x7f]*[^\\\s\0-\x1f\x7f])?$/.test(s)) break
     // unescape, not decodeURIComponent: it never throws, so a malformed sequence cannot stop the
     // decoding early and hide what follows.
     const decoded = unescape(s)

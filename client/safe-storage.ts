@@ -1,4 +1,4 @@
-/** Web Storage holding JSON values. Never throws. */
+/** Web Storage holding JSON values under one key prefix. Never throws. */
 export interface SafeStorage {
   /** The parsed value; null when missing or unreadable. */
   get(key: string): unknown
@@ -17,35 +17,35 @@ interface Backend {
  * Wraps `get()` (e.g. `() => window.localStorage`) so that storage that is absent, forbidden
  * (SecurityError on access, private mode) or full (QuotaExceededError) degrades to an in-memory map
  * for the rest of the page's life instead of breaking the login. Losing persistence only costs a
- * silent re-login; an exception here would cost the page.
+ * silent re-login; an exception here would cost the page. Every key is stored as `prefix + key`.
  */
-export function safeStorage(get: () => Storage | null | undefined): SafeStorage {
-  const map = new Map<string, string>()
+export function safeStorage(get: () => Storage | null | undefined, prefix = ''): SafeStorage {
+  const map: Record<string, string> = {}
   const memory: Backend = {
-    getItem: (key) => map.get(key),
-    setItem: (key, json) => map.set(key, json),
-    removeItem: (key) => map.delete(key),
+    getItem: (key) => map[key],
+    setItem: (key, json) => (map[key] = json),
+    removeItem: (key) => delete map[key],
   }
   let backend: Backend | null | undefined
 
-  function use<T>(op: (s: Backend) => T): T {
+  /** One storage call; the first that throws switches to memory for good and is made there. */
+  function use(method: keyof Backend, key: string, json?: string) {
     try {
-      return op((backend ||= get() || memory))
+      return (backend ||= get() || memory)[method](prefix + key, json!)
     } catch {
-      // Memory from now on: mixing the two would give inconsistent reads.
-      return op((backend = memory))
+      return (backend = memory)[method](prefix + key, json!)
     }
   }
 
   return {
     get(key) {
       try {
-        return JSON.parse(use((s) => s.getItem(key)) ?? 'null')
+        return JSON.parse((use('getItem', key) as string | null | undefined) ?? 'null')
       } catch {
         return null
       }
     },
-    set: (key, value) => use((s) => s.setItem(key, JSON.stringify(value))),
-    remove: (key) => use((s) => s.removeItem(key)),
+    set: (key, value) => void use('setItem', key, JSON.stringify(value)),
+    remove: (key) => void use('removeItem', key),
   }
 }

@@ -17,15 +17,19 @@ export interface CachedSession {
   snapshotUser?: boolean
 }
 
-export const sessionKey = (appid: string) => `wechat-h5-auth:v1:session:${appid}`
+/** The prefix of the cache's localStorage keys: the appid follows. */
+export const SESSION_PREFIX = 'wechat-h5-auth:v1:session:'
 
-/** The session cached for `appid`. Anything unreadable, foreign or expired is removed and ignored. */
+/**
+ * The session cached for `appid` in `storage` (a safeStorage with SESSION_PREFIX). Anything
+ * unreadable, foreign or expired is removed and ignored.
+ */
 export function loadSession(
   storage: SafeStorage,
   appid: string,
   now: number,
 ): CachedSession | undefined {
-  const v = storage.get(sessionKey(appid)) as Partial<CachedSession> | null
+  const v = storage.get(appid) as Partial<CachedSession> | null
   if (
     v?.v === 1 &&
     // An openid belongs to one appid: never reuse another app's identity.
@@ -39,5 +43,5 @@ export function loadSession(
   ) {
     return v as CachedSession
   }
-  storage.remove(sessionKey(appid))
+  storage.remove(appid)
 }

@@ -1,4 +1,4 @@
-import { computed, type ComputedRef } from 'vue'
+import { readonly, toRefs, type Ref } from 'vue'
 import type { RouteLocationRaw } from 'vue-router'
 import type { WechatLang, WechatProfile } from './api'
 import { useRuntime } from './auth'
@@ -7,22 +7,22 @@ import type { WechatAuthError } from './errors'
 import type { WechatAuthStatus, WechatLoginMode } from './store'
 
 export interface UseWechatAuthState {
-  status: ComputedRef<WechatAuthStatus>
-  openid: ComputedRef<string | null>
-  unionid: ComputedRef<string | null>
-  scope: ComputedRef<WechatSessionScope | null>
+  status: Readonly<Ref<WechatAuthStatus>>
+  openid: Readonly<Ref<string | null>>
+  unionid: Readonly<Ref<string | null>>
+  scope: Readonly<Ref<WechatSessionScope | null>>
   /** The app of the session: `mp` (official account) or `web` (website app, PC QR-code login). */
-  app: ComputedRef<'mp' | 'web' | null>
+  app: Readonly<Ref<'mp' | 'web' | null>>
   /** How this browser logs in; the page shows `<WechatQrLogin>` for `pc-embedded`. */
-  loginMode: ComputedRef<WechatLoginMode | null>
-  error: ComputedRef<WechatAuthError | null>
-  isAuthenticated: ComputedRef<boolean>
+  loginMode: Readonly<Ref<WechatLoginMode | null>>
+  error: Readonly<Ref<WechatAuthError | null>>
+  isAuthenticated: Readonly<Ref<boolean>>
   /** A snapshot-page (快照页) visitor: a guest with a virtual openid; never bind or charge it. */
-  snapshotUser: ComputedRef<boolean>
+  snapshotUser: Readonly<Ref<boolean>>
   /** The last profile `fetchProfile()` loaded. */
-  profile: ComputedRef<WechatProfile | null>
+  profile: Readonly<Ref<WechatProfile | null>>
   /** The proxy's session JWT, for `Authorization: Bearer` calls to your backend. */
-  session: ComputedRef<string | null>
+  session: Readonly<Ref<string | null>>
 }
 
 export interface UseWechatAuthReturn extends UseWechatAuthState {
@@ -45,13 +45,8 @@ export interface UseWechatAuthReturn extends UseWechatAuthState {
 export function useWechatAuth(): UseWechatAuthReturn {
   const { store, login, fetchProfile, logout } = useRuntime()
   return {
-    // Computed: read-only, only the flow writes the state.
-    ...(Object.fromEntries(
-      [...Object.keys(store.$state), 'isAuthenticated'].map((k) => [
-        k,
-        computed(() => store[k as keyof typeof store]),
-      ]),
-    ) as unknown as UseWechatAuthState),
+    // Read-only: only the flow writes the state (a write is ignored, with a warning in development).
+    ...(toRefs(readonly(store)) as unknown as UseWechatAuthState),
     login,
     fetchProfile,
     logout,

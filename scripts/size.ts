@@ -43,12 +43,13 @@ export interface SizeResult {
 
 /**
  * The kit's goal is the issue's 3 KB, which it does not reach yet (docs/benchmarks.md says by how
- * much); until it does, its budget is a ceiling at 3.5 KB so that it cannot grow. The QR code and the
+ * much); until it does, its budget is a ceiling just above what it weighs (3,416 B when set) so that
+ * it cannot grow, lowered whenever it shrinks. The QR code and the
  * PC login component are optional entries with budgets of their own: about what they weigh when first
  * measured plus headroom, so growth shows.
  */
 export const ENTRIES: readonly SizeEntry[] = [
-  { name: 'kit (`client/index.ts`)', file: 'client/index.ts', budget: 3.5 * 1024, goal: 3 * 1024 },
+  { name: 'kit (`client/index.ts`)', file: 'client/index.ts', budget: 3456, goal: 3 * 1024 },
   { name: 'QR code (`client/qr.ts`)', file: 'client/qr.ts', budget: 4 * 1024 },
   { name: 'PC login (`client/qr-login.ts`)', file: 'client/qr-login.ts', budget: 1.25 * 1024 },
   { name: '@auth0/auth0-spa-js', pkg: '@auth0/auth0-spa-js' },

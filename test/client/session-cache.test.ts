@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { CachedSession } from '../../client/index'
 import { safeStorage } from '../../client/safe-storage'
-import { loadSession, sessionKey } from '../../client/session-cache'
+import { SESSION_PREFIX, loadSession } from '../../client/session-cache'
 import { memoryStorage } from './helpers'
 
 const NOW = 1_000_000
@@ -20,11 +20,11 @@ const session: CachedSession = {
 function setup(appid = 'wxA') {
   const raw = memoryStorage()
   let time = NOW
-  const storage = safeStorage(() => raw)
-  // What the runtime does with the cache: save under sessionKey, load through loadSession.
+  const storage = safeStorage(() => raw, SESSION_PREFIX)
+  // What the runtime does with the cache: save under the appid, load through loadSession.
   const cache = {
     load: () => loadSession(storage, appid, time),
-    save: (s: CachedSession) => storage.set(sessionKey(appid), s),
+    save: (s: CachedSession) => storage.set(appid, s),
   }
   return { raw, cache, setTime: (t: number) => (time = t) }
 }

@@ -1,4 +1,5 @@
 import { createPinia } from 'pinia'
+import type { Ref } from 'vue'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WechatAuthError, createWechatAuth, useWechatAuth } from '../../client/index'
 import {
@@ -44,6 +45,20 @@ describe('useWechatAuth', () => {
       'oCached0000000000000000000000',
       true,
     ])
+  })
+
+  it('exposes read-only refs: a write through them leaves the state as it was', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {}) // Vue: "target is readonly"
+    const page = loadPage(signedIn(), `${ORIGIN}/`)
+    await page.router.push('/')
+    const auth = page.app.runWithContext(() => useWechatAuth())
+    ;(auth.openid as Ref<string | null>).value = 'oForged000000000000000000000'
+    ;(auth.status as Ref<string>).value = 'idle'
+    expect([page.store.openid, page.store.status]).toEqual([
+      'oCached0000000000000000000000',
+      'authenticated',
+    ])
+    expect(warn).toHaveBeenCalled()
   })
 
   it('logout revokes the session at the proxy with the session as Bearer', async () => {
