@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import type { Express } from 'express'
 
 /** Messages between the load script and the servers it forks (bench/*-server.ts). */
@@ -86,4 +87,24 @@ export function intOption(
     throw new Error(`--${name} must be a whole number from ${min} to ${max}`)
   }
   return value
+}
+
+/**
+ * The node flags `npm start` gives the proxy (package.json's `start` script, e.g.
+ * `node --max-old-space-size=512 dist-server/proxy/server.js`), read from there so that the bench
+ * proxies run with exactly those and the two cannot drift apart. `root` ends with a slash.
+ */
+export function startFlags(root: string): string[] {
+  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
+    scripts?: Record<string, string>
+  }
+  const words = (pkg.scripts?.start ?? '').split(/\s+/)
+  const node = words.indexOf('node')
+  if (node < 0) return []
+  const flags: string[] = []
+  for (const word of words.slice(node + 1)) {
+    if (!word.startsWith('-')) break
+    flags.push(word)
+  }
+  return flags
 }

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto'
 import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { intOption, watchMemory } from './ipc.js'
+import { intOption, startFlags, watchMemory } from './ipc.js'
 import type { MemorySample, ServerMessage } from './ipc.js'
 import {
   EndpointStats,
@@ -108,7 +108,13 @@ function send(
 function startServer(file: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    // The proxy with the node flags `npm start` gives it (package.json), like bench/throughput.ts.
+    execArgv: [
+      '--import',
+      'tsx',
+      '--expose-gc',
+      ...(file === './proxy-server.ts' ? startFlags(ROOT) : []),
+    ],
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })

@@ -1,12 +1,19 @@
 /**
- * The proxy alone, for the load script: its own process so the memory it reports is the proxy's and
+ * The proxy alone, for the load scripts: its own process so the memory it reports is the proxy's and
  * nothing else's. argv[2] is the mock WeChat's base URL; argv[3], when set, caps every memory-store
- * map (tokens, revocations, code records) at that many entries instead of the defaults. Reports memory every SAMPLE_EVERY_MS and,
- * when asked, right after a full garbage collection (needs `--expose-gc`).
+ * map (tokens, revocations, code records) at that many entries instead of the defaults. Reports
+ * memory every SAMPLE_EVERY_MS and, when asked, right after a full garbage collection (needs
+ * `--expose-gc`).
+ *
+ * Built as `npm start` builds it in production (proxy/server.ts): createWechatApp with the security
+ * headers, NODE_ENV=production, real-looking credentials (the mock's demo official account, so no
+ * mock is mounted in this process) and a SESSION_SECRET. The only differences are the documented
+ * ones: WECHAT_API_BASE points at the mock, RATE_LIMIT is raised and LOG_LEVEL is silent.
  */
 import { randomBytes } from 'node:crypto'
-import express from 'express'
-import { createMemoryStore, createWechatProxy, loadConfig } from '../proxy/index.js'
+import { createWechatApp } from '../proxy/app.js'
+import { createMemoryStore, loadConfig } from '../proxy/index.js'
+import { DEMO_MP_APP } from '../proxy/mock-wechat/demo-apps.js'
 import { listenAndReport, SAMPLE_EVERY_MS } from './ipc.js'
 import type { GcRequest, MemoryMessage } from './ipc.js'
 
@@ -16,7 +23,9 @@ if (!apiBase?.startsWith('http://127.0.0.1:')) throw new Error('usage: proxy-ser
 const cap = process.argv[3] === undefined ? undefined : Number(process.argv[3])
 
 const config = loadConfig({
-  WECHAT_MOCK: '1',
+  NODE_ENV: 'production',
+  WECHAT_APPID: DEMO_MP_APP.appid,
+  WECHAT_SECRET: DEMO_MP_APP.secret,
   WECHAT_API_BASE: apiBase,
   LOG_LEVEL: 'silent',
   // Every load client shares 127.0.0.1: the per-IP limit would measure itself, not the proxy.
@@ -24,13 +33,12 @@ const config = loadConfig({
   SESSION_SECRET: randomBytes(32).toString('base64url'),
 })
 
-const app = express()
-app.disable('x-powered-by')
-const store =
-  cap === undefined
-    ? createMemoryStore()
-    : createMemoryStore({ maxEntries: cap, maxRevocations: cap, maxCodes: cap })
-app.use('/api/wechat', createWechatProxy(config, { store }))
+const app = createWechatApp(config, {
+  securityHeaders: true,
+  ...(cap === undefined
+    ? {}
+    : { store: createMemoryStore({ maxEntries: cap, maxRevocations: cap, maxCodes: cap }) }),
+})
 
 function memory(afterGc?: boolean): MemoryMessage {
   const { rss, heapUsed, heapTotal } = process.memoryUsage()

@@ -12,7 +12,9 @@
  * that drift on a shared machine falls on both sides. `POST /openid` always gets a fresh code
  * pre-issued by the mock. Then a fresh proxy process takes `--exchanges` code exchanges (codes
  * issued in batches) and reports its memory after a full GC; `--store-cap N` caps that proxy's
- * memory-store maps at N entries (code records included) to show what they weigh.
+ * memory-store maps at N entries (code records included) to show what they weigh. Every proxy runs
+ * with the node flags of `npm start` (package.json's `start` script); `--node-flags="..."` replaces
+ * them for an experiment.
  *
  * Prints Markdown tables and PASS/FAIL per goal; exits 0 whatever the figures (benchmarks inform,
  * tests assert), 2 when it could not run. Bounded in time, loopback only.
@@ -26,7 +28,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import type { AutocannonRequest } from 'autocannon'
 import { build } from 'esbuild'
-import { intOption, watchMemory } from './ipc.js'
+import { intOption, startFlags, watchMemory } from './ipc.js'
 import type { MemorySample, ServerMessage } from './ipc.js'
 import { memoryTable, peakOf, percentile } from './stats.js'
 
@@ -51,6 +53,7 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     exchanges: { type: 'string' },
     'store-cap': { type: 'string' },
+    'node-flags': { type: 'string' },
   },
 })
 // Capped so a typo cannot turn a benchmark into a runaway process.
@@ -64,6 +67,15 @@ const storeCap =
   values['store-cap'] === undefined
     ? undefined
     : intOption(values['store-cap'], 'store-cap', 0, 1, 10_000_000)
+
+/**
+ * `--node-flags "..."` replaces them for an experiment (e.g. `--node-flags="--max-semi-space-size=4"`);
+ * the figures in docs/benchmarks.md are run without it.
+ */
+const proxyNodeFlags =
+  values['node-flags'] === undefined
+    ? startFlags(ROOT)
+    : values['node-flags'].split(/\s+/).filter(Boolean)
 
 const children: ChildProcess[] = []
 function stopChildren(): void {
@@ -93,7 +105,7 @@ function startServer(name: ServerName, args: string[]): Promise<Server> {
   const file = `${BUILD_DIR}${name}.mjs`
   const child = fork(file, args, {
     cwd: ROOT,
-    execArgv: ['--expose-gc'],
+    execArgv: ['--expose-gc', ...(name === 'proxy-server' ? proxyNodeFlags : [])],
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
@@ -271,6 +283,10 @@ async function main(): Promise<void> {
       `load average at start ${loadavg()
         .map((n) => n.toFixed(2))
         .join(' ')}`,
+  )
+  console.log(
+    `proxy node flags (${values['node-flags'] === undefined ? 'from npm start' : '--node-flags'}): ` +
+      `${proxyNodeFlags.join(' ') || 'none'}`,
   )
   console.log(
     `${connections} connections, ${warmup} s warm-up per server, ${rounds} rounds of ${seconds} s ` +

@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { ProxyConfig } from './config.js'
 import { createWechatProxy } from './router.js'
 import { securityHeaders } from './security.js'
+import type { Store } from './store/index.js'
 import { createMockWechat, DEMO_MP_APP, DEMO_WEB_APP, type MockApp } from './mock-wechat/index.js'
 
 /** Where the proxy and the mock are mounted; part of the public contract (DESIGN.md). */
@@ -34,19 +35,33 @@ export function createMockWechatRouter(config: ProxyConfig): express.Router {
  */
 export function createWechatApp(
   config: ProxyConfig,
-  deps: { logger?: Logger; securityHeaders?: boolean; scriptHashes?: string[]; redis?: Redis } = {},
+  deps: {
+    logger?: Logger
+    securityHeaders?: boolean
+    scriptHashes?: string[]
+    redis?: Redis
+    /** The store, instead of the one `config` selects (createWechatProxy's `store`). */
+    store?: Store
+  } = {},
 ): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', config.trustProxy)
   if (deps.securityHeaders) {
-    // The built SPA and the proxy; the mock's pages bring their own (WeChat's are not ours to set).
+    // The built SPA's pages. The proxy's JSON answers carry their own fixed set (apiHeaders, HSTS
+    // included in production); the mock's pages bring their own (WeChat's are not ours to set).
     const headers = securityHeaders(config, deps.scriptHashes)
-    app.use((req, res, next) => (req.path.startsWith(MOCK_PATH) ? next() : headers(req, res, next)))
+    app.use((req, res, next) => {
+      const { path } = req
+      const api = path === PROXY_PATH || path.startsWith(`${PROXY_PATH}/`)
+      if (api || path.startsWith(MOCK_PATH)) next()
+      else headers(req, res, next)
+    })
   }
   const proxyDeps = {
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.redis ? { redis: deps.redis } : {}),
+    ...(deps.store ? { store: deps.store } : {}),
   }
   app.use(PROXY_PATH, createWechatProxy(config, proxyDeps))
   if (config.mock) app.use(MOCK_PATH, createMockWechatRouter(config))

@@ -4,8 +4,21 @@ import { ProxyError } from './errors.js'
 import type { WechatApp } from './session.js'
 import type { CodeOutcome, Store } from './store/index.js'
 
-/** WeChat's code lifetimes (WECHAT.md): an outcome is kept as long as its code could come back. */
+/** WeChat's code lifetimes (WECHAT.md): a code is known as used as long as it could come back. */
 export const CODE_TTL_SECONDS: Record<WechatApp, number> = { mp: 300, web: 600 }
+
+/**
+ * How long the answer to a code is replayed to the browser that sent it (same code, same verifier),
+ * counted from the moment the exchange settles. A request that arrives while the exchange runs joins
+ * it instead; the replay is for the page that was torn down mid-exchange (a reload, Android loading
+ * the callback twice) and comes back with the same code once it has booted again: seconds later, a
+ * few on a slow phone and network (docs/benchmarks.md measures a whole login at 8-13 s on slow 3G
+ * with a 4x slower CPU, two boots included). After the window the answer (about 0.9 KB of memory
+ * with its session) is dropped and only the fact that the code was used is kept (about 0.1 KB), so
+ * a later request gets `code_used`, as WeChat itself answers a used code (40163); the kit then
+ * starts one fresh login.
+ */
+export const REPLAY_WINDOW_SECONDS = 15
 
 export interface ExchangeRequest {
   app: WechatApp
@@ -29,6 +42,8 @@ export interface CodeExchangeDeps {
   maxWaitMs: number
   /** @default 50 */
   pollMs?: number
+  /** @default REPLAY_WINDOW_SECONDS */
+  replaySeconds?: number
 }
 
 /** Runs `perform` (the WeChat exchange; resolves to the JSON body) at most once per code. */
@@ -56,7 +71,7 @@ export function isDefinitive(error: ProxyError): boolean {
  * (a link scanner, a shared screenshot, browser history) cannot redeem the code or read its answer.
  */
 export function createCodeExchange(deps: CodeExchangeDeps): CodeExchange {
-  const { store, logger, maxWaitMs, pollMs = 50 } = deps
+  const { store, logger, maxWaitMs, pollMs = 50, replaySeconds = REPLAY_WINDOW_SECONDS } = deps
   /** Exchanges running in this process: concurrent requests for the same code share one. */
   const running = new Map<string, Promise<ExchangeResult>>()
 
@@ -90,7 +105,7 @@ export function createCodeExchange(deps: CodeExchangeDeps): CodeExchange {
 
   /** The answer is sent even when it cannot be kept: the exchange itself succeeded. */
   async function keep(key: string, outcome: CodeOutcome, ttlSeconds: number): Promise<void> {
-    await store.settleCode(key, outcome, ttlSeconds).catch((cause: unknown) => {
+    await store.settleCode(key, outcome, ttlSeconds, replaySeconds).catch((cause: unknown) => {
       logger.warn({ err: cause, outcome: 'settle_failed' }, 'code outcome not kept')
     })
   }
@@ -100,6 +115,7 @@ export function createCodeExchange(deps: CodeExchangeDeps): CodeExchange {
     for (let waited = 0; ; waited += pollMs) {
       const record = await store.readCode(key)
       if (record?.state === 'settled') return { outcome: record.outcome, source: 'replayed' }
+      if (record?.state === 'used') throw new ProxyError('code_used', 'This code was already used')
       if (record?.state !== 'pending') {
         throw new ProxyError('upstream_unavailable', 'The exchange of this code failed; try again')
       }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express'
 import type { Logger } from 'pino'
 import { ProxyError } from './errors.js'
+import type { Responder } from './respond.js'
 
 /** body-parser's failures, by their documented `type`. */
 function bodyParserError(error: unknown, maxBody: string): ProxyError | undefined {
@@ -26,7 +27,11 @@ function bodyParserError(error: unknown, maxBody: string): ProxyError | undefine
 }
 
 /** The one error middleware: `{"error": {...}}` with the code's status, never a stack trace. */
-export function errorHandler(logger: Logger, maxBody: string): ErrorRequestHandler {
+export function errorHandler(
+  logger: Logger,
+  maxBody: string,
+  respond: Responder,
+): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error)
@@ -34,13 +39,13 @@ export function errorHandler(logger: Logger, maxBody: string): ErrorRequestHandl
     }
     const known = error instanceof ProxyError ? error : bodyParserError(error, maxBody)
     if (known) {
-      if (known.code === 'unauthorized') res.set('WWW-Authenticate', 'Bearer')
-      res.status(known.status).json(known.toJSON())
+      if (known.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer')
+      respond.json(res, known.status, known.toJSON())
       return
     }
     // Unknown failures are logged for the operator; the client gets no detail, never a stack.
     logger.error({ err: error, route: req.path }, 'unexpected error')
     const internal = new ProxyError('internal_error', 'Something went wrong in the proxy')
-    res.status(internal.status).json(internal.toJSON())
+    respond.json(res, internal.status, internal.toJSON())
   }
 }

@@ -13,6 +13,7 @@ import type { RouteContext } from './routes/context.js'
 import { MAX_BODY, mountOpenidRoute } from './routes/openid.js'
 import { mountSessionRoutes } from './routes/session.js'
 import { mountUserinfoRoute } from './routes/userinfo.js'
+import { createResponder } from './respond.js'
 import { apiHeaders, corsFor, openidRateLimit } from './security.js'
 import {
   createMemoryStore,
@@ -86,12 +87,15 @@ export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {
   const custody = createTokenCustody({ config, store, wechat, logger, now })
   // Waiting for another instance's exchange never takes longer than that exchange could.
   const exchange = createCodeExchange({ store, logger, maxWaitMs: 3 * config.upstreamTimeoutMs })
-  const ctx: RouteContext = { config, store, custody, exchange, wechat, logger, now }
+  const respond = createResponder(apiHeaders(config))
+  const ctx: RouteContext = { config, store, custody, exchange, wechat, logger, now, respond }
   const router = express.Router()
   let trustChecked = false
 
-  router.use(corsFor(config))
-  router.use(apiHeaders)
+  const cors = corsFor(config)
+  // Decided once: with the info level off, no request pays for a log line nobody writes.
+  const logRequests = logger.isLevelEnabled('info')
+  // One middleware in front of every route: each layer of an Express router costs a match per request.
   router.use((req, res, next) => {
     // The rate limit keys on req.ip, which only the host app's `trust proxy` makes right.
     if (!trustChecked) {
@@ -103,39 +107,43 @@ export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {
         )
       }
     }
-    const started = now()
-    // The path only, never the query string or headers: they can carry codes and sessions.
-    res.on('finish', () => {
-      logger.info(
-        {
-          method: req.method,
-          path: req.originalUrl.split('?')[0],
-          status: res.statusCode,
-          ms: now() - started,
-        },
-        'request',
-      )
-    })
-    next()
+    if (logRequests) {
+      const started = now()
+      // The path only, never the query string or headers: they can carry codes and sessions.
+      res.on('finish', () => {
+        logger.info(
+          {
+            method: req.method,
+            path: req.originalUrl.split('?')[0],
+            status: res.statusCode,
+            ms: now() - started,
+          },
+          'request',
+        )
+      })
+    }
+    if (cors) cors(req, res, next)
+    else next()
   })
 
+  // The most frequent call first: Express tries each route's path in turn.
+  mountSessionRoutes(router, ctx)
   mountOpenidRoute(router, ctx, openidRateLimit(config, backends.rateLimitStore))
   mountUserinfoRoute(router, ctx)
-  mountSessionRoutes(router, ctx)
 
   router.get('/config', (_req, res) => {
-    res.json(publicConfig(config))
+    respond.json(res, 200, publicConfig(config))
   })
 
   router.get('/healthz', async (_req, res) => {
     await store.ping()
-    res.json({ ok: true, store: store.kind })
+    respond.json(res, 200, { ok: true, store: store.kind })
   })
 
   router.use((req, _res, next) => {
     next(new ProxyError('not_found', `No such endpoint: ${req.method} ${req.baseUrl}${req.path}`))
   })
 
-  router.use(errorHandler(logger, MAX_BODY))
+  router.use(errorHandler(logger, MAX_BODY, respond))
   return router
 }

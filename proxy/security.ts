@@ -9,6 +9,8 @@ import { ProxyError } from './errors.js'
 /** Where WeChat serves avatars (`headimgurl`). */
 const WECHAT_AVATAR_HOSTS = ['https://thirdwx.qlogo.cn', 'https://wx.qlogo.cn']
 const WECHAT_OPEN = 'https://open.weixin.qq.com'
+/** HSTS as securityHeaders sends it in production (createWechatApp adds it to API answers too). */
+export const HSTS_MAX_AGE = 180 * 24 * 3600
 
 function originOf(url: string): string | undefined {
   return URL.canParse(url) ? new URL(url).origin : undefined
@@ -54,34 +56,63 @@ export function securityHeaders(
     // The callback URL carries the code: no page may send it to another site in a Referer header.
     referrerPolicy: { policy: 'no-referrer' },
     // HSTS only in production: on localhost it would pin plain-http development to https.
-    strictTransportSecurity: config.production ? { maxAge: 180 * 24 * 3600 } : false,
+    strictTransportSecurity: config.production ? { maxAge: HSTS_MAX_AGE } : false,
   })
 }
 
-/** Headers of the proxy's own JSON responses. */
-export const apiHeaders: RequestHandler = (_req, res, next) => {
-  // Sessions and identities must not be kept by browsers or shared caches.
-  res.set('Cache-Control', 'no-store')
-  // A JSON answer is never to be sniffed into HTML or script.
-  res.set('X-Content-Type-Options', 'nosniff')
-  res.set('Referrer-Policy', 'no-referrer')
-  next()
+/**
+ * Headers of every answer of the proxy's own API, as the flat [name, value, ...] list that
+ * `res.writeHead` takes: computed once, they do not depend on the request. An API answer is JSON,
+ * never a page, so it gets the few headers that matter for JSON instead of the SPA's whole helmet
+ * set, rebuilt per request.
+ */
+export function apiHeaders(config: Pick<ProxyConfig, 'production'>): readonly string[] {
+  return [
+    // Sessions and identities must not be kept by browsers or shared caches.
+    'Cache-Control',
+    'no-store',
+    // A JSON answer is never to be sniffed into HTML or script.
+    'X-Content-Type-Options',
+    'nosniff',
+    'Referrer-Policy',
+    'no-referrer',
+    // Should an answer ever be rendered as a document: no script, no subresource, no framing
+    // (frame-ancestors is what browsers honour against framing; X-Frame-Options would repeat it).
+    'Content-Security-Policy',
+    "default-src 'none'; frame-ancestors 'none'",
+    // Other sites may not embed our answers as no-cors subresources (CORS reads are not affected).
+    'Cross-Origin-Resource-Policy',
+    'same-origin',
+    // HTTPS only, as for the pages (securityHeaders); only in production, so plain-http development
+    // on localhost is never pinned to https.
+    ...(config.production ? ['Strict-Transport-Security', `max-age=${HSTS_MAX_AGE}`] : []),
+  ]
 }
 
 /**
  * CORS for exactly the ALLOWED_ORIGINS; any other origin gets no Access-Control-Allow-Origin at all,
  * so a foreign page cannot read our answers. Credentials stay off: the session travels in the
  * Authorization header, never in a cookie, so no ambient authority is ever sent cross-site.
+ *
+ * A request without an Origin header or from an origin not on the list passes on untouched, as the
+ * cors package itself treats an origin it refuses (no header at all, not even Vary); only an allowed
+ * origin runs it. Without ALLOWED_ORIGINS (the same-origin default) there is nothing to run at all.
  */
-export function corsFor(config: Pick<ProxyConfig, 'allowedOrigins'>): RequestHandler {
+export function corsFor(config: Pick<ProxyConfig, 'allowedOrigins'>): RequestHandler | undefined {
+  if (config.allowedOrigins.length === 0) return undefined
   const allowed = new Set(config.allowedOrigins)
-  return cors({
-    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+  const allow = cors({
+    origin: true,
     credentials: false,
     methods: ['GET', 'POST'],
     allowedHeaders: ['Authorization', 'Content-Type'],
     maxAge: 600,
   })
+  return (req, res, next) => {
+    const { origin } = req.headers
+    if (origin === undefined || !allowed.has(origin)) next()
+    else allow(req, res, next)
+  }
 }
 
 /**

@@ -1,10 +1,7 @@
-import { AxiosError } from 'axios'
 import { ProxyError } from './errors.js'
 import type { WechatTokenResponse, WechatUserinfo } from './wechat-api.js'
 
 /** How WeChat's answers are read: shapes checked field by field, failures mapped to our codes. */
-
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT'])
 
 /** Copies exactly the documented fields, so nothing else WeChat might add reaches a response. */
 export function userinfoOf(json: Record<string, unknown>): WechatUserinfo | undefined {
@@ -69,17 +66,13 @@ export function isTokenResponse(
   )
 }
 
+/**
+ * A failure to get an answer at all. Only the error's code is kept as the cause, never the error
+ * itself: a transport error can carry the request URL, and with it the AppSecret or a token.
+ */
 export function transportError(error: unknown): ProxyError {
-  // Only the error code is kept as the cause: axios errors carry the request URL, and with it the secret.
-  const cause = error instanceof AxiosError ? error.code : undefined
-  if (error instanceof AxiosError) {
-    if (error.code !== undefined && TIMEOUT_CODES.has(error.code)) {
-      return new ProxyError('upstream_timeout', 'WeChat did not answer in time', { cause })
-    }
-    if (error.code === AxiosError.ERR_BAD_RESPONSE) {
-      return new ProxyError('upstream_error', 'WeChat answered an unusable response', { cause })
-    }
-  }
+  const code = (error as { code?: unknown } | null)?.code
+  const cause = typeof code === 'string' ? code : undefined
   // Refused, reset, DNS failures: WeChat could not be reached.
   return new ProxyError('upstream_unavailable', 'WeChat could not be reached', { cause })
 }

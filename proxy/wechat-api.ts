@@ -1,4 +1,5 @@
-import axios from 'axios'
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { errorFromErrcode } from './errcodes.js'
 import { ProxyError } from './errors.js'
 import { isTokenResponse, parseBody, transportError, userinfoOf } from './wechat-answers.js'
@@ -67,20 +68,83 @@ export interface WechatApi {
 /** WeChat's bodies are tiny; anything bigger is not WeChat and is not read into memory. */
 const MAX_BODY_BYTES = 64 * 1024
 
-export function createWechatApi(options: WechatApiOptions): WechatApi {
-  const http = axios.create({
-    baseURL: options.apiBase,
-    timeout: options.timeoutMs,
-    // WeChat often says text/plain for JSON (WECHAT.md): take the raw text and parse it ourselves.
-    responseType: 'text',
-    transformResponse: (data: unknown) => data,
-    validateStatus: () => true,
-    maxRedirects: 0,
-    maxContentLength: MAX_BODY_BYTES,
-    // Never pick up HTTP(S)_PROXY from the environment: secrets and tokens travel in query strings.
-    proxy: false,
-  })
+/**
+ * One GET to WeChat over node:http(s) with a keep-alive agent of our own: no HTTP client library
+ * on the path of every login (axios cost more CPU per call than everything else the exchange does).
+ * Resolves to the status and the body as text (WeChat often says text/plain for JSON, WECHAT.md);
+ * any failure to get a whole answer is a ProxyError.
+ */
+function createGet(apiBase: string, timeoutMs: number) {
+  const base = new URL(apiBase)
+  const secure = base.protocol === 'https:'
+  const request = secure ? httpsRequest : httpRequest
+  // Like Node's global agent (kept-alive, most recent socket first, idle sockets closed after 5 s),
+  // but ours: nothing else in the process shares or reconfigures it. No proxy is ever read from the
+  // environment (node:http has none): secrets and tokens travel in query strings.
+  const options = { keepAlive: true, scheduling: 'lifo' as const, timeout: 5_000 }
+  const agent = secure ? new HttpsAgent(options) : new HttpAgent(options)
+  const prefix = base.pathname.replace(/\/+$/, '')
 
+  return (path: string, params: Record<string, string>) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      let settled = false
+      const fail = (error: ProxyError) => {
+        if (settled) return
+        settled = true
+        clearTimeout(deadline)
+        reject(error)
+        // Nothing more is read from a request we gave up on; its socket is not reused.
+        req.destroy()
+      }
+      const req = request({
+        protocol: base.protocol,
+        hostname: base.hostname,
+        port: base.port,
+        path: `${prefix}${path}?${new URLSearchParams(params).toString()}`,
+        method: 'GET',
+        agent,
+        headers: { accept: 'application/json, text/plain, */*' },
+      })
+      // The whole call, not just a quiet socket: WeChat answers within its time or not at all.
+      const deadline = setTimeout(
+        () =>
+          fail(
+            new ProxyError('upstream_timeout', 'WeChat did not answer in time', {
+              cause: 'ETIMEDOUT',
+            }),
+          ),
+        timeoutMs,
+      )
+      req.on('error', (error) => fail(transportError(error)))
+      req.on('response', (res) => {
+        const chunks: Buffer[] = []
+        let size = 0
+        const unusable = (cause: string) => {
+          if (settled) return
+          fail(new ProxyError('upstream_error', 'WeChat answered an unusable response', { cause }))
+        }
+        // A redirect is not followed: its 3xx status is the answer, and an error (parseBody).
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length
+          if (size > MAX_BODY_BYTES) unusable('ERR_BODY_TOO_LARGE')
+          else chunks.push(chunk)
+        })
+        // The connection dropped in the middle of the body (after 'end', `settled` is already set).
+        res.on('error', () => unusable('ERR_BAD_RESPONSE'))
+        res.on('close', () => unusable('ERR_BAD_RESPONSE'))
+        res.on('end', () => {
+          if (settled) return
+          settled = true
+          clearTimeout(deadline)
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })
+        })
+      })
+      req.end()
+    })
+}
+
+export function createWechatApi(options: WechatApiOptions): WechatApi {
+  const get = createGet(options.apiBase, options.timeoutMs)
   const busyRetry = retryWhenBusy(options.retry)
 
   /** One GET (again while WeChat says -1); the JSON body, or the ProxyError its errcode maps to. */
@@ -97,15 +161,7 @@ export function createWechatApi(options: WechatApiOptions): WechatApi {
     params: Record<string, string>,
     settings?: CredentialSettings,
   ): Promise<Record<string, unknown>> {
-    let status: number
-    let body: unknown
-    try {
-      const response = await http.get<string>(path, { params })
-      status = response.status
-      body = response.data
-    } catch (error) {
-      throw transportError(error)
-    }
+    const { status, body } = await get(path, params)
     const json = parseBody(status, body)
     if (typeof json.errcode === 'number' && json.errcode !== 0) {
       throw errorFromErrcode(json.errcode, settings)

@@ -2,8 +2,9 @@ import type { Request } from 'express'
 import type { Logger } from 'pino'
 import type { ProxyConfig } from '../config.js'
 import { ProxyError } from '../errors.js'
+import type { Responder } from '../respond.js'
 import type { CodeExchange } from '../exchange.js'
-import { verifySession } from '../session.js'
+import { verifySessionNow } from '../session.js'
 import type { SessionClaims } from '../session.js'
 import type { Store } from '../store/index.js'
 import type { TokenCustody } from '../tokens.js'
@@ -21,6 +22,8 @@ export interface RouteContext {
   wechat: WechatApi
   logger: Logger
   now: () => number
+  /** Every answer goes out through it, with the API headers. */
+  respond: Responder
 }
 
 /**
@@ -28,8 +31,8 @@ export interface RouteContext {
  * unexpired JWT: only the revocation list refuses it, so it is checked on every authenticated call.
  */
 export async function authenticate(req: Request, ctx: RouteContext): Promise<SessionClaims> {
-  const token = bearerToken(req.get('authorization'))
-  const claims = await verifySession(token, ctx.config.sessionSecret, { now: ctx.now() })
+  const token = bearerToken(req.headers.authorization)
+  const claims = verifySessionNow(token, ctx.config.sessionSecret, ctx.now())
   if (await ctx.store.isSessionRevoked(claims.id)) {
     throw new ProxyError('unauthorized', 'The session is missing, invalid or expired')
   }

@@ -2,7 +2,7 @@ import express from 'express'
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express'
 import { ProxyError } from '../errors.js'
 import type { ExchangeResult } from '../exchange.js'
-import { signSession } from '../session.js'
+import { signSessionNow } from '../session.js'
 import { credentialsOf } from '../tokens.js'
 import { parseOpenidRequest } from '../validate.js'
 import type { OpenidRequest } from '../validate.js'
@@ -26,7 +26,7 @@ export function mountOpenidRoute(router: Router, ctx: RouteContext, limit: Reque
     const tokens = await ctx.wechat.exchangeCode(app.credentials, request.code, app.settings)
     // WeChat's tokens stop here: the browser only ever gets our own session.
     const grant = await ctx.custody.keepExchange(request.app, tokens)
-    const session = await signSession(
+    const session = signSessionNow(
       { openid: tokens.openid, app: request.app, ...grant },
       config.sessionSecret,
       config.sessionTtlSeconds,
@@ -72,7 +72,7 @@ export function mountOpenidRoute(router: Router, ctx: RouteContext, limit: Reque
         error ? 'code exchange failed' : 'code exchanged',
       )
       // The same bytes for every answer about this code: a replay cannot tell itself from the first.
-      res.status(outcome.status).type('application/json').send(outcome.body)
+      ctx.respond.jsonText(res, outcome.status, outcome.body)
     },
   )
 }

@@ -13,7 +13,7 @@ export function mountSessionRoutes(router: Router, ctx: RouteContext): void {
         ctx.wechat.checkToken(tokens.accessToken, claims.openid),
       )
     }
-    res.json({
+    ctx.respond.json(res, 200, {
       openid: claims.openid,
       ...(claims.unionid !== undefined ? { unionid: claims.unionid } : {}),
       scope: claims.scope,
@@ -28,6 +28,6 @@ export function mountSessionRoutes(router: Router, ctx: RouteContext): void {
     await ctx.store.revokeSession(claims.id, claims.expiresAt.getTime())
     await ctx.custody.forget(claims.app, claims.openid)
     ctx.logger.info({ route: 'logout', app: claims.app, outcome: 'ok' }, 'signed out')
-    res.status(204).end()
+    ctx.respond.empty(res, 204)
   })
 }

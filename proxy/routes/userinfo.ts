@@ -30,7 +30,7 @@ export function mountUserinfoRoute(router: Router, ctx: RouteContext): void {
       throw new ProxyError('upstream_error', 'WeChat answered the profile of another user')
     }
     // The fields are listed one by one: whatever else a body might carry never reaches the browser.
-    res.json({
+    ctx.respond.json(res, 200, {
       openid: profile.openid,
       nickname: profile.nickname,
       headimgurl: profile.headimgurl,

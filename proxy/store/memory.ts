@@ -15,8 +15,10 @@ export interface MemoryStoreOptions {
    */
   maxRevocations?: number
   /**
-   * Most code records kept (one per code exchanged in the last 5-10 minutes). Evicting a live one is
-   * harmless: a replay of that code goes to WeChat again, which answers 40163.
+   * Most code records kept of each kind: exchanges running or released, settled answers (kept for
+   * the replay window only) and `used` marks (one per code exchanged in the code's last 5-10
+   * minutes, a few dozen bytes each). Evicting a live one is harmless: a replay of that code goes to
+   * WeChat again, which answers 40163.
    * @default 100_000
    */
   maxCodes?: number
@@ -29,6 +31,26 @@ interface Expiring<T> {
   expiresAt: number
 }
 
+/** A code whose exchange is running (`pending`) or failed in transit (`released`). */
+interface OpenCode {
+  state: 'pending' | 'released'
+  verifierHash: string | null
+  /** Store milliseconds (see `origin`). */
+  expiresAt: number
+}
+
+/** A settled code: its answer while it may be replayed, then only the fact that it was used. */
+interface SettledCode {
+  verifierHash: string | null
+  status: number
+  body: string
+  /** Store milliseconds: the answer is replayed until then... */
+  replayUntil: number
+  /** ...and the code is known as used until then. */
+  usedUntil: number
+  ttlSeconds: number
+}
+
 /** The default store: one process, lost on restart. Use Redis for several instances. */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const { maxEntries = 100_000, maxRevocations = 100_000, maxCodes = 100_000 } = options
@@ -37,8 +59,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const entries = new Map<string, Expiring<StoredTokens>>()
   /** Session id -> epoch ms until which it is refused. */
   const revoked = new Map<string, number>()
-  const codes = new Map<string, Expiring<CodeRecord>>()
   const key = (app: string, openid: string) => `${app}\u0000${openid}`
+
+  // Code records, by what they still need. Each map is in insertion order, which is expiry order for
+  // entries of one lifetime, so expired entries are dropped from the front as new ones arrive: no
+  // timer, no scan of live entries. Times are milliseconds since the store was made, small integers
+  // that V8 keeps inline (an epoch-millisecond double would cost a heap number per entry).
+  const origin = now()
+  const clock = () => now() - origin
+  const open = new Map<string, OpenCode>()
+  const settled = new Map<string, SettledCode>()
+  /** Codes known as used, per lifetime in seconds: hash of app and code -> store ms until. */
+  const used = new Map<number, Map<string, number>>()
 
   function evictOldest(map: Map<string, unknown>, max: number): void {
     while (map.size > max) {
@@ -58,10 +90,63 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     return entry.value
   }
 
-  function putCode(id: string, record: CodeRecord, expiresAt: number): void {
-    codes.delete(id)
-    codes.set(id, { value: record, expiresAt })
-    evictOldest(codes, maxCodes)
+  function markUsed(id: string, ttlSeconds: number, until: number): void {
+    let marks = used.get(ttlSeconds)
+    if (!marks) used.set(ttlSeconds, (marks = new Map()))
+    marks.delete(id)
+    marks.set(id, until)
+    evictOldest(marks, maxCodes)
+  }
+
+  /** Drops what expired, from the front of each map; answers past their window become used marks. */
+  function sweep(t: number): void {
+    for (const [id, code] of open) {
+      if (code.expiresAt > t) break
+      open.delete(id)
+    }
+    for (const [id, code] of settled) {
+      if (code.replayUntil > t) break
+      settled.delete(id)
+      if (code.usedUntil > t) markUsed(id, code.ttlSeconds, code.usedUntil)
+    }
+    for (const marks of used.values()) {
+      for (const [id, until] of marks) {
+        if (until > t) break
+        marks.delete(id)
+      }
+    }
+  }
+
+  function usedUntil(id: string, t: number): number | undefined {
+    for (const marks of used.values()) {
+      const until = marks.get(id)
+      if (until !== undefined && until > t) return until
+    }
+    return undefined
+  }
+
+  /** The live record of a code, as the Store contract describes it. */
+  function recordOf(id: string, t: number): CodeRecord | undefined {
+    const pending = open.get(id)
+    if (pending && pending.expiresAt > t) {
+      return { state: pending.state, verifierHash: pending.verifierHash }
+    }
+    const answer = settled.get(id)
+    if (answer && answer.replayUntil > t) {
+      const outcome = { status: answer.status, body: answer.body }
+      return { state: 'settled', verifierHash: answer.verifierHash, outcome }
+    }
+    if ((answer && answer.usedUntil > t) || usedUntil(id, t) !== undefined) {
+      // The binding is not kept past the window: a used code answers nobody.
+      return { state: 'used', verifierHash: null }
+    }
+    return undefined
+  }
+
+  function forgetCode(id: string): void {
+    open.delete(id)
+    settled.delete(id)
+    for (const marks of used.values()) marks.delete(id)
   }
 
   return {
@@ -100,33 +185,51 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     },
     // One process, no await between the read and the write: the claim is atomic by construction.
     async claimCode(id, verifierHash, ttlSeconds) {
-      const record = live(codes, id)
+      const t = clock()
+      sweep(t)
+      const record = recordOf(id, t)
       if (record && !(record.state === 'released' && record.verifierHash === verifierHash)) {
         return { claimed: false, verifierHash: record.verifierHash }
       }
-      putCode(id, { state: 'pending', verifierHash }, now() + ttlSeconds * 1000)
+      forgetCode(id)
+      open.set(id, { state: 'pending', verifierHash, expiresAt: t + ttlSeconds * 1000 })
+      evictOldest(open, maxCodes)
       return { claimed: true }
     },
-    async settleCode(id, outcome, ttlSeconds) {
-      const record = live(codes, id)
-      if (!record) return
-      const settled = { state: 'settled' as const, verifierHash: record.verifierHash, outcome }
-      putCode(id, settled, now() + ttlSeconds * 1000)
+    async settleCode(id, outcome, ttlSeconds, replaySeconds = ttlSeconds) {
+      const t = clock()
+      sweep(t)
+      const record = recordOf(id, t)
+      if (!record || record.state === 'used') return
+      forgetCode(id)
+      const usedUntil = t + ttlSeconds * 1000
+      const replayUntil = t + Math.min(replaySeconds, ttlSeconds) * 1000
+      if (replayUntil <= t) {
+        markUsed(id, ttlSeconds, usedUntil)
+        return
+      }
+      const { verifierHash } = record
+      const { status, body } = outcome
+      settled.set(id, { verifierHash, status, body, replayUntil, usedUntil, ttlSeconds })
+      evictOldest(settled, maxCodes)
     },
     async readCode(id) {
-      const record = live(codes, id)
-      return record ? structuredClone(record) : undefined
+      return recordOf(id, clock())
     },
     async releaseCode(id) {
-      const entry = codes.get(id)
-      if (!entry || entry.expiresAt <= now()) return
-      entry.value = { state: 'released', verifierHash: entry.value.verifierHash }
+      // Only a running exchange is released: a settled or used code stays what it is.
+      const pending = open.get(id)
+      if (pending && pending.state === 'pending' && pending.expiresAt > clock()) {
+        pending.state = 'released'
+      }
     },
     async ping() {},
     async close() {
       entries.clear()
       revoked.clear()
-      codes.clear()
+      open.clear()
+      settled.clear()
+      used.clear()
     },
   }
 }

@@ -1,53 +1,61 @@
 import type { Store as RateLimitStore } from 'express-rate-limit'
 import type { Options as RateLimitOptions } from 'express-rate-limit'
 import type { Redis } from 'ioredis'
-import { RedisStore } from 'rate-limit-redis'
+import { createRequire } from 'node:module'
+import type * as RateLimitRedis from 'rate-limit-redis'
 import type { RedisReply } from 'rate-limit-redis'
 import { REDIS_PREFIX } from './redis.js'
+
+const load = createRequire(import.meta.url)
+let ReloadingRedisStore: typeof RateLimitRedis.RedisStore | undefined
 
 /**
  * rate-limit-redis loads its two scripts once, when the limiter is created, and keeps the promise: a
  * load that failed (Redis not connected yet, or down at that moment) would fail every later request
  * forever. Here a failed load is only remembered, and the next request loads the script again.
  */
-class ReloadingRedisStore extends RedisStore {
-  #stale = { increment: false, get: false }
+function reloadingStore(): typeof RateLimitRedis.RedisStore {
+  // Loaded on first use, like ioredis: only a proxy with REDIS_URL needs it.
+  const { RedisStore } = load('rate-limit-redis') as typeof RateLimitRedis
+  return class ReloadingRedisStore extends RedisStore {
+    #stale = { increment: false, get: false }
 
-  override loadIncrementScript(key?: string): Promise<string> {
-    return this.#remember('increment', super.loadIncrementScript(key))
-  }
-
-  override loadGetScript(key?: string): Promise<string> {
-    return this.#remember('get', super.loadGetScript(key))
-  }
-
-  #remember(which: 'increment' | 'get', loading: Promise<string>): Promise<string> {
-    // Handled here; the request awaiting it still sees the failure (and answers 503).
-    loading.catch(() => {
-      this.#stale[which] = true
-    })
-    return loading
-  }
-
-  // Not connected yet at start-up is normal: the first request loads the scripts.
-  override async init(options: RateLimitOptions): Promise<void> {
-    await super.init(options).catch(() => undefined)
-  }
-
-  override async increment(key: string) {
-    if (this.#stale.increment) {
-      this.#stale.increment = false
-      this.incrementScriptSha = this.loadIncrementScript(key)
+    override loadIncrementScript(key?: string): Promise<string> {
+      return this.#remember('increment', super.loadIncrementScript(key))
     }
-    return super.increment(key)
-  }
 
-  override async get(key: string) {
-    if (this.#stale.get) {
-      this.#stale.get = false
-      this.getScriptSha = this.loadGetScript(key)
+    override loadGetScript(key?: string): Promise<string> {
+      return this.#remember('get', super.loadGetScript(key))
     }
-    return super.get(key)
+
+    #remember(which: 'increment' | 'get', loading: Promise<string>): Promise<string> {
+      // Handled here; the request awaiting it still sees the failure (and answers 503).
+      loading.catch(() => {
+        this.#stale[which] = true
+      })
+      return loading
+    }
+
+    // Not connected yet at start-up is normal: the first request loads the scripts.
+    override async init(options: RateLimitOptions): Promise<void> {
+      await super.init(options).catch(() => undefined)
+    }
+
+    override async increment(key: string) {
+      if (this.#stale.increment) {
+        this.#stale.increment = false
+        this.incrementScriptSha = this.loadIncrementScript(key)
+      }
+      return super.increment(key)
+    }
+
+    override async get(key: string) {
+      if (this.#stale.get) {
+        this.#stale.get = false
+        this.getScriptSha = this.loadGetScript(key)
+      }
+      return super.get(key)
+    }
   }
 }
 
@@ -56,6 +64,7 @@ class ReloadingRedisStore extends RedisStore {
  * so that all instances count together. Uses the same client as the store; fails like it (503).
  */
 export function createRedisRateLimitStore(client: Redis, prefix = REDIS_PREFIX): RateLimitStore {
+  ReloadingRedisStore ??= reloadingStore()
   return new ReloadingRedisStore({
     sendCommand: (command: string, ...args: string[]) =>
       client.call(command, ...args) as Promise<RedisReply>,

@@ -1,8 +1,21 @@
 import { createHash } from 'node:crypto'
-import { Redis } from 'ioredis'
-import type { RedisOptions } from 'ioredis'
+import { createRequire } from 'node:module'
+import type * as IORedis from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
 import type { CodeOutcome, CodeRecord, Store, StoredTokens } from './types.js'
+
+const load = createRequire(import.meta.url)
+let RedisClient: typeof IORedis.Redis | undefined
+
+/**
+ * ioredis, loaded on first use: a proxy without REDIS_URL (one instance, the memory store) never
+ * loads it, which keeps about 20 MB of code and heap out of every such process.
+ */
+export function loadIoredis(): typeof IORedis.Redis {
+  RedisClient ??= (load('ioredis') as typeof IORedis).Redis
+  return RedisClient
+}
 
 /** What every key of the proxy starts with, so that it can share a Redis with other applications. */
 export const REDIS_PREFIX = 'wechat-h5-auth:'
@@ -35,7 +48,8 @@ export interface RedisClientOptions {
  * carry a password.
  */
 export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
-  const client = new Redis(url, { ...FAIL_CLOSED_OPTIONS, ...options.redis })
+  const RedisClient = loadIoredis()
+  const client = new RedisClient(url, { ...FAIL_CLOSED_OPTIONS, ...options.redis })
   watchOutages(client, options.logger)
   return client
 }
@@ -85,34 +99,51 @@ const encodeVerifier = (hash: string | null) => (hash === null ? '-' : `=${hash}
 const decodeVerifier = (stored: string) => (stored === '-' ? null : stored.slice(1))
 
 /**
- * KEYS[1] = the code's key; ARGV[1] = encoded verifierHash; ARGV[2] = lifetime in ms.
- * One script, so that the check and the write are one step for every instance: two never both win.
- * Returns {1} when claimed, {0, bound verifier} otherwise.
+ * KEYS[1] = the code's key, KEYS[2] = its answer's key; ARGV[1] = encoded verifierHash; ARGV[2] =
+ * lifetime in ms. One script, so that the check and the write are one step for every instance: two
+ * never both win. Returns {1} when claimed, {0, bound verifier} otherwise.
  */
 const CLAIM = `
 local record = redis.call('HMGET', KEYS[1], 'state', 'verifier')
 if record[1] and not (record[1] == 'released' and record[2] == ARGV[1]) then
   return {0, record[2]}
 end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('HSET', KEYS[1], 'state', 'pending', 'verifier', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {1}
 `
 
-/** KEYS[1] = the code's key; ARGV[1] = outcome JSON; ARGV[2] = lifetime in ms. Only a kept record. */
+/**
+ * KEYS as CLAIM; ARGV[1] = outcome JSON; ARGV[2] = lifetime in ms; ARGV[3] = replay window in ms.
+ * Only a kept record. The answer is its own key, which Redis drops when the window ends: the record
+ * (state and binding, a few dozen bytes) stays for the code's lifetime and then reads as `used`.
+ */
 const SETTLE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'settled', 'outcome', ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'settled')
+redis.call('HDEL', KEYS[1], 'outcome')
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+else
+  redis.call('DEL', KEYS[2])
+end
 return 1
 `
 
-/** KEYS[1] = the code's key. HSET keeps the key's expiry; a missing key is not created. */
+/** KEYS as CLAIM. The record with its answer, read in one step. */
+const READ = `
+return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2])}
+`
+
+/**
+ * KEYS as CLAIM. Only a pending record (a running exchange) is released; HSET keeps the key's
+ * expiry, and a missing key is not created.
+ */
 const RELEASE = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[1], 'state') ~= 'pending' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'released')
-redis.call('HDEL', KEYS[1], 'outcome')
 return 1
 `
 
@@ -131,12 +162,25 @@ function script(client: Redis, source: string): Script {
   }
 }
 
-function parseRecord(fields: Record<string, string>): CodeRecord | undefined {
-  const { state, verifier, outcome } = fields
+/** HGETALL's flat [field, value, ...] list as an object. */
+function fieldsOf(flat: string[]): Record<string, string> {
+  const fields: Record<string, string> = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string
+  return fields
+}
+
+function parseRecord(
+  fields: Record<string, string>,
+  answer: string | null,
+): CodeRecord | undefined {
+  const { state, verifier } = fields
   if (verifier === undefined) return undefined
   const verifierHash = decodeVerifier(verifier)
   if (state === 'pending' || state === 'released') return { state, verifierHash }
-  if (state === 'settled' && outcome !== undefined) {
+  if (state === 'settled') {
+    // `outcome` in the record itself: written by an instance of an earlier version.
+    const outcome = answer ?? fields.outcome
+    if (outcome === undefined) return { state: 'used', verifierHash }
     return { state, verifierHash, outcome: JSON.parse(outcome) as CodeOutcome }
   }
   return undefined
@@ -146,7 +190,8 @@ function parseRecord(fields: Record<string, string>): CodeRecord | undefined {
  * The store shared by several proxy instances. Every key starts with `prefix` and carries a TTL:
  * - `tokens:<app>:<openid>`: JSON of StoredTokens, EX = until the refresh_token dies;
  * - `revoked:<jti>`: '1', PX = until the session would have expired anyway;
- * - `code:<sha256(app:code)>`: hash {state, verifier, outcome?}, PX = the code's lifetime.
+ * - `code:<sha256(app:code)>`: hash {state, verifier}, PX = the code's lifetime;
+ * - `code:<sha256(app:code)>:answer`: the settled outcome's JSON, PX = the replay window.
  * (`rl:<ip>`, the rate-limit counters, are written by createRedisRateLimitStore.)
  */
 export function createRedisStore(options: RedisStoreOptions): Store {
@@ -161,9 +206,10 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 
   const tokensKey = (app: string, openid: string) => `${prefix}tokens:${app}:${openid}`
   const revokedKey = (id: string) => `${prefix}revoked:${id}`
-  const codeKey = (key: string) => `${prefix}code:${key}`
+  const codeKeys = (key: string) => [`${prefix}code:${key}`, `${prefix}code:${key}:answer`]
   const claim = script(client, CLAIM)
   const settle = script(client, SETTLE)
+  const read = script(client, READ)
   const release = script(client, RELEASE)
 
   return {
@@ -187,21 +233,23 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       return (await client.exists(revokedKey(id))) === 1
     },
     async claimCode(key, verifierHash, ttlSeconds) {
-      const reply = (await claim(
-        [codeKey(key)],
-        [encodeVerifier(verifierHash), ttlSeconds * 1000],
-      )) as [1] | [0, string]
+      const reply = (await claim(codeKeys(key), [
+        encodeVerifier(verifierHash),
+        ttlSeconds * 1000,
+      ])) as [1] | [0, string]
       if (reply[0] === 1) return { claimed: true }
       return { claimed: false, verifierHash: decodeVerifier(reply[1]) }
     },
-    async settleCode(key, outcome, ttlSeconds) {
-      await settle([codeKey(key)], [JSON.stringify(outcome), ttlSeconds * 1000])
+    async settleCode(key, outcome, ttlSeconds, replaySeconds = ttlSeconds) {
+      const replayMs = Math.min(replaySeconds, ttlSeconds) * 1000
+      await settle(codeKeys(key), [JSON.stringify(outcome), ttlSeconds * 1000, replayMs])
     },
     async readCode(key) {
-      return parseRecord(await client.hgetall(codeKey(key)))
+      const [flat, answer] = (await read(codeKeys(key), [])) as [string[], string | null]
+      return parseRecord(fieldsOf(flat), answer)
     },
     async releaseCode(key) {
-      await release([codeKey(key)], [])
+      await release(codeKeys(key), [])
     },
     async ping() {
       await client.ping()

@@ -18,18 +18,24 @@ export interface CodeOutcome {
   body: string
 }
 
-/** Result of `claimCode`: either this caller runs the exchange, or it learns who did. */
+/**
+ * Result of `claimCode`: either this caller runs the exchange, or it learns who did. A `used` code
+ * may answer `verifierHash: null` (its binding is no longer kept): nobody can see its answer again.
+ */
 export type CodeClaim = { claimed: true } | { claimed: false; verifierHash: string | null }
 
 /**
  * What is kept about one code (keyed by a hash of app and code, never the code itself):
  * - `pending`: an exchange is running;
  * - `settled`: WeChat gave a definitive answer, replayed to the same verifier;
+ * - `used`: settled, and its replay window is over: only the fact that the code was used is kept
+ *   (`verifierHash` may be null), so any later request for it is `code_used`, as WeChat answers;
  * - `released`: the exchange failed in transit; only the same verifier may claim it again.
  */
 export type CodeRecord =
   | { state: 'pending'; verifierHash: string | null }
   | { state: 'settled'; verifierHash: string | null; outcome: CodeOutcome }
+  | { state: 'used'; verifierHash: string | null }
   | { state: 'released'; verifierHash: string | null }
 
 /**
@@ -54,13 +60,22 @@ export interface Store {
    */
   claimCode(key: string, verifierHash: string | null, ttlSeconds: number): Promise<CodeClaim>
   /**
-   * Keeps the definitive outcome of a claimed code for `ttlSeconds`, bound to the same verifierHash;
-   * does nothing when the record is gone (expired or evicted): a later claim then asks WeChat, which
-   * answers 40163 for a used code.
+   * Keeps the definitive outcome of a claimed code, bound to the same verifierHash, for
+   * `replaySeconds` (default: all of `ttlSeconds`); after that, until `ttlSeconds`, the record is
+   * only `used`. Does nothing when the record is gone (expired or evicted): a later claim then asks
+   * WeChat, which answers 40163 for a used code.
    */
-  settleCode(key: string, outcome: CodeOutcome, ttlSeconds: number): Promise<void>
+  settleCode(
+    key: string,
+    outcome: CodeOutcome,
+    ttlSeconds: number,
+    replaySeconds?: number,
+  ): Promise<void>
   readCode(key: string): Promise<CodeRecord | undefined>
-  /** The exchange failed in transit: the record becomes `released`, keeping its binding and expiry. */
+  /**
+   * The exchange failed in transit: a `pending` record becomes `released`, keeping its binding and
+   * expiry; any other record stays as it is.
+   */
   releaseCode(key: string): Promise<void>
   /** Rejects when the store cannot serve requests. */
   ping(): Promise<void>

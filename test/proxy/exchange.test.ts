@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
+import { REPLAY_WINDOW_SECONDS } from '../../proxy/exchange.js'
 import { createMemoryStore } from '../../proxy/store/index.js'
 import { DEMO_WEB_APP } from '../../proxy/mock-wechat/index.js'
 import { startProxy } from '../helpers/proxy-server.js'
@@ -112,12 +113,45 @@ describe('one WeChat exchange per code', () => {
     expect(await exchangeCalls(h)).toBe(2)
   })
 
-  it('keeps a website-app code for its 10-minute lifetime', async () => {
+  it('keeps a website-app code as used for its 10-minute lifetime', async () => {
     const h = await setup()
     const body = { code: await newCode(h, DEMO_WEB_APP.appid), verifier: verifier(), app: 'web' }
     await send(h, body)
     h.advanceBoth(590)
+    const late = await send(h, body)
+    expect(late.status).toBe(409)
+    expect(await exchangeCalls(h)).toBe(1)
+  })
+
+  it('replays the answer to the same verifier until the end of the replay window', async () => {
+    const h = await setup()
+    const body = { code: await newCode(h), verifier: verifier() }
+    const first = await send(h, body)
+    h.advanceBoth(REPLAY_WINDOW_SECONDS - 1)
+    const again = await send(h, body)
+    expect(again.status).toBe(200)
+    expect(again.text).toBe(first.text)
+    expect(await exchangeCalls(h)).toBe(1)
+  })
+
+  it('answers 409 code_used to the same verifier after the replay window, without WeChat', async () => {
+    const h = await setup()
+    const body = { code: await newCode(h), verifier: verifier() }
     expect((await send(h, body)).status).toBe(200)
+    h.advanceBoth(REPLAY_WINDOW_SECONDS + 1)
+    const late = await send(h, body)
+    expect(late.status).toBe(409)
+    expect(errorCode(late)).toBe('code_used')
+    expect(late.text).not.toContain('session')
+    expect(await exchangeCalls(h)).toBe(1)
+  })
+
+  it("answers 409 code_used after the window to a replay of WeChat's refusal too", async () => {
+    const h = await setup()
+    const body = { code: 'neverIssuedCode123', verifier: verifier() }
+    expect((await send(h, body)).status).toBe(400)
+    h.advanceBoth(REPLAY_WINDOW_SECONDS + 1)
+    expect(errorCode(await send(h, body))).toBe('code_used')
     expect(await exchangeCalls(h)).toBe(1)
   })
 

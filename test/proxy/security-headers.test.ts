@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../proxy/config.js'
 import type { ProxyConfig } from '../../proxy/config.js'
+import { createWechatApp } from '../../proxy/app.js'
 import { securityHeaders } from '../../proxy/index.js'
-import { get, setup, teardown } from './support.js'
+import { get, login, post, setup, teardown } from './support.js'
 
 let server: Server | undefined
 
@@ -127,4 +128,79 @@ describe("the proxy's own answers", () => {
       expect(r.headers.get('cache-control')).toBe('no-store')
     },
   )
+})
+
+describe("the proxy's own answers: the fixed API set", () => {
+  it.each(['/config', '/session', '/nowhere'])(
+    'forbid any content and framing with CSP and stay same-origin resources: %s',
+    async (path) => {
+      const h = await setup()
+      const r = await get(h, path)
+      expect(r.headers.get('content-security-policy')).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      )
+      expect(r.headers.get('cross-origin-resource-policy')).toBe('same-origin')
+    },
+  )
+
+  it('are on the empty answer of a logout too', async () => {
+    const h = await setup()
+    const { session } = await login(h)
+    const r = await post(h, '/logout', session)
+    expect(r.status).toBe(204)
+    expect(r.headers.get('cache-control')).toBe('no-store')
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff')
+  })
+
+  it('sends no ETag: an answer that is never cached needs no validator', async () => {
+    const h = await setup()
+    expect((await get(h, '/config')).headers.get('etag')).toBeNull()
+  })
+})
+
+describe('createWechatApp: API answers and pages', () => {
+  async function appHeaders(path: string, production: boolean): Promise<Headers> {
+    const config = {
+      ...loadConfig({ WECHAT_MOCK: '1', LOG_LEVEL: 'silent' }),
+      production,
+    }
+    const app = createWechatApp(config, { securityHeaders: true })
+    const page = (_req: unknown, res: express.Response) =>
+      void res.type('html').send('<!doctype html>')
+    app.get('/', page)
+    app.get('/api/wechatx', page)
+    const listening = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s))
+    })
+    server = listening
+    const { port } = listening.address() as AddressInfo
+    return (await fetch(`http://127.0.0.1:${port}${path}`)).headers
+  }
+
+  it("gives API answers the API's CSP, not the page's", async () => {
+    const headers = await appHeaders('/api/wechat/config', false)
+    expect(headers.get('content-security-policy')).toBe(
+      "default-src 'none'; frame-ancestors 'none'",
+    )
+  })
+
+  it('gives API answers HSTS in production', async () => {
+    const headers = await appHeaders('/api/wechat/config', true)
+    expect(headers.get('strict-transport-security')).toMatch(/max-age=\d+/)
+  })
+
+  it('gives API answers no HSTS in development', async () => {
+    const headers = await appHeaders('/api/wechat/config', false)
+    expect(headers.get('strict-transport-security')).toBeNull()
+  })
+
+  it("still gives pages the SPA's CSP", async () => {
+    const headers = await appHeaders('/', false)
+    expect(headers.get('content-security-policy')).toContain("script-src 'self'")
+  })
+
+  it("gives a path that only starts like the API's the SPA's headers", async () => {
+    const headers = await appHeaders('/api/wechatx', false)
+    expect(headers.get('content-security-policy')).toContain("script-src 'self'")
+  })
 })

@@ -1,4 +1,5 @@
-import { SignJWT, UnsecuredJWT, decodeJwt } from 'jose'
+import { createHmac } from 'node:crypto'
+import { SignJWT, UnsecuredJWT, decodeJwt, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { ProxyError } from '../../proxy/errors.js'
 import { signSession, verifySession } from '../../proxy/session.js'
@@ -119,5 +120,131 @@ describe('sessions', () => {
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode(SECRET))
     expect(await codeOf(verifySession(token, SECRET))).toBe('unauthorized')
+  })
+})
+
+describe('sessions: the HS256 verifier', () => {
+  const claims = { openid: OPENID, scope: 'snsapi_base', app: 'mp' } as const
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const hmac = (input: string, secret = SECRET) =>
+    createHmac('sha256', secret).update(input).digest('base64url')
+  /** A token signed with SECRET over any header and payload. */
+  const forge = (header: unknown, payload: unknown) => {
+    const input = `${b64(header)}.${b64(payload)}`
+    return `${input}.${hmac(input)}`
+  }
+  const payload = (extra: Record<string, unknown> = {}) => ({
+    scope: 's',
+    app: 'mp',
+    sub: OPENID,
+    iss: 'wechat-h5-auth',
+    jti: 'j1',
+    iat: NOW / 1000,
+    exp: NOW / 1000 + 3600,
+    ...extra,
+  })
+
+  it('accepts a well-formed token of another HS256 signer (no typ header)', async () => {
+    const token = forge({ alg: 'HS256' }, payload())
+    expect(await verifySession(token, SECRET, { now: NOW })).toMatchObject({
+      openid: OPENID,
+      id: 'j1',
+    })
+  })
+
+  it('signs tokens that jose verifies with the same secret', async () => {
+    const { token } = await signSession(claims, SECRET, 3600)
+    const { payload: verified } = await jwtVerify(token, new TextEncoder().encode(SECRET), {
+      algorithms: ['HS256'],
+      issuer: 'wechat-h5-auth',
+    })
+    expect(verified.sub).toBe(OPENID)
+  })
+
+  it('refuses a token whose signature was changed', async () => {
+    const { token } = await signSession(claims, SECRET, 3600, NOW)
+    const [header, body, signature] = token.split('.') as [string, string, string]
+    const flipped = `${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`
+    expect(await codeOf(verifySession(`${header}.${body}.${flipped}`, SECRET, { now: NOW }))).toBe(
+      'unauthorized',
+    )
+  })
+
+  it('refuses a token whose payload was changed after signing', async () => {
+    const { token } = await signSession(claims, SECRET, 3600, NOW)
+    const [header, , signature] = token.split('.') as [string, string, string]
+    const other = b64({ ...decodeJwt(token), sub: 'oSomeoneElse' })
+    expect(
+      await codeOf(verifySession(`${header}.${other}.${signature}`, SECRET, { now: NOW })),
+    ).toBe('unauthorized')
+  })
+
+  it('refuses a token without a signature', async () => {
+    const { token } = await signSession(claims, SECRET, 3600, NOW)
+    const unsigned = token.slice(0, token.lastIndexOf('.') + 1)
+    expect(await codeOf(verifySession(unsigned, SECRET, { now: NOW }))).toBe('unauthorized')
+  })
+
+  it('refuses alg none even over a valid HMAC', async () => {
+    const token = forge({ alg: 'none', typ: 'JWT' }, payload())
+    expect(await codeOf(verifySession(token, SECRET, { now: NOW }))).toBe('unauthorized')
+  })
+
+  it('refuses a token that names another algorithm over a valid HS256 HMAC', async () => {
+    const token = forge({ alg: 'RS256', typ: 'JWT' }, payload())
+    expect(await codeOf(verifySession(token, SECRET, { now: NOW }))).toBe('unauthorized')
+  })
+
+  it('refuses a header with critical extensions it does not implement', async () => {
+    const token = forge({ alg: 'HS256', crit: ['exp'], exp: 1 }, payload())
+    expect(await codeOf(verifySession(token, SECRET, { now: NOW }))).toBe('unauthorized')
+  })
+
+  it('refuses a token at the second of its expiry', async () => {
+    const { token } = await signSession(claims, SECRET, 60, NOW)
+    await expect(verifySession(token, SECRET, { now: NOW + 59_999 })).resolves.toBeDefined()
+    expect(await codeOf(verifySession(token, SECRET, { now: NOW + 60_000 }))).toBe('unauthorized')
+  })
+
+  it('refuses a token before its nbf and accepts it after', async () => {
+    const token = forge({ alg: 'HS256' }, payload({ nbf: NOW / 1000 + 10 }))
+    expect(await codeOf(verifySession(token, SECRET, { now: NOW }))).toBe('unauthorized')
+    await expect(verifySession(token, SECRET, { now: NOW + 10_000 })).resolves.toBeDefined()
+  })
+
+  it('refuses a token without an issuer', async () => {
+    const rest: Record<string, unknown> = payload()
+    delete rest.iss
+    expect(await codeOf(verifySession(forge({ alg: 'HS256' }, rest), SECRET, { now: NOW }))).toBe(
+      'unauthorized',
+    )
+  })
+
+  it('refuses an expiry that is not a number', async () => {
+    const token = forge({ alg: 'HS256' }, payload({ exp: String(NOW / 1000 + 3600) }))
+    expect(await codeOf(verifySession(token, SECRET, { now: NOW }))).toBe('unauthorized')
+  })
+
+  it('refuses a payload that is not a JSON object', async () => {
+    const input = `${b64({ alg: 'HS256' })}.${b64(['sub'])}`
+    expect(await codeOf(verifySession(`${input}.${hmac(input)}`, SECRET, { now: NOW }))).toBe(
+      'unauthorized',
+    )
+  })
+
+  it('refuses a token with characters outside base64url', async () => {
+    const { token } = await signSession(claims, SECRET, 3600, NOW)
+    expect(await codeOf(verifySession(`${token.slice(0, 5)}+${token.slice(6)}`, SECRET))).toBe(
+      'unauthorized',
+    )
+  })
+
+  it('refuses a signature of the right length in characters but not in bytes', async () => {
+    const { token } = await signSession(claims, SECRET, 3600, NOW)
+    const [header, body] = token.split('.') as [string, string]
+    // 43 characters, as an HMAC-SHA256 in base64url, but 86 bytes in UTF-8.
+    expect(await codeOf(verifySession(`${header}.${body}.${'é'.repeat(43)}`, SECRET))).toBe(
+      'unauthorized',
+    )
   })
 })

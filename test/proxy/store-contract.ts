@@ -206,6 +206,46 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.readCode('k1')).toMatchObject({ outcome: OUTCOME })
     })
 
+    it('replays a settled outcome for its replay window only, then reads it as used', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      await store.settleCode('k1', OUTCOME, 3, 1)
+      expect((await store.readCode('k1'))?.state).toBe('settled')
+      await harness.advance(1_100)
+      expect(await store.readCode('k1')).toMatchObject({ state: 'used' })
+      expect(await store.readCode('k1')).not.toHaveProperty('outcome')
+    })
+
+    it('refuses every claim of a used code, the bound verifier included', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      await store.settleCode('k1', OUTCOME, 3, 1)
+      await harness.advance(1_100)
+      for (const verifierHash of ['v1', 'v2', null]) {
+        expect(await store.claimCode('k1', verifierHash, 60)).toMatchObject({ claimed: false })
+      }
+    })
+
+    it('forgets a used code at the end of its lifetime', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      await store.settleCode('k1', OUTCOME, 2, 1)
+      await harness.advance(2_100)
+      expect(await store.readCode('k1')).toBeUndefined()
+      expect(await store.claimCode('k1', 'v2', 60)).toEqual({ claimed: true })
+    })
+
+    it('keeps the outcome for the whole lifetime when no replay window is given', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      await store.settleCode('k1', OUTCOME, 2)
+      await harness.advance(1_500)
+      expect(await store.readCode('k1')).toMatchObject({ state: 'settled', outcome: OUTCOME })
+    })
+
+    it('does not release a settled code', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      await store.settleCode('k1', OUTCOME, 60)
+      await store.releaseCode('k1')
+      expect(await store.readCode('k1')).toMatchObject({ state: 'settled', outcome: OUTCOME })
+    })
+
     it('answers ping when it is up', async () => {
       await expect(store.ping()).resolves.toBeUndefined()
     })

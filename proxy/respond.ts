@@ -1,0 +1,38 @@
+import type { ServerResponse } from 'node:http'
+
+/** How the proxy answers: every answer with the API headers (security.ts `apiHeaders`). */
+export interface Responder {
+  /** A JSON answer. */
+  json(res: ServerResponse, status: number, body: object): void
+  /** A JSON answer already serialized (a kept code outcome is replayed byte for byte). */
+  jsonText(res: ServerResponse, status: number, text: string): void
+  /** An answer without a body (204). */
+  empty(res: ServerResponse, status: number): void
+}
+
+/**
+ * Answers with the API headers written in one `writeHead` from a list made once, and the JSON as
+ * Express's `res.json` sends it minus what an answer marked `Cache-Control: no-store` never uses (an
+ * ETag, i.e. a SHA-1 of every body, and the conditional-request check behind it). Headers set
+ * earlier (CORS, the rate limit's) are kept: writeHead adds these to them.
+ */
+export function createResponder(headers: readonly string[]): Responder {
+  const jsonText = (res: ServerResponse, status: number, text: string) => {
+    res.writeHead(status, [
+      ...headers,
+      'Content-Type',
+      'application/json; charset=utf-8',
+      'Content-Length',
+      String(Buffer.byteLength(text)),
+    ])
+    res.end(text)
+  }
+  return {
+    json: (res, status, body) => jsonText(res, status, JSON.stringify(body)),
+    jsonText,
+    empty(res, status) {
+      res.writeHead(status, [...headers])
+      res.end()
+    },
+  }
+}
