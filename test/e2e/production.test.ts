@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
+import { startFlags } from '../../bench/ipc'
 import { DEMO_MP_APP, DEMO_WEB_APP } from '../../proxy/mock-wechat/demo-apps'
 import { freePort, launchChromium, openWechatPage } from './harness'
 
@@ -30,8 +31,11 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`)
 }
 
+/** node's flags as `npm start` passes them (package.json), so the server runs exactly as there. */
+const nodeFlags = startFlags(resolve('.') + '/')
+
 function startServer(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [serverEntry], {
+  return spawn(process.execPath, [...nodeFlags, serverEntry], {
     cwd: work,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'silent', ...env },
     stdio: 'pipe',
