@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http'
+import type { ApiHeaders } from './security.js'
 
 /** How the proxy answers: every answer with the API headers (security.ts `apiHeaders`). */
 export interface Responder {
@@ -14,12 +15,21 @@ export interface Responder {
  * Answers with the API headers written in one `writeHead` from a list made once, and the JSON as
  * Express's `res.json` sends it minus what an answer marked `Cache-Control: no-store` never uses (an
  * ETag, i.e. a SHA-1 of every body, and the conditional-request check behind it). Headers set
- * earlier (CORS, the rate limit's) are kept: writeHead adds these to them.
+ * earlier (CORS, the rate limit's, the host app's) are kept, except where `always` names the same
+ * header: writeHead's own take precedence.
  */
-export function createResponder(headers: readonly string[]): Responder {
+export function createResponder({ always, unlessSet }: ApiHeaders): Responder {
+  const headersFor = (res: ServerResponse) => {
+    const headers = [...always]
+    for (let i = 0; i < unlessSet.length; i += 2) {
+      const name = unlessSet[i]!
+      if (!res.hasHeader(name)) headers.push(name, unlessSet[i + 1]!)
+    }
+    return headers
+  }
   const jsonText = (res: ServerResponse, status: number, text: string) => {
     res.writeHead(status, [
-      ...headers,
+      ...headersFor(res),
       'Content-Type',
       'application/json; charset=utf-8',
       'Content-Length',
@@ -31,7 +41,7 @@ export function createResponder(headers: readonly string[]): Responder {
     json: (res, status, body) => jsonText(res, status, JSON.stringify(body)),
     jsonText,
     empty(res, status) {
-      res.writeHead(status, [...headers])
+      res.writeHead(status, headersFor(res))
       res.end()
     },
   }

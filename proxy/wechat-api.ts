@@ -98,7 +98,8 @@ function createGet(apiBase: string, timeoutMs: number) {
       }
       const req = request({
         protocol: base.protocol,
-        hostname: base.hostname,
+        // An IPv6 literal comes bracketed from URL; node:http wants the bare address.
+        hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'),
         port: base.port,
         path: `${prefix}${path}?${new URLSearchParams(params).toString()}`,
         method: 'GET',

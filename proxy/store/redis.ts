@@ -116,11 +116,13 @@ return {1}
 
 /**
  * KEYS as CLAIM; ARGV[1] = outcome JSON; ARGV[2] = lifetime in ms; ARGV[3] = replay window in ms.
- * Only a kept record. The answer is its own key, which Redis drops when the window ends: the record
+ * Only a kept record, and never a used one (settled, its answer gone): a code stays used. The answer is its own key, which Redis drops when the window ends: the record
  * (state and binding, a few dozen bytes) stays for the code's lifetime and then reads as `used`.
  */
 const SETTLE = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 0 end
+if state == 'settled' and redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'settled')
 redis.call('HDEL', KEYS[1], 'outcome')
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -180,7 +182,8 @@ function parseRecord(
   if (state === 'settled') {
     // `outcome` in the record itself: written by an instance of an earlier version.
     const outcome = answer ?? fields.outcome
-    if (outcome === undefined) return { state: 'used', verifierHash }
+    // As the memory store: the binding is not reported past the window, a used code answers nobody.
+    if (outcome === undefined) return { state: 'used', verifierHash: null }
     return { state, verifierHash, outcome: JSON.parse(outcome) as CodeOutcome }
   }
   return undefined
@@ -241,7 +244,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       return { claimed: false, verifierHash: decodeVerifier(reply[1]) }
     },
     async settleCode(key, outcome, ttlSeconds, replaySeconds = ttlSeconds) {
-      const replayMs = Math.min(replaySeconds, ttlSeconds) * 1000
+      // Whole milliseconds: PX refuses a fraction, and a failed settle would leave the code pending.
+      const replayMs = Math.round(Math.min(replaySeconds, ttlSeconds) * 1000)
       await settle(codeKeys(key), [JSON.stringify(outcome), ttlSeconds * 1000, replayMs])
     },
     async readCode(key) {

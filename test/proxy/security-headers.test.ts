@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../proxy/config.js'
 import type { ProxyConfig } from '../../proxy/config.js'
 import { createWechatApp } from '../../proxy/app.js'
-import { securityHeaders } from '../../proxy/index.js'
+import { createWechatProxy, securityHeaders } from '../../proxy/index.js'
 import { get, login, post, setup, teardown } from './support.js'
 
 let server: Server | undefined
@@ -189,6 +189,13 @@ describe('createWechatApp: API answers and pages', () => {
     expect(headers.get('strict-transport-security')).toMatch(/max-age=\d+/)
   })
 
+  it('gives API answers the same HSTS as the pages, subdomains included', async () => {
+    const api = (await appHeaders('/api/wechat/config', true)).get('strict-transport-security')
+    const page = (await appHeaders('/', true)).get('strict-transport-security')
+    expect(api).toBe('max-age=15552000; includeSubDomains')
+    expect(api).toBe(page)
+  })
+
   it('gives API answers no HSTS in development', async () => {
     const headers = await appHeaders('/api/wechat/config', false)
     expect(headers.get('strict-transport-security')).toBeNull()
@@ -202,5 +209,38 @@ describe('createWechatApp: API answers and pages', () => {
   it("gives a path that only starts like the API's the SPA's headers", async () => {
     const headers = await appHeaders('/api/wechatx', false)
     expect(headers.get('content-security-policy')).toContain("script-src 'self'")
+  })
+})
+
+describe('the router mounted in an app with headers of its own', () => {
+  /** The host sets its site policies, and a Cache-Control, on every answer before the router runs. */
+  async function hostHeaders(): Promise<Headers> {
+    const config = { ...loadConfig({ WECHAT_MOCK: '1', LOG_LEVEL: 'silent' }), production: true }
+    const app = express()
+    app.use((_req, res, next) => {
+      res.setHeader('Strict-Transport-Security', 'max-age=63072000; includeSubDomains; preload')
+      res.setHeader('Content-Security-Policy', "default-src 'self'")
+      res.setHeader('Cache-Control', 'public, max-age=600')
+      next()
+    })
+    app.use('/api/wechat', createWechatProxy(config))
+    const listening = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s))
+    })
+    server = listening
+    const { port } = listening.address() as AddressInfo
+    return (await fetch(`http://127.0.0.1:${port}/api/wechat/config`)).headers
+  }
+
+  it("keeps the host's HSTS and CSP: they are its policy for the whole site", async () => {
+    const headers = await hostHeaders()
+    expect(headers.get('strict-transport-security')).toBe(
+      'max-age=63072000; includeSubDomains; preload',
+    )
+    expect(headers.get('content-security-policy')).toBe("default-src 'self'")
+  })
+
+  it('still never lets an answer be cached', async () => {
+    expect((await hostHeaders()).get('cache-control')).toBe('no-store')
   })
 })

@@ -246,6 +246,20 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.readCode('k1')).toMatchObject({ state: 'settled', outcome: OUTCOME })
     })
 
+    it('keeps a used code used when it is settled again', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      await store.settleCode('k1', OUTCOME, 60, 1)
+      await harness.advance(1_100)
+      await store.settleCode('k1', { status: 200, body: '{"again":true}' }, 60, 30)
+      expect(await store.readCode('k1')).toEqual({ state: 'used', verifierHash: null })
+    })
+
+    it('replays for a window given in a fraction of a second', async () => {
+      await store.claimCode('k1', 'v1', 60)
+      await store.settleCode('k1', OUTCOME, 60, 1.0005)
+      expect(await store.readCode('k1')).toMatchObject({ state: 'settled', outcome: OUTCOME })
+    })
+
     it('answers ping when it is up', async () => {
       await expect(store.ping()).resolves.toBeUndefined()
     })

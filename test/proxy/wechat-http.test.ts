@@ -28,15 +28,22 @@ afterEach(() => {
   requests = []
 })
 
-/** A local "WeChat" under /base answering with `answer`; the client with a 300 ms timeout. */
-async function upstream(answer: (req: IncomingMessage, res: ServerResponse) => void) {
+/**
+ * A local "WeChat" under /base answering with `answer`; the client with a 300 ms timeout. On the
+ * IPv4 loopback unless `host` says otherwise.
+ */
+async function upstream(
+  answer: (req: IncomingMessage, res: ServerResponse) => void,
+  host: '127.0.0.1' | '::1' = '127.0.0.1',
+) {
   server = createServer((req, res) => {
     requests.push(req)
     answer(req, res)
   })
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server?.listen(0, host, resolve))
   const { port } = server.address() as AddressInfo
-  return createWechatApi({ apiBase: `http://127.0.0.1:${port}/base`, timeoutMs: 300 })
+  const hostInUrl = host.includes(':') ? `[${host}]` : host
+  return createWechatApi({ apiBase: `http://${hostInUrl}:${port}/base`, timeoutMs: 300 })
 }
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; status: number }> {
@@ -61,6 +68,11 @@ describe("the WeChat client's HTTP", () => {
       code: 'theCode',
       grant_type: 'authorization_code',
     })
+  })
+
+  it('reaches a base given as an IPv6 address', async () => {
+    const api = await upstream((_req, res) => res.end(JSON.stringify(TOKENS)), '::1')
+    await expect(api.exchangeCode(APP, 'theCode')).resolves.toMatchObject({ openid: 'oOpenid' })
   })
 
   it('reads JSON sent as text/plain', async () => {
