@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { Express } from 'express'
@@ -107,4 +108,42 @@ export function startFlags(root: string): string[] {
     flags.push(word)
   }
   return flags
+}
+
+/** A forked bench server that said it listens. */
+export interface ForkedServer {
+  child: ChildProcess
+  port: number
+}
+
+/**
+ * The servers a bench script forks: each started with its own node flags and awaited until it
+ * listens; all of them stopped together when the script ends or gives up.
+ */
+export function serverChildren(root: string): {
+  start(file: string, args: string[], execArgv: string[]): Promise<ForkedServer>
+  stopAll(): void
+} {
+  const children: ChildProcess[] = []
+  return {
+    start(file, args, execArgv) {
+      const child = fork(file, args, {
+        cwd: root,
+        execArgv,
+        env: { ...process.env, NODE_ENV: 'production' },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      })
+      children.push(child)
+      return new Promise((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before listening`)))
+        child.once('error', reject)
+        child.on('message', (message: ServerMessage) => {
+          if (message.type === 'listening') resolve({ child, port: message.port })
+        })
+      })
+    },
+    stopAll() {
+      for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
+    },
+  }
 }

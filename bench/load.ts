@@ -11,14 +11,12 @@
  * memory before, at peak and after (`--store-cap` shrinks the memory store's limits to watch them
  * hold under load); exits 1 when any request failed. Stops by itself, loopback only.
  */
-import { fork } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { intOption, startFlags, watchMemory } from './ipc.js'
-import type { MemorySample, ServerMessage } from './ipc.js'
+import { intOption, serverChildren, startFlags, watchMemory } from './ipc.js'
+import type { ForkedServer, MemorySample } from './ipc.js'
 import {
   EndpointStats,
   errorLines,
@@ -105,32 +103,14 @@ function send(
   })
 }
 
-function startServer(file: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(new URL(file, import.meta.url)), args, {
-    cwd: ROOT,
-    // The proxy with the node flags `npm start` gives it (package.json), like bench/throughput.ts.
-    execArgv: [
-      '--import',
-      'tsx',
-      '--expose-gc',
-      ...(file === './proxy-server.ts' ? startFlags(ROOT) : []),
-    ],
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  children.push(child)
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before listening`)))
-    child.once('error', reject)
-    child.on('message', (message: ServerMessage) => {
-      if (message.type === 'listening') resolve({ child, port: message.port })
-    })
-  })
-}
+const servers = serverChildren(ROOT)
+const stopChildren = servers.stopAll
 
-const children: ChildProcess[] = []
-function stopChildren(): void {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
+/** A bench server run from its TypeScript source; the proxy with `npm start`'s node flags. */
+function startServer(file: string, args: string[]): Promise<ForkedServer> {
+  const flags = file === './proxy-server.ts' ? startFlags(ROOT) : []
+  const path = fileURLToPath(new URL(file, import.meta.url))
+  return servers.start(path, args, ['--import', 'tsx', '--expose-gc', ...flags])
 }
 
 /** Codes pre-issued by the mock, so that issuing them is not part of what is measured. */

@@ -19,8 +19,6 @@
  * Prints Markdown tables and PASS/FAIL per goal; exits 0 whatever the figures (benchmarks inform,
  * tests assert), 2 when it could not run. Bounded in time, loopback only.
  */
-import { fork } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -28,8 +26,8 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import type { AutocannonRequest } from 'autocannon'
 import { build } from 'esbuild'
-import { intOption, startFlags, watchMemory } from './ipc.js'
-import type { MemorySample, ServerMessage } from './ipc.js'
+import { intOption, serverChildren, startFlags, watchMemory } from './ipc.js'
+import type { ForkedServer, MemorySample } from './ipc.js'
 import { memoryTable, peakOf, percentile } from './stats.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -77,15 +75,8 @@ const proxyNodeFlags =
     ? startFlags(ROOT)
     : values['node-flags'].split(/\s+/).filter(Boolean)
 
-const children: ChildProcess[] = []
-function stopChildren(): void {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
-}
-
-interface Server {
-  child: ChildProcess
-  port: number
-}
+const servers = serverChildren(ROOT)
+const stopChildren = servers.stopAll
 
 async function buildServers(): Promise<void> {
   await build({
@@ -101,25 +92,12 @@ async function buildServers(): Promise<void> {
   })
 }
 
-function startServer(name: ServerName, args: string[]): Promise<Server> {
-  const file = `${BUILD_DIR}${name}.mjs`
-  const child = fork(file, args, {
-    cwd: ROOT,
-    execArgv: ['--expose-gc', ...(name === 'proxy-server' ? proxyNodeFlags : [])],
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  children.push(child)
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before listening`)))
-    child.once('error', reject)
-    child.on('message', (message: ServerMessage) => {
-      if (message.type === 'listening') resolve({ child, port: message.port })
-    })
-  })
+function startServer(name: ServerName, args: string[]): Promise<ForkedServer> {
+  const flags = name === 'proxy-server' ? proxyNodeFlags : []
+  return servers.start(`${BUILD_DIR}${name}.mjs`, args, ['--expose-gc', ...flags])
 }
 
-function stopServer(server: Server): Promise<void> {
+function stopServer(server: ForkedServer): Promise<void> {
   if (server.child.exitCode !== null) return Promise.resolve()
   return new Promise((resolve) => {
     server.child.once('exit', () => resolve())

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
-import { createServer as createNetServer } from 'node:net'
+import { freePort } from '../helpers/net'
 import { chromium, type Browser, type Page, type Request } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
 import type { WechatAuthDevOptions } from '../../proxy/vite-plugin'
@@ -30,16 +30,7 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ]
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
+export { freePort }
 
 /**
  * `npm run dev` in-process: the demo, the proxy and the mock WeChat on one loopback port. `plugin`:

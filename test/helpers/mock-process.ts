@@ -19,7 +19,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { mockControlClient } from './mock-server.js'
 import type { MockControl } from './mock-server.js'
-import { freePort } from './redis-server.js'
+import { freePort } from './net.js'
+import { exited, killedOnExit } from './processes.js'
 
 export interface RunningMockProcess {
   /** `http://127.0.0.1:PORT/mock-wechat` */
@@ -32,16 +33,6 @@ const SERVER = fileURLToPath(new URL('../../proxy/server.ts', import.meta.url))
 const TSX = import.meta.resolve('tsx')
 const START_TIMEOUT_MS = 20_000
 
-const alive = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of alive) child.kill('SIGKILL')
-})
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  return new Promise((resolve) => child.once('exit', () => resolve()))
-}
-
 /** Starts `proxy/server.ts --mock-only` on `port`; resolves when it says it listens. */
 function launch(port: number, cwd: string): Promise<ChildProcess> {
   // node --import tsx, not the tsx CLI: one process, so killing it leaves nothing behind.
@@ -50,8 +41,7 @@ function launch(port: number, cwd: string): Promise<ChildProcess> {
     env: { PATH: process.env.PATH ?? '', MOCK_PORT: String(port), LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  alive.add(child)
-  child.once('exit', () => alive.delete(child))
+  killedOnExit(child)
   let output = ''
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {

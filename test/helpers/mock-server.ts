@@ -18,8 +18,6 @@
  * Every control call throws when the mock answers with a non-2xx status.
  */
 import express from 'express'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import {
   DEMO_MP_APP,
   DEMO_OAUTH_DOMAINS,
@@ -27,6 +25,7 @@ import {
   createMockWechat,
 } from '../../proxy/mock-wechat/index.js'
 import type { MockWechat, MockWechatOptions } from '../../proxy/mock-wechat/index.js'
+import { listenOnLoopback } from './net.js'
 
 export interface MockStats {
   calls: { access_token: number; refresh_token: number; userinfo: number; auth: number }
@@ -106,13 +105,7 @@ export async function startMockWechat(
   })
   const app = express()
   app.use('/mock-wechat', mock.router)
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(0, '127.0.0.1', (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    )
-  })
-  const { port } = server.address() as AddressInfo
-  const origin = `http://127.0.0.1:${port}`
+  const { origin, close } = await listenOnLoopback(app)
   const baseUrl = `${origin}/mock-wechat`
 
   const control = mockControlClient(baseUrl)
@@ -122,11 +115,7 @@ export async function startMockWechat(
     origin,
     control,
     mock,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()))
-        server.closeAllConnections()
-      }),
+    close,
   }
 }
 

@@ -10,12 +10,11 @@
  * overrides on top.
  */
 import express from 'express'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { loadConfig } from '../../proxy/config.js'
 import type { ProxyConfig } from '../../proxy/config.js'
 import { createWechatProxy } from '../../proxy/router.js'
 import type { WechatProxyDeps } from '../../proxy/router.js'
+import { listenOnLoopback } from './net.js'
 
 export interface RunningProxy {
   /** `http://127.0.0.1:PORT/api/wechat` */
@@ -35,19 +34,6 @@ export async function startProxy(
   const app = express()
   app.set('trust proxy', config.trustProxy)
   app.use('/api/wechat', createWechatProxy(config, deps))
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(0, '127.0.0.1', (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    )
-  })
-  const { port } = server.address() as AddressInfo
-  return {
-    baseUrl: `http://127.0.0.1:${port}/api/wechat`,
-    config,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()))
-        server.closeAllConnections()
-      }),
-  }
+  const { origin, close } = await listenOnLoopback(app)
+  return { baseUrl: `${origin}/api/wechat`, config, close }
 }

@@ -8,13 +8,12 @@
  *
  * `env` goes through loadConfig on top of WECHAT_MOCK=1 and LOG_LEVEL=silent (the demo apps).
  */
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { createWechatApp } from '../../proxy/app.js'
 import { loadConfig } from '../../proxy/config.js'
 import { createRedisClient } from '../../proxy/store/index.js'
+import { listenOnLoopback } from './net.js'
 
 export interface RedisProxy {
   /** `http://127.0.0.1:PORT/api/wechat` */
@@ -42,18 +41,12 @@ export async function startRedisProxy(
     })
   }
   const app = createWechatApp(config, { redis, ...options })
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(0, '127.0.0.1', (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    )
-  })
-  const { port } = server.address() as AddressInfo
+  const listening = await listenOnLoopback(app)
   return {
-    baseUrl: `http://127.0.0.1:${port}/api/wechat`,
+    baseUrl: `${listening.origin}/api/wechat`,
     redis,
     close: async () => {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await listening.close()
       redis.disconnect()
     },
   }

@@ -14,9 +14,11 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './net.js'
+import { exited, killedOnExit } from './processes.js'
 
 export interface RunningRedis {
   port: number
@@ -33,19 +35,6 @@ export interface RunningRedis {
 const HOST = '127.0.0.1'
 const START_TIMEOUT_MS = 10_000
 
-/** A port nothing listens on right now (the OS's choice for port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, HOST, () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
 /** One PING over a raw socket; true on +PONG within `ms`. */
 function pingOnce(port: number, ms = 500): Promise<boolean> {
   return new Promise((resolve) => {
@@ -61,16 +50,6 @@ function pingOnce(port: number, ms = 500): Promise<boolean> {
   })
 }
 
-const alive = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of alive) child.kill('SIGKILL')
-})
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  return new Promise((resolve) => child.once('exit', () => resolve()))
-}
-
 function launch(port: number, dir: string): { child: ChildProcess; output: () => string } {
   const child = spawn(
     'redis-server',
@@ -81,8 +60,7 @@ function launch(port: number, dir: string): { child: ChildProcess; output: () =>
   const keep = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-4000))
   child.stdout?.on('data', keep)
   child.stderr?.on('data', keep)
-  alive.add(child)
-  child.once('exit', () => alive.delete(child))
+  killedOnExit(child)
   return { child, output: () => output }
 }
 

@@ -1,11 +1,10 @@
 import { MemoryStore } from 'express-rate-limit'
 import express from 'express'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createWechatProxy } from '../../proxy/router.js'
 import { errorCode, post, setup, teardown } from './support.js'
 import type { Harness } from './support.js'
+import { listenOnLoopback } from '../helpers/net.js'
 
 afterEach(teardown)
 
@@ -65,16 +64,12 @@ describe('the /openid rate limit', () => {
     const rateLimitStore = new MemoryStore()
     const app = express()
     app.use('/api', createWechatProxy(h.proxy.config, { rateLimitStore }))
-    const server = await new Promise<Server>((resolve) => {
-      const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
-    })
+    const listening = await listenOnLoopback(app)
     try {
-      const { port } = server.address() as AddressInfo
-      await fetch(`http://127.0.0.1:${port}/api/openid`, { method: 'POST' })
+      await fetch(`${listening.origin}/api/openid`, { method: 'POST' })
       expect((await rateLimitStore.get('127.0.0.1'))?.totalHits).toBe(1)
     } finally {
-      server.close()
-      server.closeAllConnections()
+      await listening.close()
     }
   })
 

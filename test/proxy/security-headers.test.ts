@@ -1,25 +1,27 @@
 import express from 'express'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../proxy/config.js'
 import type { ProxyConfig } from '../../proxy/config.js'
 import { createWechatApp } from '../../proxy/app.js'
 import { createWechatProxy, securityHeaders } from '../../proxy/index.js'
 import { get, login, post, setup, teardown } from './support.js'
+import { listenOnLoopback } from '../helpers/net.js'
+import type { Listening } from '../helpers/net.js'
 
-let server: Server | undefined
-
-function closeServer(): void {
-  server?.close()
-  server?.closeAllConnections()
-  server = undefined
-}
+let listening: Listening | undefined
 
 afterEach(async () => {
-  closeServer()
+  await listening?.close()
+  listening = undefined
   await teardown()
 })
+
+/** The headers of `path` on `app`, served on a loopback port until the test ends or the next call. */
+async function headersAt(app: express.Express, path: string): Promise<Headers> {
+  await listening?.close()
+  listening = await listenOnLoopback(app)
+  return (await fetch(`${listening.origin}${path}`)).headers
+}
 
 /** The headers securityHeaders sets on a page of the SPA. */
 async function pageHeaders(overrides: Partial<ProxyConfig> = {}): Promise<Headers> {
@@ -27,12 +29,7 @@ async function pageHeaders(overrides: Partial<ProxyConfig> = {}): Promise<Header
   const app = express()
   app.use(securityHeaders(config))
   app.get('/', (_req, res) => void res.type('html').send('<!doctype html>'))
-  const listening = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s))
-  })
-  server = listening
-  const { port } = listening.address() as AddressInfo
-  return (await fetch(`http://127.0.0.1:${port}/`)).headers
+  return headersAt(app, '/')
 }
 
 /** The CSP as directive -> sources. */
@@ -75,7 +72,6 @@ describe('securityHeaders: the CSP of the SPA', () => {
     expect((await csp({ mock: true, apiBase: mockBase }))['img-src']).toContain(
       'http://127.0.0.1:3100',
     )
-    closeServer()
     expect((await csp({ mock: false, apiBase: mockBase }))['img-src']).not.toContain(
       'http://127.0.0.1:3100',
     )
@@ -169,12 +165,7 @@ describe('createWechatApp: API answers and pages', () => {
       void res.type('html').send('<!doctype html>')
     app.get('/', page)
     app.get('/api/wechatx', page)
-    const listening = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s))
-    })
-    server = listening
-    const { port } = listening.address() as AddressInfo
-    return (await fetch(`http://127.0.0.1:${port}${path}`)).headers
+    return headersAt(app, path)
   }
 
   it("gives API answers the API's CSP, not the page's", async () => {
@@ -224,12 +215,7 @@ describe('the router mounted in an app with headers of its own', () => {
       next()
     })
     app.use('/api/wechat', createWechatProxy(config))
-    const listening = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s))
-    })
-    server = listening
-    const { port } = listening.address() as AddressInfo
-    return (await fetch(`http://127.0.0.1:${port}/api/wechat/config`)).headers
+    return headersAt(app, '/api/wechat/config')
   }
 
   it("keeps the host's HSTS and CSP: they are its policy for the whole site", async () => {

@@ -18,6 +18,17 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   return undefined
 }
 
+/** A token jose signs with SECRET, valid for an hour and without a jti, as another signer might. */
+function joseToken({ alg, issuer }: { alg: string; issuer: string }): Promise<string> {
+  return new SignJWT({ scope: 's', app: 'mp' })
+    .setProtectedHeader({ alg })
+    .setSubject(OPENID)
+    .setIssuer(issuer)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(SECRET))
+}
+
 describe('sessions', () => {
   it('signs a JWT with sub = openid, scope, app, issuer, jti and expiry', async () => {
     const { token, expiresAt } = await signSession(
@@ -86,24 +97,12 @@ describe('sessions', () => {
   })
 
   it('refuses a token signed with another HMAC algorithm', async () => {
-    const token = await new SignJWT({ scope: 's', app: 'mp' })
-      .setProtectedHeader({ alg: 'HS512' })
-      .setSubject(OPENID)
-      .setIssuer('wechat-h5-auth')
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(SECRET))
+    const token = await joseToken({ alg: 'HS512', issuer: 'wechat-h5-auth' })
     expect(await codeOf(verifySession(token, SECRET))).toBe('unauthorized')
   })
 
   it('refuses a token from another issuer', async () => {
-    const token = await new SignJWT({ scope: 's', app: 'mp' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(OPENID)
-      .setIssuer('someone-else')
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(SECRET))
+    const token = await joseToken({ alg: 'HS256', issuer: 'someone-else' })
     expect(await codeOf(verifySession(token, SECRET))).toBe('unauthorized')
   })
 
@@ -112,13 +111,7 @@ describe('sessions', () => {
   })
 
   it('refuses a session without a jti, which a logout could not revoke', async () => {
-    const token = await new SignJWT({ scope: 's', app: 'mp' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(OPENID)
-      .setIssuer('wechat-h5-auth')
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(SECRET))
+    const token = await joseToken({ alg: 'HS256', issuer: 'wechat-h5-auth' })
     expect(await codeOf(verifySession(token, SECRET))).toBe('unauthorized')
   })
 })

@@ -7,6 +7,8 @@ import { createMemoryStore } from '../../proxy/store/index.js'
 import type { Store } from '../../proxy/store/index.js'
 import type { ProxyConfig } from '../../proxy/config.js'
 import type { MockWechatOptions } from '../../proxy/mock-wechat/index.js'
+import { API_FAULT_MODES } from '../../proxy/mock-wechat/state.js'
+import type { ApiFaultMode } from '../../proxy/mock-wechat/state.js'
 import { startMockWechat } from '../helpers/mock-server.js'
 import type { ApiFaultEndpoint, FaultBody, RunningMockWechat } from '../helpers/mock-server.js'
 import { startProxy } from '../helpers/proxy-server.js'
@@ -126,17 +128,9 @@ export function errorCode(r: Reply): string | undefined {
 
 export const DAY = 24 * 3600
 
-/** WeChat's transport and body faults (the mock's modes other than `errcode`). */
-export const FAULT_MODES = [
-  'latency',
-  'http500',
-  'busy',
-  'malformed',
-  'text-html',
-  'reset',
-  'consume-then-reset',
-] as const
-export type FaultMode = (typeof FAULT_MODES)[number]
+/** WeChat's transport and body faults: the mock's modes other than `errcode`, which needs an errcode. */
+export type FaultMode = Exclude<ApiFaultMode, 'errcode'>
+export const FAULT_MODES = API_FAULT_MODES.filter((mode): mode is FaultMode => mode !== 'errcode')
 
 /** A fault on every call to `endpoint` until cleared; `latency` holds each answer `ms`. */
 export function fault(endpoint: ApiFaultEndpoint, mode: FaultMode, ms = 600): FaultBody {
