@@ -17,7 +17,13 @@ export default defineConfig({
     minify: false,
     sourcemap: false,
     lib: {
-      entry: { index: 'client/index.ts', qr: 'client/qr.ts', 'qr-login': 'client/qr-login.ts' },
+      entry: {
+        index: 'client/index.ts',
+        profile: 'client/profile.ts',
+        helpers: 'client/helpers.ts',
+        qr: 'client/qr.ts',
+        'qr-login': 'client/qr-login.ts',
+      },
       formats: ['es'],
     },
     rolldownOptions: {

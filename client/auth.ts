@@ -1,8 +1,8 @@
 import { inject, type App, type InjectionKey } from 'vue'
 import type { RouteLocation, RouteLocationRaw, Router } from 'vue-router'
-import type { ExchangeResult, ProxyConfig, WechatProfile } from './api'
+import type { ExchangeResult, ProxyConfig } from './api'
 import { createProxyClient, toWechatAuthError } from './api'
-import { buildAuthorizeUrl, buildQrconnectUrl, type WechatScope } from './authorize-url'
+import { buildUrl, type WechatScope } from './authorize-url'
 import { parseCallback, stripCallback, type CallbackParams } from './callback'
 import { detectEnvironment } from './detect'
 import { WechatAuthError } from './errors'
@@ -18,7 +18,7 @@ import { signedOut, useWechatAuthStore, type WechatAuthStatus } from './store'
  * The loop breaker's window: at most 2 trips to WeChat within it may come back without a session.
  * Also the window in which a second refusal met by `fetchProfile()` is an error, not a trip.
  */
-const WINDOW_MS = 60_000
+export const WINDOW_MS = 60_000
 
 /**
  * The login flow of one app: completes callbacks, starts logins, decides navigations. The plugin
@@ -30,12 +30,8 @@ export function createWechatAuthRuntime(
     authorizeBase,
     webAppid,
     pcLogin = 'redirect',
-    userAgent,
     defaultAuth = 'base',
-    lang: defaultLang = 'zh_CN',
     window: win = globalThis.window as WechatAuthWindow | undefined,
-    localStorage,
-    sessionStorage,
     now = Date.now,
     ...proxy
   }: WechatAuthOptions,
@@ -43,9 +39,9 @@ export function createWechatAuthRuntime(
 ) {
   /** The app's router (installed after the plugin, so looked up when needed). */
   const router = (): Router => globals.$router
-  const local = safeStorage(() => localStorage ?? win?.localStorage, SESSION_PREFIX)
+  const local = safeStorage(() => win?.localStorage, SESSION_PREFIX)
   /** This tab's storage: it survives the trip to WeChat, and is not shared with other tabs. */
-  const tab = safeStorage(() => sessionStorage ?? win?.sessionStorage, 'wechat-h5-auth:v1:')
+  const tab = safeStorage(() => win?.sessionStorage, 'wechat-h5-auth:v1:')
   const api = createProxyClient(proxy)
   // Pinia first: the store lives there.
   if (!globals.$pinia) throw new WechatAuthError('config_error')
@@ -83,9 +79,6 @@ export function createWechatAuthRuntime(
   /** The exchanged codes or the trip times this tab keeps. */
   // Anything but an array (missing, corrupt) wraps into one whose entries every reader drops.
   const list = (key: string): unknown[] => [tab.get(key)].flat()
-  // A malformed entry's age is NaN: it is dropped like an expired one.
-  const pendings = () =>
-    (list('pending') as PendingLogin[]).filter((p) => now() - p?.createdAt < PENDING_TTL_MS)
 
   /**
    * The config (options first, then the proxy's, cached for the tab) and the cached session, once;
@@ -104,7 +97,7 @@ export function createWechatAuthRuntime(
       // Outside a browser (SSR) there is no window: pass options.window.
       if (!appid || !authorizeBase || !win) throw new WechatAuthError('config_error')
       // No user agent at all reads as a desktop.
-      const env = detectEnvironment((userAgent ?? win.navigator?.userAgent)!)
+      const env = detectEnvironment(win.navigator?.userAgent as string)
       if (/desktop|-pc/.test(env) && webAppid && pcLogin) {
         // An openid belongs to one appid: a desktop's sessions are the website app's.
         wechatApp = 'web'
@@ -179,26 +172,26 @@ export function createWechatAuthRuntime(
         tab.set('trips', [...trips, now()])
       }
       const state = randomString()
-      tab.set('pending', [
-        ...pendings(),
-        {
-          route: to.fullPath,
-          scope,
-          app: wechatApp,
-          again,
-          state,
-          verifier: randomString(),
-          createdAt: now(),
-        },
-      ])
-      const url = (wechatApp == 'web' ? buildQrconnectUrl : buildAuthorizeUrl)({
-        authorizeBase: authorizeBase!,
-        appid: appid!,
+      // One pending login per tab: a tab is on one trip at a time, and the newest start (or the QR
+      // code on screen) is the one that can come back. An older one's callback is state_mismatch.
+      tab.set('pending', {
+        route: to.fullPath,
+        scope,
+        app: wechatApp,
+        again,
+        state,
+        verifier: randomString(),
+        createdAt: now(),
+      })
+      const url = buildUrl(
+        wechatApp == 'web',
+        authorizeBase!,
+        appid!,
         // The page URL for `to` in any history mode; hash mode keeps the current path and query.
-        redirectUri: stripCallback(new URL(to.href, win!.location.href).href),
+        stripCallback(new URL(to.href, win!.location.href).href),
         scope,
         state,
-      })
+      )
       if (embedded) return url
       setStatus('redirecting')
       win!.location.replace(url)
@@ -224,25 +217,21 @@ export function createWechatAuthRuntime(
     // A callback whose exchange already settled (back, a page restored from the cache) is never
     // resent: a second exchange would fail, or start a login nobody asked for.
     if (code && (code == flying || list('codes').includes(code))) return inFlight
-    // CSRF check: only a state this tab saved, unexpired and not yet settled, may complete a login.
-    const all = pendings()
-    tab.set('pending', all)
-    const login = state && all.find((p) => p.state == state)
+    // CSRF check: only the state this tab saved, unexpired and not yet settled, may complete a login.
+    // A malformed entry's age is NaN: refused like an expired one.
+    const login = tab.get('pending') as PendingLogin | null
+    if (!(state && login?.state == state && now() - login.createdAt < PENDING_TTL_MS)) {
+      // Not a login this tab started (stale, duplicated or forged): ignored while signed in, else an error.
+      if (!hasSession('base')) fail(new WechatAuthError('state_mismatch'))
+      return
+    }
     // Single use: the login is dropped once its exchange settles. Until then a reload of the same
     // callback (Android loads it twice) sends the same code and verifier again, and the proxy
     // answers it from the exchange already under way instead of asking WeChat a second time.
     const settle = () => {
-      tab.set(
-        'pending',
-        pendings().filter((p) => p.state != state),
-      )
+      tab.remove('pending')
       // Settled whether it worked or not: WeChat codes are single use, so none is ever resent.
       if (code) tab.set('codes', [...list('codes'), code].slice(-20))
-    }
-    if (!login) {
-      // Not a login this tab started (stale, duplicated or forged): ignored while signed in, else an error.
-      if (!hasSession('base')) fail(new WechatAuthError('state_mismatch'))
-      return
     }
     const { route, scope, again, verifier } = login
     if (!code) {
@@ -267,8 +256,6 @@ export function createWechatAuthRuntime(
       .then(
         ({ sessionExpiresAt, ...res }) => {
           const fresh: CachedSession = {
-            v: 1,
-            appid: appid!,
             app: wechatApp,
             ...res,
             expiresAt: Date.parse(sessionExpiresAt),
@@ -336,13 +323,6 @@ export function createWechatAuthRuntime(
       return (store.status as WechatAuthStatus) != 'redirecting'
     },
 
-    /**
-     * For `<WechatQrLogin>`: a fresh pending website-app login for `target` and the URL of the QR
-     * page, without leaving. Undefined on a failure (then in `error`).
-     */
-    prepareLogin: (target?: RouteLocationRaw) =>
-      go(target, undefined, undefined, true) as Promise<string | undefined>,
-
     /** An explicit login (a retry button): clears the error and the loop breaker, then goes. */
     login(target?: RouteLocationRaw): Promise<void> {
       const scope = denied
@@ -353,32 +333,10 @@ export function createWechatAuthRuntime(
     },
 
     /**
-     * `GET /userinfo`. A refused grant (`reauth_required`) goes through consent again and a dead
-     * session (`unauthorized`) logs in afresh, each once: a second refusal within a minute is an
-     * error, because re-authorizing on every failure is how login loops start.
+     * The flow's parts the optional entries build on (`wechat-h5-auth/profile`, `/qr-login`): a
+     * tuple, because names would weigh on every app's bundle and these are no public API.
      */
-    async fetchProfile({ lang = defaultLang } = {}): Promise<WechatProfile | null> {
-      try {
-        await ensureReady()
-        // A snapshot user is a guest: WeChat refuses its profile anyway.
-        if (hasSession('base') && !store.snapshotUser) {
-          const path = `/userinfo?lang=${lang}`
-          return (store.profile = await api(path, 'openid', undefined, store.session!))
-        }
-      } catch (e) {
-        // Every failure here is the proxy client's or the config's: a WechatAuthError.
-        const { code } = e as WechatAuthError
-        if (
-          /^(reauth_required|unauthorized)$/.test(code) &&
-          !(now() - (tab.get('reauth') as number) < WINDOW_MS)
-        ) {
-          tab.set('reauth', now())
-          if (code == 'unauthorized') forget()
-          await go(undefined, 'snsapi_userinfo')
-        } else fail(e)
-      }
-      return null
-    },
+    _: [go, ensureReady, hasSession, api, forget, fail, tab, now] as const,
 
     /** `POST /logout` (best effort: its failure changes nothing), then forgets the session here. */
     async logout(): Promise<void> {

@@ -19,24 +19,38 @@ export interface AuthorizeUrlParams extends QrconnectUrlParams {
 /**
  * WeChat matches these URLs with a regex: the parameter order is fixed and `#wechat_redirect` is
  * required (WECHAT.md). String concatenation keeps both exact; URLSearchParams would encode spaces
- * and reserved characters differently.
+ * and reserved characters differently. `web`: the website app's full-page `qrconnect` (scope
+ * `snsapi_login`, `scope` ignored), else the official account's `oauth2/authorize`, where
+ * `connect_redirect=1` keeps Android WeChat from delivering the callback twice. Positional, for the
+ * kit's flow; apps use the two builders below.
  */
-const build = (
-  path: string,
-  { authorizeBase, appid, redirectUri, state }: QrconnectUrlParams,
+export const buildUrl = (
+  web: boolean,
+  authorizeBase: string,
+  appid: string,
+  redirectUri: string,
   scope: string,
-  tail = '',
+  state: string,
 ) =>
-  `${authorizeBase.replace(/\/$/, '')}/connect/${path}` +
+  `${authorizeBase.replace(/\/$/, '')}/connect/${web ? 'qrconnect' : 'oauth2/authorize'}` +
   `?appid=${appid}` +
   `&redirect_uri=${encodeURIComponent(redirectUri)}` +
-  `&response_type=code&scope=${scope}&state=${state}${tail}#wechat_redirect`
+  `&response_type=code&scope=${web ? 'snsapi_login' : scope}` +
+  `&state=${state}${web ? '' : '&connect_redirect=1'}#wechat_redirect`
 
 /** The official account's `oauth2/authorize` URL (inside WeChat). */
-export const buildAuthorizeUrl = (params: AuthorizeUrlParams): string =>
-  // connect_redirect=1 keeps Android WeChat from delivering the callback twice.
-  build('oauth2/authorize', params, params.scope, '&connect_redirect=1')
+export const buildAuthorizeUrl = ({
+  authorizeBase,
+  appid,
+  redirectUri,
+  scope,
+  state,
+}: AuthorizeUrlParams): string => buildUrl(false, authorizeBase, appid, redirectUri, scope, state)
 
 /** The website app's full-page `qrconnect` URL (PC QR-code login, scope `snsapi_login`). */
-export const buildQrconnectUrl = (params: QrconnectUrlParams): string =>
-  build('qrconnect', params, 'snsapi_login')
+export const buildQrconnectUrl = ({
+  authorizeBase,
+  appid,
+  redirectUri,
+  state,
+}: QrconnectUrlParams): string => buildUrl(true, authorizeBase, appid, redirectUri, '', state)

@@ -3,21 +3,16 @@ export interface CallbackParams {
   state?: string
 }
 
-/** Splits at the first `at`: the part before, and the rest from `at` on ('' when absent). */
-function cut(text: string, at: '#' | '?'): [string, string] {
-  // -1 (absent) becomes the largest index: everything before, nothing after.
-  const i = text.indexOf(at) >>> 0
-  return [text.slice(0, i), text.slice(i)]
-}
-
 /**
  * Reads WeChat's `code`/`state` from the query before the `#` (oauth2/authorize puts them there even
  * for hash routers) or from a query inside the hash (qrconnect appends at the very end). Both come
  * from one place, the part before the `#` first; null when neither carries them.
  */
 export function parseCallback(href: string): CallbackParams | null {
-  for (const part of cut(href, '#')) {
-    const params = new URLSearchParams(cut(part, '?')[1])
+  // The part before the first `#` and the rest (the capture keeps later `#`s in it; a third, empty
+  // part carries nothing), then each one's query: after its first `?`, undefined when it has none.
+  for (const part of href.split(/#(.*)/)) {
+    const params = new URLSearchParams(part.split(/\?(.*)/)[1])
     const code = params.get('code') || undefined
     const state = params.get('state') || undefined
     if (code || state) return { code, state }

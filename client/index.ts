@@ -9,16 +9,7 @@ export type { WechatAuthOptions, WechatAuthRequirement, WechatAuthWindow } from 
 export { safeReturnPath } from './safe-return-path'
 export type { ProxyConfig, ExchangeResult, WechatProfile, WechatLang } from './api'
 export { useWechatAuth, type UseWechatAuthReturn, type UseWechatAuthState } from './use-wechat-auth'
-export {
-  buildAuthorizeUrl,
-  buildQrconnectUrl,
-  type AuthorizeUrlParams,
-  type QrconnectUrlParams,
-  type WechatScope,
-  type WechatSessionScope,
-} from './authorize-url'
-export { detectEnvironment, type WechatEnvironment } from './detect'
+export type { WechatScope, WechatSessionScope } from './authorize-url'
 export type { CachedSession } from './session-cache'
-export { parseCallback, stripCallback, type CallbackParams } from './callback'
 export { createWechatAuth } from './plugin'
 export { createWechatAuthGuard } from './guard'

@@ -1,5 +1,4 @@
 import type { AxiosInstance } from 'axios'
-import type { WechatLang } from './api'
 
 /** A route's WeChat requirement: `'base'` (openid, silent), `'userinfo'` (consent page), `false` (none). */
 export type WechatAuthRequirement = 'base' | 'userinfo' | false
@@ -18,8 +17,11 @@ export interface WechatAuthWindow {
     readonly state: unknown
     replaceState(data: unknown, unused: string, url?: string | null): void
   }
+  /** Holds the session cache; in memory when absent or unusable (private mode, full). */
   localStorage?: Storage
+  /** Holds the pending login, the loop breaker's trips and the config; in memory when unusable. */
   sessionStorage?: Storage
+  /** Decides the login mode (see detectEnvironment); none reads as a desktop. */
   navigator?: { readonly userAgent: string }
 }
 
@@ -42,18 +44,10 @@ export interface WechatAuthOptions {
    * `outside_wechat`). @default 'redirect'
    */
   pcLogin?: 'redirect' | 'embedded' | false
-  /** Decides the login mode (see detectEnvironment). @default window.navigator.userAgent */
-  userAgent?: string
   /** The requirement of routes without `meta.wechatAuth`. @default 'base' */
   defaultAuth?: WechatAuthRequirement
-  /** The language of profile fields from `fetchProfile()`. @default 'zh_CN' */
-  lang?: WechatLang
-  /** @default globalThis.window */
+  /** The page, its user agent and its storages (tests and SSR inject their own). @default globalThis.window */
   window?: WechatAuthWindow
-  /** Holds the session cache. @default window.localStorage, in memory when unusable */
-  localStorage?: Storage
-  /** Holds pending logins and the config. @default window.sessionStorage, in memory when unusable */
-  sessionStorage?: Storage
   /** @default Date.now */
   now?: () => number
   /** The axios instance for proxy calls. @default axios.create() */

@@ -44,11 +44,11 @@ export function preboot(c: PrebootConfig): void {
     const tab = sessionStorage
     // No named inner functions: toolchains that keep names (esbuild's keepNames, as in tsx) would
     // wrap them in a helper the page does not have.
+    // The key names the appid: another app's session is never read.
     const held = JSON.parse(localStorage.getItem(key + 'session:' + appid) || 'null')
     // A session the kit will accept (loadSession's checks and the kit's scope rule): no trip.
     if (
-      held?.appid == appid &&
-      typeof held.session == 'string' &&
+      typeof held?.session == 'string' &&
       held.expiresAt > now &&
       !held.snapshotUser &&
       (c.scope == 'snsapi_base' || held.scope != 'snsapi_base')
@@ -67,9 +67,9 @@ export function preboot(c: PrebootConfig): void {
       ).join(''),
     )
     tab.setItem(key + 'trips', JSON.stringify([...trips, now]))
-    const pending = JSON.parse(tab.getItem(key + 'pending') || '[]')
     const route = path + search + hash
-    pending.push({ route, scope: c.scope, app: 'mp', state, verifier, createdAt: now })
+    // One pending login per tab, as the kit keeps it: this trip's replaces any older one.
+    const pending = { route, scope: c.scope, app: 'mp', state, verifier, createdAt: now }
     tab.setItem(key + 'pending', JSON.stringify(pending))
     if (!tab.getItem(key + 'config')) tab.setItem(key + 'config', JSON.stringify(c.config))
     // The parser would go on to fetch the app's scripts until WeChat's page replaces this one: stop it,

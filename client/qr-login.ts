@@ -51,13 +51,15 @@ export const WechatQrLogin = defineComponent({
     height: { type: [Number, String], default: 400 },
   },
   setup(props) {
-    const runtime = useRuntime()
+    // The flow's start, embedded: a fresh pending website-app login for the route and the URL of the
+    // QR page, without leaving (undefined on a failure, then in `error`).
+    const [go] = useRuntime()._
     const src = ref<string>()
     let timer: ReturnType<typeof setInterval> | undefined
 
     async function load(): Promise<void> {
       // A failure shows up in the kit's `error`; there is nothing to frame then.
-      const url = await runtime.prepareLogin(props.redirect)
+      const url = await go(props.redirect, undefined, undefined, true)
       if (url) src.value = buildEmbeddedQrconnectUrl(url, props)
     }
 

@@ -40,7 +40,8 @@ export function safeStorage(get: () => Storage | null | undefined, prefix = ''):
   return {
     get(key) {
       try {
-        return JSON.parse((use('getItem', key) as string | null | undefined) ?? 'null')
+        // JSON.parse(null) is null; a missing key's undefined throws, and so does junk.
+        return JSON.parse(use('getItem', key) as string)
       } catch {
         return null
       }

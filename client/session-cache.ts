@@ -1,10 +1,11 @@
 import type { WechatSessionScope } from './authorize-url'
 import type { SafeStorage } from './safe-storage'
 
-/** What the kit keeps in localStorage after a login (one entry per appid). */
+/**
+ * What the kit keeps in localStorage after a login: one entry per appid, under SESSION_PREFIX and
+ * the appid, so the key says both the format's version and whose identity it is.
+ */
 export interface CachedSession {
-  v: 1
-  appid: string
   openid: string
   unionid?: string
   scope: WechatSessionScope
@@ -17,12 +18,15 @@ export interface CachedSession {
   snapshotUser?: boolean
 }
 
-/** The prefix of the cache's localStorage keys: the appid follows. */
+/**
+ * The prefix of the cache's localStorage keys: the appid follows (an openid belongs to one appid, so
+ * another app's identity is never read). A new format gets a new version here.
+ */
 export const SESSION_PREFIX = 'wechat-h5-auth:v1:session:'
 
 /**
  * The session cached for `appid` in `storage` (a safeStorage with SESSION_PREFIX). Anything
- * unreadable, foreign or expired is removed and ignored.
+ * unreadable or expired is removed and ignored.
  */
 export function loadSession(
   storage: SafeStorage,
@@ -31,10 +35,7 @@ export function loadSession(
 ): CachedSession | undefined {
   const v = storage.get(appid) as Partial<CachedSession> | null
   if (
-    v?.v === 1 &&
-    // An openid belongs to one appid: never reuse another app's identity.
-    v.appid === appid &&
-    typeof v.openid == 'string' &&
+    typeof v?.openid == 'string' &&
     typeof v.session == 'string' &&
     /^snsapi_(base|userinfo|login)$/.test(v.scope as string) &&
     v.expiresAt! > now &&

@@ -35,6 +35,6 @@ export const useWechatAuthStore = defineStore('wechat-h5-auth', {
     loginMode: null as WechatLoginMode | null,
     ...signedOut(),
   }),
-  getters: { isAuthenticated: (s) => s.status === 'authenticated' },
+  getters: { isAuthenticated: (s) => s.status == 'authenticated' },
 })
 export type WechatAuthStore = ReturnType<typeof useWechatAuthStore>

@@ -1,6 +1,6 @@
 import { readonly, toRefs, type Ref } from 'vue'
 import type { RouteLocationRaw } from 'vue-router'
-import type { WechatLang, WechatProfile } from './api'
+import type { WechatProfile } from './api'
 import { useRuntime } from './auth'
 import type { WechatSessionScope } from './authorize-url'
 import type { WechatAuthError } from './errors'
@@ -19,7 +19,7 @@ export interface UseWechatAuthState {
   isAuthenticated: Readonly<Ref<boolean>>
   /** A snapshot-page (快照页) visitor: a guest with a virtual openid; never bind or charge it. */
   snapshotUser: Readonly<Ref<boolean>>
-  /** The last profile `fetchProfile()` loaded. */
+  /** The last profile `fetchProfile()` (from `wechat-h5-auth/profile`) loaded. */
   profile: Readonly<Ref<WechatProfile | null>>
   /** The proxy's session JWT, for `Authorization: Bearer` calls to your backend. */
   session: Readonly<Ref<string | null>>
@@ -31,24 +31,17 @@ export interface UseWechatAuthReturn extends UseWechatAuthState {
    * after a denial, with the scope that was refused. Never rejects: a failure shows up in `error`.
    */
   login(target?: RouteLocationRaw): Promise<void>
-  /**
-   * Loads the profile (`GET /userinfo`) into `profile`. Resolves null without a session, for a
-   * snapshot user, on a failure (then in `error`) and when it leaves for WeChat's consent page
-   * (once, when WeChat refused the stored grant or the session is dead). Never rejects.
-   */
-  fetchProfile(options?: { lang?: WechatLang }): Promise<WechatProfile | null>
   /** Revokes the session at the proxy (best effort) and forgets it here; status becomes `idle`. Never rejects. */
   logout(): Promise<void>
 }
 
 /** The login state and actions, inside components (or anything with the app's injection context). */
 export function useWechatAuth(): UseWechatAuthReturn {
-  const { store, login, fetchProfile, logout } = useRuntime()
+  const { store, login, logout } = useRuntime()
   return {
     // Read-only: only the flow writes the state (a write is ignored, with a warning in development).
     ...(toRefs(readonly(store)) as unknown as UseWechatAuthState),
     login,
-    fetchProfile,
     logout,
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildAuthorizeUrl, buildQrconnectUrl } from '../../client/index'
+import { buildAuthorizeUrl, buildQrconnectUrl } from '../../client/helpers'
 
 const base = {
   appid: 'wx1234567890abcdef',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseCallback, stripCallback } from '../../client/index'
+import { parseCallback, stripCallback } from '../../client/helpers'
 
 describe('parseCallback', () => {
   it('reads code and state from the query of a history-mode URL', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { detectEnvironment, type WechatEnvironment } from '../../client/index'
+import { detectEnvironment, type WechatEnvironment } from '../../client/helpers'
 import { UA } from './user-agents'
 
 const table: [keyof typeof UA, WechatEnvironment][] = [

@@ -137,6 +137,21 @@ export function createEnv(): Env {
   return { local: memoryStorage(), session: memoryStorage(), events: [], now: () => NOW }
 }
 
+/** A page's window in `env`: the env's storages, and a user agent (WeChat on an iPhone by default). */
+export function envWindow(
+  env: Env,
+  href: string,
+  userAgent: string = UA.wechatIos,
+  keepHref = false,
+) {
+  return {
+    ...fakeWindow(href, env.events, keepHref),
+    navigator: { userAgent },
+    localStorage: env.local,
+    sessionStorage: env.session,
+  }
+}
+
 /**
  * One page load: a fresh app, pinia and memory-history router sharing the env's storage (as a real
  * reload or a return from WeChat would), with a fake window at `href` and a fake proxy.
@@ -150,15 +165,18 @@ export function loadPage(
     base,
     options = {},
     keepHref = false,
+    // Inside WeChat on a phone unless a test says otherwise: the official-account flow.
+    userAgent = UA.wechatIos,
   }: {
     reply?: (c: InternalAxiosRequestConfig) => Reply
     delayMs?: number
     base?: string
     options?: WechatAuthOptions
     keepHref?: boolean
+    userAgent?: string
   } = {},
 ) {
-  const win = fakeWindow(href, env.events, keepHref)
+  const win = envWindow(env, href, userAgent, keepHref)
   const pinia = createPinia()
   const router = createRouter({ history: createMemoryHistory(base), routes })
   router.beforeEach(createWechatAuthGuard())
@@ -169,12 +187,8 @@ export function loadPage(
       appid: APPID,
       authorizeBase: 'https://open.weixin.qq.com',
       window: win,
-      localStorage: env.local,
-      sessionStorage: env.session,
       now: env.now,
       http: fakeProxy(env.events, reply, delayMs),
-      // Inside WeChat on a phone unless a test says otherwise: the official-account flow.
-      userAgent: UA.wechatIos,
       ...options,
     }),
   )
@@ -194,15 +208,15 @@ export function stateOf(authorizeUrl: string): string {
 export const PENDING_KEY = 'wechat-h5-auth:v1:pending'
 export const SESSION_KEY = `wechat-h5-auth:v1:session:${APPID}`
 
-/** The pending login saved for `state`, as the kit stored it in sessionStorage. */
+/** The pending login this tab holds, if it is the one saved for `state`. */
 export function pendingLogin(env: Env, state: string): Record<string, unknown> | undefined {
-  const list = JSON.parse(env.session.getItem(PENDING_KEY) ?? '[]') as Record<string, unknown>[]
-  return list.find((p) => p.state === state)
+  const login = JSON.parse(env.session.getItem(PENDING_KEY) ?? 'null') as Record<string, unknown>
+  return login?.state === state ? login : undefined
 }
 
 /** Saves a pending login as if this tab had gone to WeChat with `state`. */
 export function savePending(env: Env, login: { state: string; route: string; scope: string }) {
-  env.session.setItem(PENDING_KEY, JSON.stringify([{ verifier: 'V1', createdAt: NOW, ...login }]))
+  env.session.setItem(PENDING_KEY, JSON.stringify({ verifier: 'V1', createdAt: NOW, ...login }))
 }
 
 /** Caches a session as a previous login in this browser would have. */
@@ -210,8 +224,6 @@ export function saveSession(env: Env, scope = 'snsapi_base', extra: object = {})
   env.local.setItem(
     SESSION_KEY,
     JSON.stringify({
-      v: 1,
-      appid: APPID,
       openid: 'oCached0000000000000000000000',
       scope,
       app: 'mp',

@@ -6,7 +6,7 @@ import { UA } from './user-agents'
 /** A first visit to `path` with `userAgent`, no session. */
 async function visit(userAgent: string, path = '/orders', options = {}) {
   const env = createEnv()
-  const page = loadPage(env, ORIGIN + path, { options: { userAgent, ...options } })
+  const page = loadPage(env, ORIGIN + path, { options, userAgent })
   await page.router.push(path)
   return page
 }
@@ -71,18 +71,20 @@ describe('outside WeChat', () => {
     expect(page.win.location.replace).not.toHaveBeenCalled()
   })
 
-  it("reads the injected window's navigator.userAgent by default", async () => {
+  it('reads a window without a navigator as a desktop', async () => {
     const env = createEnv()
-    const win = {
-      ...fakeWindow(`${ORIGIN}/orders`, env.events),
-      navigator: { userAgent: UA.safariIos },
-    }
-    const page = loadPage(env, `${ORIGIN}/orders`, {
-      options: { userAgent: undefined, window: win },
-    })
+    // No user agent to read (a test double, a server render given a window of its own).
+    const win = fakeWindow(`${ORIGIN}/orders`, env.events)
+    const page = loadPage(env, `${ORIGIN}/orders`, { options: { window: win } })
     await page.router.push('/orders')
+    expect(page.store.loginMode).toBe('unavailable')
     expect(page.store.error?.code).toBe('outside_wechat')
     expect(win.location.replace).not.toHaveBeenCalled()
+    const pc = loadPage(createEnv(), `${ORIGIN}/orders`, {
+      options: { window: fakeWindow(`${ORIGIN}/orders`, []), webAppid: WEB_APPID },
+    })
+    await pc.router.push('/orders')
+    expect(pc.store.loginMode).toBe('pc-redirect')
   })
 
   it('uses the official account inside a mini-program web-view', async () => {

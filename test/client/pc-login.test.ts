@@ -17,16 +17,23 @@ import {
 import { UA } from './user-agents'
 
 const WEB_SESSION_KEY = `wechat-h5-auth:v1:session:${WEB_APPID}`
-const desktop: WechatAuthOptions = { userAgent: UA.chromeWindows, webAppid: WEB_APPID }
+const desktop: WechatAuthOptions = { webAppid: WEB_APPID }
 const webExchange = () =>
   okExchange({ openid: 'oWebUser0000000000000000000', scope: 'snsapi_login' })
 
 /** A desktop page at `href` (hash-mode router when `hash`). */
-function desktopPage(env: Env, href: string, hash = false, options: WechatAuthOptions = {}) {
+function desktopPage(
+  env: Env,
+  href: string,
+  hash = false,
+  options: WechatAuthOptions = {},
+  userAgent: string = UA.chromeWindows,
+) {
   return loadPage(env, href, {
     base: hash ? '/#' : undefined,
     reply: webExchange,
     options: { ...desktop, ...options },
+    userAgent,
   })
 }
 
@@ -62,7 +69,7 @@ describe('PC QR-code login', () => {
     ['Windows', UA.wechatWindows],
     ['Mac', UA.wechatMac],
   ])('sends PC WeChat on %s to qrconnect', async (_name, userAgent) => {
-    const page = desktopPage(createEnv(), `${ORIGIN}/`, false, { userAgent })
+    const page = desktopPage(createEnv(), `${ORIGIN}/`, false, {}, userAgent)
     await page.router.push('/')
     expect(sentTo(page)).toMatch(/^https:\/\/open\.weixin\.qq\.com\/connect\/qrconnect\?appid=/)
   })
@@ -77,7 +84,8 @@ describe('PC QR-code login', () => {
     }
     const page = loadPage(env, `${ORIGIN}/`, {
       reply: byPath({ '/config': () => ({ status: 200, data: config }) }),
-      options: { appid: '', authorizeBase: '', userAgent: UA.safariMac },
+      options: { appid: '', authorizeBase: '' },
+      userAgent: UA.safariMac,
     })
     await page.router.push('/')
     expect(sentTo(page)).toMatch(/^\/mock-wechat\/connect\/qrconnect\?appid=wxWebFromConfig&/)
@@ -110,7 +118,6 @@ describe('PC QR-code login', () => {
     const env = createEnv()
     await signInOnDesktop(env)
     expect(JSON.parse(env.local.getItem(WEB_SESSION_KEY) ?? 'null')).toMatchObject({
-      appid: WEB_APPID,
       app: 'web',
       openid: 'oWebUser0000000000000000000',
       scope: 'snsapi_login',

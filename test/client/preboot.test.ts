@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest'
 import { prebootScript, type PrebootOptions } from '../../proxy/vite-plugin'
 import { DEMO_MP_APP } from '../../proxy/mock-wechat/demo-apps'
 import { detectEnvironment } from '../../client/detect'
-import { memoryStorage } from './helpers'
+import {
+  PENDING_KEY,
+  createEnv,
+  loadPage,
+  memoryStorage,
+  okExchange,
+  savePending,
+  type Env,
+} from './helpers'
 import { UA } from './user-agents'
 
 const APPID = DEMO_MP_APP.appid
@@ -62,8 +70,6 @@ function visit({
 
 const session = (fields: Record<string, unknown> = {}) => ({
   [`${KEY}session:${APPID}`]: {
-    v: 1,
-    appid: APPID,
     openid: 'o'.repeat(28),
     scope: 'snsapi_base',
     app: 'mp',
@@ -76,7 +82,7 @@ const session = (fields: Record<string, unknown> = {}) => ({
 describe('the pre-boot script', () => {
   it("sends a WeChat visitor without a session to WeChat's authorize URL in the kit's exact format", () => {
     const { to, read } = visit()
-    const [pending] = read('pending') as { state: string }[]
+    const pending = read('pending') as { state: string }
     expect(to).toBe(
       `/mock-wechat/connect/oauth2/authorize?appid=${APPID}` +
         `&redirect_uri=${encodeURIComponent('https://h5.example.com/orders?id=7#top')}` +
@@ -87,24 +93,23 @@ describe('the pre-boot script', () => {
 
   it('saves a pending login as the kit does: 64-hex state and verifier, route, scope, time', () => {
     const { read } = visit()
-    expect(read('pending')).toEqual([
-      {
-        route: '/orders?id=7#top',
-        scope: 'snsapi_base',
-        app: 'mp',
-        state: expect.stringMatching(/^[0-9a-f]{64}$/),
-        verifier: expect.stringMatching(/^[0-9a-f]{64}$/),
-        createdAt: NOW,
-      },
-    ])
-    const [p] = read('pending') as { state: string; verifier: string }[]
-    expect(p?.state).not.toBe(p?.verifier)
+    expect(read('pending')).toEqual({
+      route: '/orders?id=7#top',
+      scope: 'snsapi_base',
+      app: 'mp',
+      state: expect.stringMatching(/^[0-9a-f]{64}$/),
+      verifier: expect.stringMatching(/^[0-9a-f]{64}$/),
+      createdAt: NOW,
+    })
+    const p = read('pending') as { state: string; verifier: string }
+    expect(p.state).not.toBe(p.verifier)
   })
 
-  it("keeps the tab's other pending logins", () => {
+  it("replaces the tab's older pending login, as the kit does", () => {
     const other = { state: 'a'.repeat(64), verifier: 'b'.repeat(64), route: '/', createdAt: NOW }
-    const { read } = visit({ tab: { [`${KEY}pending`]: [other] } })
-    expect(read('pending')).toHaveLength(2)
+    const { read, to } = visit({ tab: { [`${KEY}pending`]: other } })
+    expect(read('pending')).toMatchObject({ route: '/orders?id=7#top' })
+    expect(to).toContain(`&state=${(read('pending') as { state: string }).state}&`)
   })
 
   it('counts the trip for the loop breaker', () => {
@@ -131,9 +136,38 @@ describe('the pre-boot script', () => {
     expect(visit({ local: session() }).trips).toBe(0)
   })
 
+  it('leaves a visitor with the session the kit cached after a login where they are', async () => {
+    const env = createEnv()
+    savePending(env, { state: 'S1', route: '/', scope: 'snsapi_base' })
+    const expiry = new Date(NOW + 60_000).toISOString()
+    const page = loadPage(env, 'https://h5.example.com/?code=C1&state=S1', {
+      options: { appid: APPID },
+      reply: () => okExchange({ sessionExpiresAt: expiry }),
+    })
+    await page.router.push('/?code=C1&state=S1')
+    const key = `${KEY}session:${APPID}`
+    const cached: unknown = JSON.parse(env.local.getItem(key) ?? 'null')
+    expect(cached).toMatchObject({ session: expect.any(String) })
+    expect(visit({ local: { [key]: cached } }).trips).toBe(0)
+  })
+
+  it('saves a pending login the kit completes when WeChat comes back', async () => {
+    const pending = visit().read('pending') as { state: string; verifier: string }
+    const env: Env = createEnv()
+    env.session.setItem(PENDING_KEY, JSON.stringify(pending))
+    const back = `/orders?id=7&code=C1&state=${pending.state}#top`
+    const page = loadPage(env, `https://h5.example.com${back}`, { options: { appid: APPID } })
+    await page.router.push(back)
+    expect(page.requests()).toMatchObject([
+      { url: '/api/wechat/openid', data: { code: 'C1', verifier: pending.verifier } },
+    ])
+    expect(page.store.status).toBe('authenticated')
+  })
+
   it('goes when the cached session has expired or belongs to another appid', () => {
     expect(visit({ local: session({ expiresAt: NOW }) }).trips).toBe(1)
-    expect(visit({ local: session({ appid: 'wx0000000000000000' }) }).trips).toBe(1)
+    const other = { [`${KEY}session:wx0000000000000000`]: session()[`${KEY}session:${APPID}`] }
+    expect(visit({ local: other }).trips).toBe(1)
   })
 
   it('goes for a profile scope when only a base session is cached', () => {
@@ -165,7 +199,7 @@ describe('the pre-boot script', () => {
 
   it('routes within the app under a base path, and leaves pages outside it', () => {
     const inApp = visit({ href: 'https://h5.example.com/shop/cart?a=1', base: '/shop/' })
-    expect((inApp.read('pending') as { route: string }[])[0]?.route).toBe('/cart?a=1')
+    expect((inApp.read('pending') as { route: string }).route).toBe('/cart?a=1')
     expect(visit({ href: 'https://h5.example.com/other', base: '/shop/' }).trips).toBe(0)
   })
 
@@ -174,7 +208,7 @@ describe('the pre-boot script', () => {
   })
 
   it('does nothing when storage is unreadable', () => {
-    const { trips } = visit({ tab: { [`${KEY}pending`]: { not: 'a list' } } })
+    const { trips } = visit({ tab: { [`${KEY}trips`]: { not: 'a list' } } })
     expect(trips).toBe(0)
   })
 })

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import type { Ref } from 'vue'
+import { describe, expect, it, vi } from 'vitest'
 import { useWechatAuth, type WechatProfile } from '../../client/index'
+import { useWechatProfile } from '../../client/profile'
 import {
   NOW,
   ORIGIN,
@@ -26,13 +28,16 @@ const PROFILE: WechatProfile = {
   privilege: [],
 }
 
+/** The composable and the profile entry's, as a page that shows the profile uses both. */
+const withProfile = () => ({ ...useWechatAuth(), ...useWechatProfile() })
+
 const userinfo = (reply: () => Reply) => byPath({ '/userinfo?lang=zh_CN': reply })
 
 /** A page on `path` with a cached session, whose proxy answers /userinfo with `reply`. */
 async function openPage(env: Env, reply: () => Reply, path = '/orders') {
   const page = loadPage(env, ORIGIN + path, { reply: userinfo(reply) })
   await page.router.push(path)
-  const auth = page.app.runWithContext(() => useWechatAuth())
+  const auth = page.app.runWithContext(() => withProfile())
   return { ...page, auth }
 }
 
@@ -57,17 +62,27 @@ describe('fetchProfile', () => {
     ])
   })
 
-  it('asks for the language given to the call, then the plugin option', async () => {
+  it('exposes the profile read-only: a write through the ref leaves it as loaded', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {}) // Vue: "target is readonly"
+    const page = await openPage(signedIn(), () => ({ status: 200, data: PROFILE }))
+    await page.auth.fetchProfile()
+    ;(page.auth.profile as Ref<WechatProfile | null>).value = null
+    expect(page.store.profile).toEqual(PROFILE)
+    expect(warn).toHaveBeenCalled()
+    warn.mockRestore()
+  })
+
+  it('asks for the language given to the call, zh_CN by default', async () => {
     const env = signedIn()
     const reply = () => ({ status: 200, data: PROFILE })
-    const page = loadPage(env, `${ORIGIN}/orders`, { reply, options: { lang: 'zh_TW' } })
+    const page = loadPage(env, `${ORIGIN}/orders`, { reply })
     await page.router.push('/orders')
-    const auth = page.app.runWithContext(() => useWechatAuth())
+    const auth = page.app.runWithContext(() => withProfile())
     await auth.fetchProfile({ lang: 'en' })
     await auth.fetchProfile()
     expect(page.requests().map((r) => r.type === 'request' && r.url)).toEqual([
       '/api/wechat/userinfo?lang=en',
-      '/api/wechat/userinfo?lang=zh_TW',
+      '/api/wechat/userinfo?lang=zh_CN',
     ])
   })
 
@@ -75,7 +90,7 @@ describe('fetchProfile', () => {
     const env = createEnv()
     const page = loadPage(env, `${ORIGIN}/public`, { reply: userinfo(() => okExchange()) })
     await page.router.push('/public')
-    const auth = page.app.runWithContext(() => useWechatAuth())
+    const auth = page.app.runWithContext(() => withProfile())
     await expect(auth.fetchProfile()).resolves.toBeNull()
     expect(page.requests()).toHaveLength(0)
   })
@@ -153,7 +168,7 @@ describe('snapshot users', () => {
     })
     const page = loadPage(env, `${ORIGIN}/profile?code=C1&state=S1`, { reply })
     await page.router.push('/profile?code=C1&state=S1')
-    return { ...page, auth: page.app.runWithContext(() => useWechatAuth()) }
+    return { ...page, auth: page.app.runWithContext(() => withProfile()) }
   }
 
   it('are authenticated as snapshot users in the store and the composable', async () => {

@@ -11,7 +11,7 @@ import {
   WEB_APPID,
   createEnv,
   fakeProxy,
-  fakeWindow,
+  envWindow,
   loadPage,
   okExchange,
   pendingLogin,
@@ -22,7 +22,6 @@ import {
 import { UA } from './user-agents'
 
 const desktop: WechatAuthOptions = {
-  userAgent: UA.chromeWindows,
   webAppid: WEB_APPID,
   pcLogin: 'embedded',
 }
@@ -30,7 +29,12 @@ const desktop: WechatAuthOptions = {
 /** <WechatQrLogin> on a desktop page at `path`, with the kit installed as an app would. */
 async function mountQrLogin(
   props: Record<string, unknown> = {},
-  { env = createEnv(), path = '/orders', options = {} as WechatAuthOptions } = {},
+  {
+    env = createEnv(),
+    path = '/orders',
+    options = {} as WechatAuthOptions,
+    userAgent = UA.chromeWindows as string,
+  } = {},
 ) {
   const router = createRouter({ history: createMemoryHistory(), routes })
   await router.push(path)
@@ -43,9 +47,7 @@ async function mountQrLogin(
         createWechatAuth({
           appid: 'wx1234567890abcdef',
           authorizeBase: 'https://open.weixin.qq.com',
-          window: fakeWindow(ORIGIN + path, env.events),
-          localStorage: env.local,
-          sessionStorage: env.session,
+          window: envWindow(env, ORIGIN + path, userAgent),
           now: env.now,
           http: fakeProxy(env.events, () => okExchange()),
           ...desktop,
@@ -119,13 +121,13 @@ describe('WechatQrLogin', () => {
   })
 
   it('frames nothing on a phone, where nobody can scan the screen', async () => {
-    const { wrapper, store } = await mountQrLogin({}, { options: { userAgent: UA.safariIos } })
+    const { wrapper, store } = await mountQrLogin({}, { userAgent: UA.safariIos })
     expect(wrapper.find('iframe').exists()).toBe(false)
     expect(store.error?.code).toBe('outside_wechat')
   })
 
   it('frames nothing inside WeChat on a phone, where the official account logs in', async () => {
-    const { wrapper, env } = await mountQrLogin({}, { options: { userAgent: UA.wechatAndroid } })
+    const { wrapper, env } = await mountQrLogin({}, { userAgent: UA.wechatAndroid })
     expect(wrapper.find('iframe').exists()).toBe(false)
     expect(env.session.getItem('wechat-h5-auth:v1:pending')).toBeNull()
   })
@@ -145,6 +147,7 @@ describe('WechatQrLogin', () => {
     const state = stateOf(src())
     const page = loadPage(env, `${ORIGIN}/orders?code=WEBCODE&state=${state}`, {
       options: desktop,
+      userAgent: UA.chromeWindows,
     })
     await page.router.push(`/orders?code=WEBCODE&state=${state}`)
     expect(page.requests()).toEqual([

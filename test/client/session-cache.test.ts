@@ -8,8 +8,6 @@ const NOW = 1_000_000
 const KEY = 'wechat-h5-auth:v1:session:wxA'
 
 const session: CachedSession = {
-  v: 1,
-  appid: 'wxA',
   openid: 'oAbCdEfGhIjKlMnOpQrStUvWxYz0',
   scope: 'snsapi_base',
   app: 'mp',
@@ -42,22 +40,16 @@ describe('session cache', () => {
     expect(JSON.parse(raw.getItem(KEY) ?? 'null')).toEqual(session)
   })
 
-  it('does not load a session saved for another appid', () => {
+  it("never loads another appid's session, and leaves it in place", () => {
     const { raw, cache } = setup('wxB')
-    raw.setItem('wechat-h5-auth:v1:session:wxB', JSON.stringify(session))
+    raw.setItem(KEY, JSON.stringify(session))
     expect(cache.load()).toBeUndefined()
-  })
-
-  it('drops an entry with another version', () => {
-    const { raw, cache } = setup()
-    raw.setItem(KEY, JSON.stringify({ ...session, v: 2 }))
-    expect(cache.load()).toBeUndefined()
-    expect(raw.getItem(KEY)).toBeNull()
+    expect(JSON.parse(raw.getItem(KEY) ?? 'null')).toEqual(session)
   })
 
   it('drops corrupt JSON', () => {
     const { raw, cache } = setup()
-    raw.setItem(KEY, '{"v":1,')
+    raw.setItem(KEY, '{"openid":')
     expect(cache.load()).toBeUndefined()
     expect(raw.getItem(KEY)).toBeNull()
   })

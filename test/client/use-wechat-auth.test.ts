@@ -3,7 +3,6 @@ import type { Ref } from 'vue'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WechatAuthError, createWechatAuth, useWechatAuth } from '../../client/index'
 import {
-  APPID,
   NOW,
   ORIGIN,
   SESSION_KEY,
@@ -21,8 +20,6 @@ function signedIn() {
   env.local.setItem(
     SESSION_KEY,
     JSON.stringify({
-      v: 1,
-      appid: APPID,
       openid: 'oCached0000000000000000000000',
       scope: 'snsapi_base',
       app: 'mp',

@@ -195,7 +195,7 @@ describe('the npm package', () => {
     const targets = Object.values(manifest.exports).flatMap((target) =>
       typeof target === 'string' ? [target] : [target.types, target.import],
     )
-    expect(targets.length).toBeGreaterThanOrEqual(13)
+    expect(targets.length).toBeGreaterThanOrEqual(17)
     for (const target of targets) expect(paths).toContain(target.replace(/^\.\//, ''))
   })
 
@@ -231,6 +231,21 @@ describe('the npm package', () => {
     expect(login.path).toBe('/?from=singlemessage')
     expect(login.authorizeTrips).toBe(1)
     expect(login.exchanges).toBe(1)
+  })
+
+  it('shows the profile from wechat-h5-auth/profile after the consent page', async () => {
+    if (!express || !browser) throw new Error('the Express fixture is not running')
+    const tab = await openWechatPage(browser)
+    try {
+      await tab.page.goto(`${express.origin}/me`)
+      await tab.page.getByTestId('wechat-approve').click()
+      const nickname = tab.page.getByTestId('nickname')
+      await nickname.waitFor({ timeout: 30_000 })
+      expect((await nickname.textContent())?.trim()).not.toBe('')
+      expect([tab.authorizeTrips(), tab.exchanges()]).toEqual([1, 1])
+    } finally {
+      await tab.close()
+    }
   })
 
   it('logs in through the mock WeChat under `vite` with the dev plugin from wechat-h5-auth/vite', async () => {
