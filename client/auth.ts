@@ -71,7 +71,7 @@ export function createWechatAuthRuntime(
   const fail = (err: unknown) => setStatus('error', toWechatAuthError(err))
   /** A new session (the profile of the previous one is dropped), or none. */
   function setSession(next?: CachedSession): void {
-    // The cache's `v` and `appid` ride along as untyped extras; only the state fields are exposed.
+    // The cache's `app` rides along as an untyped extra; only the state fields are exposed.
     Object.assign(store, signedOut(), next)
     setStatus(next ? 'authenticated' : 'idle')
   }
@@ -229,7 +229,8 @@ export function createWechatAuthRuntime(
     // callback (Android loads it twice) sends the same code and verifier again, and the proxy
     // answers it from the exchange already under way instead of asking WeChat a second time.
     const settle = () => {
-      tab.remove('pending')
+      // Only this login: a newer one may have started meanwhile (a QR code framed during the exchange).
+      if ((tab.get('pending') as PendingLogin | null)?.state == state) tab.remove('pending')
       // Settled whether it worked or not: WeChat codes are single use, so none is ever resent.
       if (code) tab.set('codes', [...list('codes'), code].slice(-20))
     }

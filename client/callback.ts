@@ -1,6 +1,8 @@
+/** WeChat's callback parameters, as URLSearchParams reads them: null when absent. */
 export interface CallbackParams {
-  code?: string
-  state?: string
+  /** Null (or empty) when the user refused consent. */
+  code: string | null
+  state: string | null
 }
 
 /**
@@ -10,11 +12,12 @@ export interface CallbackParams {
  */
 export function parseCallback(href: string): CallbackParams | null {
   // The part before the first `#` and the rest (the capture keeps later `#`s in it; a third, empty
-  // part carries nothing), then each one's query: after its first `?`, undefined when it has none.
-  for (const part of href.split(/#(.*)/)) {
-    const params = new URLSearchParams(part.split(/\?(.*)/)[1])
-    const code = params.get('code') || undefined
-    const state = params.get('state') || undefined
+  // part carries nothing), then each one's query: from its first `?` on (URLSearchParams drops that
+  // one `?`), undefined when it has none. `[^]` also matches line breaks, which `.` would not.
+  for (const part of href.split(/#([^]*)/)) {
+    const params = new URLSearchParams(part.split(/(\?[^]*)/)[1])
+    const code = params.get('code')
+    const state = params.get('state')
     if (code || state) return { code, state }
   }
   return null

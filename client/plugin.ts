@@ -7,5 +7,5 @@ import type { WechatAuthOptions } from './options'
  * `router.beforeEach(createWechatAuthGuard())`. Throws `config_error` when Pinia is not installed yet.
  */
 export const createWechatAuth = (options: WechatAuthOptions = {}): Plugin => ({
-  install: (app) => void app.provide(WECHAT_AUTH_KEY, createWechatAuthRuntime(options, app)),
+  install: (app) => app.provide(WECHAT_AUTH_KEY, createWechatAuthRuntime(options, app)),
 })

@@ -48,7 +48,9 @@ export function preboot(c: PrebootConfig): void {
     const held = JSON.parse(localStorage.getItem(key + 'session:' + appid) || 'null')
     // A session the kit will accept (loadSession's checks and the kit's scope rule): no trip.
     if (
-      typeof held?.session == 'string' &&
+      typeof held?.openid == 'string' &&
+      typeof held.session == 'string' &&
+      /^snsapi_(base|userinfo|login)$/.test(held.scope) &&
       held.expiresAt > now &&
       !held.snapshotUser &&
       (c.scope == 'snsapi_base' || held.scope != 'snsapi_base')

@@ -36,6 +36,8 @@ export function buildEmbeddedQrconnectUrl(
  * WeChat's QR-code login inside the page (what WxLogin does), for `pcLogin: 'embedded'`: an iframe
  * of the website app's QR page. Each mount saves a fresh pending login (state and verifier), so
  * the callback, which lands on the top page, completes through the guard like any other login.
+ * A tab keeps one pending login: show one `<WechatQrLogin>` at a time, because mounting another
+ * makes the QR code of the first one stale (its scan ends in `state_mismatch`).
  * The prop WxLogin calls `style` is `theme` here: a component's `style` attribute is CSS.
  */
 export const WechatQrLogin = defineComponent({

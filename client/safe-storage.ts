@@ -2,8 +2,9 @@
 export interface SafeStorage {
   /** The parsed value; null when missing or unreadable. */
   get(key: string): unknown
-  set(key: string, value: unknown): void
-  remove(key: string): void
+  /** Its result means nothing (no promise of a write: storage may be full). */
+  set(key: string, value: unknown): unknown
+  remove(key: string): unknown
 }
 
 /** A Web Storage, or the in-memory stand-in (its setters' results are ignored). */
@@ -19,7 +20,7 @@ interface Backend {
  * for the rest of the page's life instead of breaking the login. Losing persistence only costs a
  * silent re-login; an exception here would cost the page. Every key is stored as `prefix + key`.
  */
-export function safeStorage(get: () => Storage | null | undefined, prefix = ''): SafeStorage {
+export function safeStorage(get: () => Storage | null | undefined, prefix: string): SafeStorage {
   const map: Record<string, string> = {}
   const memory: Backend = {
     getItem: (key) => map[key],
@@ -46,7 +47,7 @@ export function safeStorage(get: () => Storage | null | undefined, prefix = ''):
         return null
       }
     },
-    set: (key, value) => void use('setItem', key, JSON.stringify(value)),
-    remove: (key) => void use('removeItem', key),
+    set: (key, value) => use('setItem', key, JSON.stringify(value)),
+    remove: (key) => use('removeItem', key),
   }
 }

@@ -31,7 +31,17 @@ describe('parseCallback', () => {
   })
 
   it('returns the state alone when the user denied consent', () => {
-    expect(parseCallback('https://a.com/?state=S1')).toEqual({ state: 'S1' })
+    expect(parseCallback('https://a.com/?state=S1')).toEqual({ code: null, state: 'S1' })
+  })
+
+  it('keeps a value whole up to its own end, a second # or ? inside it included', () => {
+    expect(parseCallback('https://a.com/#/p?code=C#x&state=S')).toEqual({ code: 'C#x', state: 'S' })
+    expect(parseCallback('https://a.com/p?code=1?x&state=S')).toEqual({ code: '1?x', state: 'S' })
+    expect(parseCallback('https://a.com/p?code=1\n2&state=S')).toEqual({ code: '1\n2', state: 'S' })
+  })
+
+  it('reads a doubled ? as URLSearchParams does: the second one is part of the name', () => {
+    expect(parseCallback('https://a.com/p??state=1')).toBeNull()
   })
 
   it('returns null when there is no callback', () => {

@@ -7,6 +7,8 @@ import {
   createEnv,
   loadPage,
   pendingLogin,
+  proxyError,
+  savePending,
   stateOf,
   type Env,
 } from './helpers'
@@ -87,6 +89,36 @@ describe('pending logins', () => {
     const { error, requests } = await comeBack(env, second)
     expect([error, requests.length]).toEqual([undefined, 1])
   })
+
+  it('are settled one at a time: an exchange that ends leaves a login started meanwhile', async () => {
+    const env = createEnv()
+    savePending(env, { state: 'S1', route: '/', scope: 'snsapi_base' })
+    const page = loadPage(env, `${ORIGIN}/?code=C1&state=S1`, {
+      reply: () => proxyError(503, 'upstream_unavailable'),
+      delayMs: 20,
+    })
+    const navigation = page.router.push('/?code=C1&state=S1')
+    // While the exchange runs, the page starts another login (a framed QR code does).
+    await new Promise((r) => setTimeout(r, 5))
+    savePending(env, { state: 'S2', route: '/orders', scope: 'snsapi_base' })
+    await navigation
+    expect(page.store.error?.code).toBe('upstream_unavailable')
+    expect(pendingLogin(env, 'S2')).toMatchObject({ route: '/orders' })
+    const { error, requests } = await comeBack(env, 'S2')
+    expect([error, requests.length]).toEqual([undefined, 1])
+  })
+
+  it.each([false, true])(
+    'refuse a callback with a code and no state (a login pending: %s)',
+    async (started) => {
+      const env = createEnv()
+      if (started) await trip(env)
+      const page = loadPage(env, `${ORIGIN}/?code=C1`)
+      await page.router.push('/?code=C1')
+      expect(page.store.error?.code).toBe('state_mismatch')
+      expect(page.requests()).toHaveLength(0)
+    },
+  )
 
   it('are still valid just before 10 minutes', async () => {
     const env = createEnv()

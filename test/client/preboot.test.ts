@@ -164,6 +164,15 @@ describe('the pre-boot script', () => {
     expect(page.store.status).toBe('authenticated')
   })
 
+  it.each([
+    ['no session string', { session: 42 }],
+    ['no openid', { openid: undefined }],
+    ['an unknown scope', { scope: 'snsapi_privateinfo' }],
+    ['a snapshot identity', { snapshotUser: true }],
+  ])('goes when the cached entry has %s, as the kit would refuse it', (_name, fields) => {
+    expect(visit({ local: session(fields) }).trips).toBe(1)
+  })
+
   it('goes when the cached session has expired or belongs to another appid', () => {
     expect(visit({ local: session({ expiresAt: NOW }) }).trips).toBe(1)
     const other = { [`${KEY}session:wx0000000000000000`]: session()[`${KEY}session:${APPID}`] }

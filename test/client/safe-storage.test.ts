@@ -10,26 +10,28 @@ function throwingStorage(): Storage {
 }
 
 describe('safeStorage', () => {
-  it('reads and writes JSON through to a working storage', () => {
+  it('reads and writes JSON through to a working storage, under its key prefix', () => {
     const raw = memoryStorage()
-    const storage = safeStorage(() => raw)
+    const storage = safeStorage(() => raw, 'p:')
     storage.set('k', { a: 1 })
-    expect(raw.getItem('k')).toBe('{"a":1}')
+    expect(raw.getItem('p:k')).toBe('{"a":1}')
     expect(storage.get('k')).toEqual({ a: 1 })
+    storage.remove('k')
+    expect(raw.getItem('p:k')).toBeNull()
   })
 
   it('reads a missing key as null', () => {
-    expect(safeStorage(() => memoryStorage()).get('k')).toBeNull()
+    expect(safeStorage(() => memoryStorage(), 'p:').get('k')).toBeNull()
   })
 
   it('reads corrupt JSON as null', () => {
     const raw = memoryStorage()
-    raw.setItem('k', '{"a":')
-    expect(safeStorage(() => raw).get('k')).toBeNull()
+    raw.setItem('p:k', '{"a":')
+    expect(safeStorage(() => raw, 'p:').get('k')).toBeNull()
   })
 
   it('falls back to memory when getItem and setItem throw', () => {
-    const storage = safeStorage(() => throwingStorage())
+    const storage = safeStorage(() => throwingStorage(), 'p:')
     expect(() => storage.set('k', 'v')).not.toThrow()
     expect(storage.get('k')).toBe('v')
   })
@@ -37,7 +39,7 @@ describe('safeStorage', () => {
   it('falls back to memory when reading the storage itself throws', () => {
     const storage = safeStorage(() => {
       throw new DOMException('denied', 'SecurityError')
-    })
+    }, 'p:')
     storage.set('k', 'v')
     expect(storage.get('k')).toBe('v')
   })
@@ -47,13 +49,13 @@ describe('safeStorage', () => {
     raw.setItem = () => {
       throw new DOMException('full', 'QuotaExceededError')
     }
-    const storage = safeStorage(() => raw)
+    const storage = safeStorage(() => raw, 'p:')
     storage.set('k', 'v')
     expect(storage.get('k')).toBe('v')
   })
 
   it('works in memory when there is no storage at all', () => {
-    const storage = safeStorage(() => undefined)
+    const storage = safeStorage(() => undefined, 'p:')
     storage.set('k', 'v')
     storage.remove('k')
     expect(storage.get('k')).toBeNull()
