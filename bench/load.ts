@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto'
 import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { CodePool } from './code-pool.js'
 import { intOption, serverChildren, startFlags, watchMemory } from './ipc.js'
 import type { ForkedServer, MemorySample } from './ipc.js'
 import {
@@ -29,8 +30,6 @@ import {
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const HOST = '127.0.0.1'
 const REQUEST_TIMEOUT_MS = 30_000
-/** The mock issues at most this many codes per control call. */
-const CODE_BATCH = 10_000
 /** Codes issued before the clock starts, per client per second (~2x the best rate seen here). */
 const CODES_PER_CLIENT_SECOND = 4
 
@@ -113,38 +112,6 @@ function startServer(file: string, args: string[]): Promise<ForkedServer> {
   return servers.start(path, args, ['--import', 'tsx', '--expose-gc', ...flags])
 }
 
-/** Codes pre-issued by the mock, so that issuing them is not part of what is measured. */
-class CodePool {
-  private codes: string[] = []
-  private refill: Promise<void> | undefined
-  refills = 0
-
-  constructor(private readonly mockPort: number) {}
-
-  async issue(count: number): Promise<void> {
-    for (let left = count; left > 0; left -= CODE_BATCH) {
-      const reply = await send(this.mockPort, 'POST', '/mock-wechat/__control/codes', {
-        count: Math.min(CODE_BATCH, left),
-      })
-      if (reply.status !== 200) throw new Error(`mock refused codes: ${reply.status} ${reply.body}`)
-      this.codes.push(...(JSON.parse(reply.body) as { codes: string[] }).codes)
-    }
-  }
-
-  /** A fresh code; tops the pool up (at the mock, in its own process) if the estimate was short. */
-  async take(): Promise<string> {
-    for (;;) {
-      if (this.codes.length < clients && !this.refill) {
-        this.refills++
-        this.refill = this.issue(CODE_BATCH).finally(() => (this.refill = undefined))
-      }
-      const code = this.codes.pop()
-      if (code !== undefined) return code
-      await this.refill
-    }
-  }
-}
-
 function errorKey(reply: Reply): string {
   try {
     const code = (JSON.parse(reply.body) as { error?: { code?: unknown } }).error?.code
@@ -161,10 +128,10 @@ async function main(): Promise<number> {
   const proxy = await startServer('./proxy-server.ts', proxyArgs)
   const { samples, sampleAfterGc } = watchMemory(proxy.child)
 
-  const pool = new CodePool(mock.port)
+  const pool = new CodePool(mock.port, clients)
   const preIssued = clients * (seconds + warmup) * CODES_PER_CLIENT_SECOND
   const issueStarted = performance.now()
-  await pool.issue(preIssued)
+  await pool.fill(preIssued)
   console.log(
     `${preIssued} codes pre-issued in ${((performance.now() - issueStarted) / 1000).toFixed(1)} s; ` +
       `${clients} clients, ${warmup} s warm-up + ${seconds} s measured, ` +
@@ -253,7 +220,7 @@ async function main(): Promise<number> {
   console.log(
     `warm-up: ${warmupRequests} requests, not in the figures above; ` +
       `WeChat code exchanges: ${exchanges} for ${loginsOk} logins; ` +
-      `code pool top-ups during the run: ${pool.refills}; memory samples: ${during.length}`,
+      `code pool top-ups during the run: ${pool.topUps}; memory samples: ${during.length}`,
   )
   const errors = [...errorLines(warmupStats).map((line) => `warm-up ${line}`), ...errorLines(stats)]
   if (errors.length > 0) {

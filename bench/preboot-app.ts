@@ -8,7 +8,8 @@ import { resolve } from 'node:path'
 import vue from '@vitejs/plugin-vue'
 import { build } from 'vite'
 import { wechatAuthDev, type PrebootOptions } from '../proxy/vite-plugin'
-import { freePort } from '../test/e2e/harness'
+import { freePort } from '../test/helpers/net'
+import { healthy } from '../test/helpers/processes'
 
 /** The demo's pages that need no login. */
 export const DEMO_EXCLUDE = ['/public', '/login']
@@ -62,14 +63,7 @@ export async function startServer(serverDir: string, appDir: string): Promise<Ru
     if (child.exitCode === null) child.kill()
     await exited
   }
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const ok = await fetch(`${origin}/api/wechat/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ok) return { origin, child, close }
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  if (await healthy(origin, 100)) return { origin, child, close }
   await close()
   throw new Error('the server did not become healthy')
 }

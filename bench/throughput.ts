@@ -26,9 +26,11 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import type { AutocannonRequest } from 'autocannon'
 import { build } from 'esbuild'
+import { CODE_BATCH, CodePool } from './code-pool.js'
 import { intOption, serverChildren, startFlags, watchMemory } from './ipc.js'
-import type { ForkedServer, MemorySample } from './ipc.js'
-import { memoryTable, peakOf, percentile } from './stats.js'
+import type { ForkedServer } from './ipc.js'
+import { EndpointStats, memoryTable, peakOf, percentile } from './stats.js'
+import type { MemoryPhases } from './stats.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /**
@@ -40,8 +42,6 @@ const BUILD_DIR = `${ROOT}node_modules/.cache/wechat-h5-auth-bench/`
 const SERVERS = ['mock-server', 'proxy-server', 'baseline-server'] as const
 type ServerName = (typeof SERVERS)[number]
 const HOST = '127.0.0.1'
-/** The mock issues at most this many codes per control call. */
-const CODE_BATCH = 10_000
 
 const { values } = parseArgs({
   options: {
@@ -105,60 +105,12 @@ function stopServer(server: ForkedServer): Promise<void> {
   })
 }
 
-async function control<T>(port: number, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`http://${HOST}:${port}/mock-wechat/__control/${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  if (!response.ok) throw new Error(`mock ${path}: ${response.status} ${await response.text()}`)
-  return (await response.json()) as T
-}
-
-/** Codes pre-issued by the mock, so that issuing them is not part of what is measured. */
-class CodePool {
-  private codes: string[] = []
-  private refill: Promise<void> | undefined
-  topUps = 0
-  exhausted = 0
-
-  constructor(private readonly mockPort: number) {}
-
-  /** Drops what is left (it ages towards WeChat's 5-minute code lifetime) and issues `count` fresh. */
-  async fill(count: number): Promise<void> {
-    this.codes = []
-    for (let left = count; left > 0; left -= CODE_BATCH)
-      await this.issue(Math.min(CODE_BATCH, left))
-  }
-
-  private async issue(count: number): Promise<void> {
-    const { codes } = await control<{ codes: string[] }>(this.mockPort, 'codes', { count })
-    this.codes.push(...codes)
-  }
-
-  /** A fresh code, synchronously (autocannon asks for the next body without waiting). */
-  take(): string {
-    // A safety net for an estimate that fell short; counted, since it loads the mock mid-run.
-    if (this.codes.length < connections * 4 && !this.refill) {
-      this.topUps++
-      this.refill = this.issue(CODE_BATCH).finally(() => (this.refill = undefined))
-    }
-    const code = this.codes.pop()
-    if (code !== undefined) return code
-    // Never a reused code: an unknown one fails, and the failure is counted and printed.
-    this.exhausted++
-    return 'pool-exhausted'
-  }
-}
-
 type Target = 'proxy' | 'naive handler' | 'bare route'
 type Endpoint = 'POST /openid' | 'GET /session'
 
-interface RunFigures {
-  ok: number
-  latenciesMs: number[]
-  errors: Map<string, number>
-  seconds: number
+/** One run: its counts and latencies, and how long it took. */
+class RunFigures extends EndpointStats {
+  seconds = 0
 }
 
 function openidRequest(path: string, pool: CodePool): AutocannonRequest {
@@ -166,10 +118,15 @@ function openidRequest(path: string, pool: CodePool): AutocannonRequest {
     method: 'POST',
     path,
     headers: { 'content-type': 'application/json' },
-    // What the kit sends: a fresh code and a per-tab random verifier.
+    // What the kit sends: a fresh code and a per-tab random verifier. The code is taken at once
+    // (autocannon asks for the next body without waiting); never a reused one: with the pool empty,
+    // an unknown one, whose failure is counted and printed.
     setupRequest: (request) => ({
       ...request,
-      body: JSON.stringify({ code: pool.take(), verifier: randomBytes(32).toString('hex') }),
+      body: JSON.stringify({
+        code: pool.next() ?? 'pool-exhausted',
+        verifier: randomBytes(32).toString('hex'),
+      }),
     }),
   }
 }
@@ -180,8 +137,7 @@ async function load(
   request: AutocannonRequest,
   options: { seconds?: number; amount?: number },
 ): Promise<RunFigures> {
-  const figures: RunFigures = { ok: 0, latenciesMs: [], errors: new Map(), seconds: 0 }
-  const fail = (key: string) => figures.errors.set(key, (figures.errors.get(key) ?? 0) + 1)
+  const figures = new RunFigures()
   const started = performance.now()
   const instance = autocannon({
     url: `http://${HOST}:${port}`,
@@ -194,10 +150,10 @@ async function load(
     if (status >= 200 && status < 300) {
       figures.ok++
       figures.latenciesMs.push(ms)
-    } else fail(String(status))
+    } else figures.fail(String(status))
   })
   instance.on('reqError', (error: Error) =>
-    fail((error as { code?: string }).code ?? error.message),
+    figures.fail((error as { code?: string }).code ?? error.message),
   )
   await instance
   figures.seconds = (performance.now() - started) / 1000
@@ -212,11 +168,10 @@ function record(endpoint: Endpoint, target: Target, round: number, figures: RunF
   list.push(figures)
   results.set(key(endpoint, target), list)
   const sorted = [...figures.latenciesMs].sort((a, b) => a - b)
-  const errors = [...figures.errors.values()].reduce((sum, n) => sum + n, 0)
   console.log(
     `round ${round} ${endpoint} ${target}: ${(figures.ok / figures.seconds).toFixed(0)} req/s, ` +
       `p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, ` +
-      `${errors} errors; load average ${loadavg()[0]?.toFixed(2)}`,
+      `${figures.errorCount} errors; load average ${loadavg()[0]?.toFixed(2)}`,
   )
 }
 
@@ -233,7 +188,7 @@ function summarize(endpoint: Endpoint, target: Target): Summary {
   const runs = results.get(key(endpoint, target)) ?? []
   const sorted = runs.flatMap((r) => r.latenciesMs).sort((a, b) => a - b)
   const ok = runs.reduce((sum, r) => sum + r.ok, 0)
-  const errors = runs.reduce((sum, r) => sum + [...r.errors.values()].reduce((s, n) => s + n, 0), 0)
+  const errors = runs.reduce((sum, r) => sum + r.errorCount, 0)
   const time = runs.reduce((sum, r) => sum + r.seconds, 0)
   return {
     requests: ok + errors,
@@ -275,14 +230,14 @@ async function main(): Promise<void> {
   const mockBase = `http://${HOST}:${mock.port}/mock-wechat`
   const proxy = await startServer('proxy-server', [mockBase])
   const baseline = await startServer('baseline-server', [mockBase])
-  const pool = new CodePool(mock.port)
+  const pool = new CodePool(mock.port, connections * 4)
 
   // One real login gives the session every GET /session presents.
   await pool.fill(1)
   const login = await fetch(`http://${HOST}:${proxy.port}/api/wechat/openid`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code: pool.take(), verifier: randomBytes(32).toString('hex') }),
+    body: JSON.stringify({ code: await pool.take(), verifier: randomBytes(32).toString('hex') }),
   })
   const { session } = (await login.json()) as { session: string }
   const sessionRequest = (path: string): AutocannonRequest => ({
@@ -403,10 +358,7 @@ async function main(): Promise<void> {
   )
 }
 
-interface MemoryFigures {
-  before: MemorySample
-  peak: MemorySample
-  after: MemorySample
+interface MemoryFigures extends MemoryPhases {
   seconds: number
   errors: number
 }
@@ -427,7 +379,7 @@ async function memoryAfterExchanges(mockBase: string, pool: CodePool): Promise<M
     const batch = Math.max(connections, Math.min(CODE_BATCH, exchanges - done))
     await pool.fill(batch + connections * 5)
     const figures = await load(proxy.port, request, { amount: batch })
-    errors += [...figures.errors.values()].reduce((sum, n) => sum + n, 0)
+    errors += figures.errorCount
     done += batch
     console.log(
       `memory phase: ${done} exchanges, RSS ${((samples.at(-1)?.rss ?? 0) / 2 ** 20).toFixed(0)} MB`,

@@ -85,7 +85,7 @@ export function createWechatAuthRuntime(
    * afterwards `appid`, `authorizeBase` and `win` are set.
    */
   function ensureReady() {
-    ready ??= (async () => {
+    return (ready ??= (async () => {
       if (!appid || !authorizeBase) {
         // Cached for the tab: the trip to WeChat and back should not cost a second config call.
         let config = tab.get('config') as Partial<ProxyConfig> | null
@@ -113,10 +113,11 @@ export function createWechatAuthRuntime(
             : 'unavailable'
       const cached = loadSession(local, appid!, now())
       if (cached) setSession(cached)
-    })()
-    // A failed config is retried by the next navigation or login(), not remembered.
-    ready.catch(() => (ready = undefined))
-    return ready
+    })().catch((err: unknown) => {
+      // A failed config is retried by the next navigation or login(), not remembered.
+      ready = undefined
+      throw err
+    }))
   }
 
   /** Forgets the session in this browser (cache and store). */

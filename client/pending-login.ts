@@ -9,7 +9,10 @@ export interface PendingLogin {
   /** The router path the user asked for, restored after the login. */
   route: string
   scope: WechatScope
-  /** `web`: a website-app login (qrconnect), exchanged and cached as such. */
+  /**
+   * The app the login went to (`web`: the website app's qrconnect). A record only: the exchange uses
+   * the app this browser logs in with, which is the same for every login of the tab.
+   */
   app?: 'mp' | 'web'
   createdAt: number
   /** A fresh login started because WeChat refused the last code: a refusal of this one's is shown. */

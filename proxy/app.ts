@@ -44,24 +44,20 @@ export function createWechatApp(
     store?: Store
   } = {},
 ): express.Express {
+  const { securityHeaders: pageHeaders, scriptHashes, ...proxyDeps } = deps
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', config.trustProxy)
-  if (deps.securityHeaders) {
+  if (pageHeaders) {
     // The built SPA's pages. The proxy's JSON answers carry their own fixed set (apiHeaders, HSTS
     // included in production); the mock's pages bring their own (WeChat's are not ours to set).
-    const headers = securityHeaders(config, deps.scriptHashes)
+    const headers = securityHeaders(config, scriptHashes)
     app.use((req, res, next) => {
       const { path } = req
       const api = path === PROXY_PATH || path.startsWith(`${PROXY_PATH}/`)
       if (api || path.startsWith(MOCK_PATH)) next()
       else headers(req, res, next)
     })
-  }
-  const proxyDeps = {
-    ...(deps.logger ? { logger: deps.logger } : {}),
-    ...(deps.redis ? { redis: deps.redis } : {}),
-    ...(deps.store ? { store: deps.store } : {}),
   }
   app.use(PROXY_PATH, createWechatProxy(config, proxyDeps))
   if (config.mock) app.use(MOCK_PATH, createMockWechatRouter(config))

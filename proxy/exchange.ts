@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { ProxyError } from './errors.js'
 import type { WechatApp } from './session.js'
 import type { CodeOutcome, Store } from './store/index.js'
 
 /** WeChat's code lifetimes (WECHAT.md): a code is known as used as long as it could come back. */
-export const CODE_TTL_SECONDS: Record<WechatApp, number> = { mp: 300, web: 600 }
+const CODE_TTL_SECONDS: Record<WechatApp, number> = { mp: 300, web: 600 }
 
 /**
  * How long the answer to a code is replayed to the browser that sent it (same code, same verifier),
@@ -40,10 +41,6 @@ export interface CodeExchangeDeps {
   logger: Logger
   /** Longest a request waits for an exchange of the same code running on another instance. */
   maxWaitMs: number
-  /** @default 50 */
-  pollMs?: number
-  /** @default REPLAY_WINDOW_SECONDS */
-  replaySeconds?: number
 }
 
 /** Runs `perform` (the WeChat exchange; resolves to the JSON body) at most once per code. */
@@ -52,15 +49,17 @@ export type CodeExchange = (
   perform: () => Promise<unknown>,
 ) => Promise<ExchangeResult>
 
+/** How often a request waiting for another instance's exchange reads the store. */
+const POLL_MS = 50
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url')
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
  * WeChat's own verdict on the code (success, 40029, 40163, 42003, setup faults...) is definitive and
  * kept. Everything else happened in transit or here: timeouts, dropped connections, 5xx, unreadable
  * bodies, -1 after the retries, 45011, a store that is down.
  */
-export function isDefinitive(error: ProxyError): boolean {
+function isDefinitive(error: ProxyError): boolean {
   return error.errcode !== undefined && error.errcode !== -1 && error.code !== 'rate_limited'
 }
 
@@ -71,7 +70,7 @@ export function isDefinitive(error: ProxyError): boolean {
  * (a link scanner, a shared screenshot, browser history) cannot redeem the code or read its answer.
  */
 export function createCodeExchange(deps: CodeExchangeDeps): CodeExchange {
-  const { store, logger, maxWaitMs, pollMs = 50, replaySeconds = REPLAY_WINDOW_SECONDS } = deps
+  const { store, logger, maxWaitMs } = deps
   /** Exchanges running in this process: concurrent requests for the same code share one. */
   const running = new Map<string, Promise<ExchangeResult>>()
 
@@ -105,14 +104,16 @@ export function createCodeExchange(deps: CodeExchangeDeps): CodeExchange {
 
   /** The answer is sent even when it cannot be kept: the exchange itself succeeded. */
   async function keep(key: string, outcome: CodeOutcome, ttlSeconds: number): Promise<void> {
-    await store.settleCode(key, outcome, ttlSeconds, replaySeconds).catch((cause: unknown) => {
-      logger.warn({ err: cause, outcome: 'settle_failed' }, 'code outcome not kept')
-    })
+    await store
+      .settleCode(key, outcome, ttlSeconds, REPLAY_WINDOW_SECONDS)
+      .catch((cause: unknown) => {
+        logger.warn({ err: cause, outcome: 'settle_failed' }, 'code outcome not kept')
+      })
   }
 
   /** Waits for the exchange of another instance, reading the store until it is settled. */
   async function awaitSettled(key: string): Promise<ExchangeResult> {
-    for (let waited = 0; ; waited += pollMs) {
+    for (let waited = 0; ; waited += POLL_MS) {
       const record = await store.readCode(key)
       if (record?.state === 'settled') return { outcome: record.outcome, source: 'replayed' }
       if (record?.state === 'used') throw new ProxyError('code_used', 'This code was already used')
@@ -122,7 +123,7 @@ export function createCodeExchange(deps: CodeExchangeDeps): CodeExchange {
       if (waited >= maxWaitMs) {
         throw new ProxyError('upstream_timeout', 'The exchange of this code did not finish in time')
       }
-      await sleep(pollMs)
+      await sleep(POLL_MS)
     }
   }
 

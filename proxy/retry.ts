@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import { ProxyError } from './errors.js'
 
 export interface BusyRetryOptions {
@@ -11,10 +12,8 @@ export interface BusyRetryOptions {
   random?: () => number
 }
 
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
 /** True for WeChat's `-1 system error`: WeChat is busy and says a retry may work (WECHAT.md). */
-export function isBusy(error: unknown): boolean {
+function isBusy(error: unknown): boolean {
   return error instanceof ProxyError && error.errcode === -1
 }
 

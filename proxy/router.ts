@@ -59,10 +59,7 @@ function storesFor(
 ): { store: Store; rateLimitStore?: RateLimitStore } {
   const { now = Date.now } = deps
   if (config.redisUrl === undefined) {
-    return {
-      store: deps.store ?? createMemoryStore({ now }),
-      ...(deps.rateLimitStore ? { rateLimitStore: deps.rateLimitStore } : {}),
-    }
+    return { store: deps.store ?? createMemoryStore({ now }), rateLimitStore: deps.rateLimitStore }
   }
   const { redisUrl } = config
   let client = deps.redis
@@ -82,7 +79,7 @@ export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {
   const wechat = createWechatApi({
     apiBase: config.apiBase,
     timeoutMs: config.upstreamTimeoutMs,
-    ...(deps.retry ? { retry: deps.retry } : {}),
+    retry: deps.retry,
   })
   const custody = createTokenCustody({ config, store, wechat, logger, now })
   // Waiting for another instance's exchange never takes longer than that exchange could.
@@ -131,8 +128,10 @@ export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {
   mountOpenidRoute(router, ctx, openidRateLimit(config, backends.rateLimitStore))
   mountUserinfoRoute(router, ctx)
 
+  // Public values that do not change once the proxy is built: serialized once.
+  const publicJson = JSON.stringify(publicConfig(config))
   router.get('/config', (_req, res) => {
-    respond.json(res, 200, publicConfig(config))
+    respond.jsonText(res, 200, publicJson)
   })
 
   router.get('/healthz', async (_req, res) => {

@@ -34,13 +34,13 @@ export function userinfoOf(json: Record<string, unknown>): WechatUserinfo | unde
   return profile
 }
 
-export function parseBody(status: number, body: unknown): Record<string, unknown> {
+export function parseBody(status: number, body: string): Record<string, unknown> {
   if (status < 200 || status >= 300) {
     throw new ProxyError('upstream_error', `WeChat answered HTTP ${status}`)
   }
   let json: unknown
   try {
-    json = typeof body === 'string' ? JSON.parse(body) : undefined
+    json = JSON.parse(body)
   } catch {
     throw new ProxyError('upstream_error', 'WeChat answered a body that is not JSON')
   }

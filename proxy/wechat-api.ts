@@ -84,6 +84,9 @@ function createGet(apiBase: string, timeoutMs: number) {
   const options = { keepAlive: true, scheduling: 'lifo' as const, timeout: 5_000 }
   const agent = secure ? new HttpsAgent(options) : new HttpAgent(options)
   const prefix = base.pathname.replace(/\/+$/, '')
+  // An IPv6 literal comes bracketed from URL; node:http wants the bare address.
+  const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1')
+  const headers = { accept: 'application/json, text/plain, */*' }
 
   return (path: string, params: Record<string, string>) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -98,13 +101,12 @@ function createGet(apiBase: string, timeoutMs: number) {
       }
       const req = request({
         protocol: base.protocol,
-        // An IPv6 literal comes bracketed from URL; node:http wants the bare address.
-        hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'),
+        hostname,
         port: base.port,
         path: `${prefix}${path}?${new URLSearchParams(params).toString()}`,
         method: 'GET',
         agent,
-        headers: { accept: 'application/json, text/plain, */*' },
+        headers,
       })
       // The whole call, not just a quiet socket: WeChat answers within its time or not at all.
       const deadline = setTimeout(

@@ -37,13 +37,10 @@ export function createAuthorizeRouter({ state, apps, domains }: AuthorizeRouterO
 
     const { request } = check
     const user = currentUser(req)
-    if (request.scope === 'snsapi_base') {
-      // Silent authorization: no page at all, straight back with a code.
-      return res.redirect(302, callbackWithCode(state, request, user))
-    }
-    if (state.snapshotNext) {
-      // A snapshot visit: WeChat shows its browse-only snapshot page, not the consent sheet, and
-      // the page gets a code at once (it then exchanges to the snapshot identity).
+    if (request.scope === 'snsapi_base' || state.snapshotNext) {
+      // Silent authorization: no page at all, straight back with a code. A snapshot visit too:
+      // WeChat shows its browse-only snapshot page, not the consent sheet, and the page gets a code
+      // at once (it then exchanges to the snapshot identity).
       return res.redirect(302, callbackWithCode(state, request, user))
     }
     const params: Record<string, string> = {
@@ -71,11 +68,7 @@ export function createAuthorizeRouter({ state, apps, domains }: AuthorizeRouterO
     '/connect/oauth2/authorize/confirm',
     express.urlencoded({ extended: false, limit: '16kb' }),
     (req, res) => {
-      const body: unknown = req.body
-      const get = (name: string): string | undefined => {
-        const value = isRecord(body) ? body[name] : undefined
-        return typeof value === 'string' ? value : undefined
-      }
+      const get = formFields(req)
       if (!insideWechat(req))
         return sendPage(res, errorPage('outside-wechat', '请在微信客户端打开链接'))
       // The form travels through the browser, so its fields are re-checked like a new request.
@@ -152,6 +145,15 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
+/** Reads the confirm form's fields (`express.urlencoded`): a string value, else undefined. */
+export function formFields(req: Request): (name: string) => string | undefined {
+  const body: unknown = req.body
+  return (name) => {
+    const value = isRecord(body) ? body[name] : undefined
+    return typeof value === 'string' ? value : undefined
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }

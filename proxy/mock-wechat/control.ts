@@ -99,10 +99,10 @@ export function createControlRouter({ state, apps }: ControlRouterOptions): Rout
     const user = body.user === undefined ? TEST_USERS[0] : findUser(stringOrUndefined(body.user))
     if (!user)
       throw new ControlInputError(`user must be one of ${TEST_USERS.map((u) => u.id).join(', ')}`)
+    const codeScope = scope ?? (app.kind === 'web' ? 'snsapi_login' : 'snsapi_base')
     const codes: string[] = []
     for (let i = 0; i < count; i++) {
-      const fallback = app.kind === 'web' ? 'snsapi_login' : 'snsapi_base'
-      codes.push(state.issueCode(app.appid, user.id, scope ?? fallback, snapshot))
+      codes.push(state.issueCode(app.appid, user.id, codeScope, snapshot))
     }
     res.json({ codes })
   })

@@ -25,10 +25,11 @@ export function hasWechatOrder(rawQuery: string): boolean {
   return ORDER.test(rawQuery)
 }
 
-const fail = (errcode: number | string, message: string): AuthorizeCheck => ({
-  ok: false,
-  error: { errcode, message },
-})
+/** A failed check (authorize or qrconnect): the error page's errcode and message. */
+export const fail = (
+  errcode: number | string,
+  message: string,
+): { ok: false; error: AuthorizeError } => ({ ok: false, error: { errcode, message } })
 
 /**
  * WeChat's checks on an authorize request, in WeChat's order. `get` reads an already-decoded
@@ -89,12 +90,19 @@ export function isAllowedRedirect(redirectUri: string, domains: readonly string[
  */
 export function withCallbackParams(redirectUri: string, state: string, code?: string): string {
   const hashAt = redirectUri.indexOf('#')
-  const base = hashAt === -1 ? redirectUri : redirectUri.slice(0, hashAt)
-  const hash = hashAt === -1 ? '' : redirectUri.slice(hashAt)
+  if (hashAt === -1) return appendCallbackParams(redirectUri, state, code)
+  return appendCallbackParams(redirectUri.slice(0, hashAt), state, code) + redirectUri.slice(hashAt)
+}
+
+/**
+ * `code` (when given) and `state` appended to `part`'s query (a URL, or the hash of one): `?`
+ * starts it unless `part` already has one, then `&` unless `part` ends in `?` or `&`.
+ */
+export function appendCallbackParams(part: string, state: string, code?: string): string {
   const added =
     (code === undefined ? '' : `code=${encodeURIComponent(code)}&`) +
     `state=${encodeURIComponent(state)}`
   let separator = '?'
-  if (base.includes('?')) separator = base.endsWith('?') || base.endsWith('&') ? '' : '&'
-  return base + separator + added + hash
+  if (part.includes('?')) separator = part.endsWith('?') || part.endsWith('&') ? '' : '&'
+  return part + separator + added
 }

@@ -1,6 +1,6 @@
 import type { MockApp } from './demo-apps.js'
 import type { AuthorizeError } from './params.js'
-import { isAllowedRedirect } from './params.js'
+import { appendCallbackParams, fail, isAllowedRedirect } from './params.js'
 
 /** How the QR page is shown: a page of its own, or (`login_type=jssdk`) inside WxLogin's iframe. */
 export interface QrconnectDisplay {
@@ -24,11 +24,6 @@ export interface QrconnectRequest {
 
 export type QrconnectCheck =
   { ok: true; request: QrconnectRequest } | { ok: false; error: AuthorizeError }
-
-const fail = (errcode: number | string, message: string): QrconnectCheck => ({
-  ok: false,
-  error: { errcode, message },
-})
 
 /**
  * WeChat's checks on a qrconnect request. Unlike oauth2/authorize there is no parameter-order
@@ -112,11 +107,6 @@ export function qrconnectParams(request: QrconnectRequest): Record<string, strin
  */
 export function withQrconnectParams(redirectUri: string, state: string, code?: string): string {
   const hashAt = redirectUri.indexOf('#')
-  const tail = hashAt === -1 ? redirectUri : redirectUri.slice(hashAt)
-  const added =
-    (code === undefined ? '' : `code=${encodeURIComponent(code)}&`) +
-    `state=${encodeURIComponent(state)}`
-  let separator = '?'
-  if (tail.includes('?')) separator = tail.endsWith('?') || tail.endsWith('&') ? '' : '&'
-  return redirectUri + separator + added
+  if (hashAt === -1) return appendCallbackParams(redirectUri, state, code)
+  return redirectUri.slice(0, hashAt) + appendCallbackParams(redirectUri.slice(hashAt), state, code)
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import express from 'express'
 import type { Response, Router } from 'express'
-import { COOKIE_OPTIONS, USER_COOKIE, currentUser, isRecord, rawQueryOf } from './authorize.js'
+import { COOKIE_OPTIONS, USER_COOKIE, currentUser, formFields, rawQueryOf } from './authorize.js'
 import type { AuthorizeRouterOptions } from './authorize.js'
+import type { AuthorizeError } from './params.js'
 import { errorPage } from './pages.js'
 import { qrconnectPage, topRedirectPage } from './qrconnect-page.js'
 import { checkQrconnect, qrconnectParams, withQrconnectParams } from './qrconnect-params.js'
@@ -49,18 +50,15 @@ export function createQrconnectRouter({ state, apps, domains }: AuthorizeRouterO
     '/connect/qrconnect/confirm',
     express.urlencoded({ extended: false, limit: '16kb' }),
     (req, res) => {
-      const body: unknown = req.body
-      const get = (name: string): string | undefined => {
-        const value = isRecord(body) ? body[name] : undefined
-        return typeof value === 'string' ? value : undefined
-      }
+      const get = formFields(req)
       const wantsJson = req.accepts(['html', 'json']) === 'json'
+      const refuse = (error: AuthorizeError): void => {
+        if (wantsJson) res.status(400).json({ error })
+        else sendFramable(res, errorPage(error.errcode, error.message))
+      }
       // The form travels through the browser, so its fields are re-checked like a new request.
       const check = checkQrconnect(get, apps, domains)
-      if (!check.ok) {
-        if (wantsJson) return void res.status(400).json({ error: check.error })
-        return sendFramable(res, errorPage(check.error.errcode, check.error.message))
-      }
+      if (!check.ok) return refuse(check.error)
       const { request } = check
       const decision = get('decision')
       let url: string
@@ -73,9 +71,7 @@ export function createQrconnectRouter({ state, apps, domains }: AuthorizeRouterO
         res.cookie(USER_COOKIE, user.id, COOKIE_OPTIONS)
         url = callbackWithCode(state, request, user)
       } else {
-        const error = { errcode: 'bad-decision', message: '该链接无法访问' }
-        if (wantsJson) return void res.status(400).json({ error })
-        return sendFramable(res, errorPage(error.errcode, error.message))
+        return refuse({ errcode: 'bad-decision', message: '该链接无法访问' })
       }
       const { embedded, selfRedirect } = request.display
       const target = embedded && !selfRedirect ? 'top' : 'self'

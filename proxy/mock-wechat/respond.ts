@@ -5,11 +5,6 @@ import type { ApiEndpoint, MockState } from './state.js'
 
 export type WechatBody = Record<string, unknown>
 
-/** An api.weixin.qq.com error body: errcode plus an errmsg with a request id suffix. */
-export function wechatError(errcode: number, message: string): WechatBody {
-  return { errcode, errmsg: `${message}, rid: ${newRid()}` }
-}
-
 /** WeChat's errmsg (before the rid suffix) for the errcodes the kit may meet (WECHAT.md). */
 const WECHAT_ERRMSG: ReadonlyMap<number, string> = new Map([
   [-1, 'system error'],
@@ -36,9 +31,13 @@ const WECHAT_ERRMSG: ReadonlyMap<number, string> = new Map([
   [50001, 'user unauthorized'],
 ])
 
-/** WeChat's error body for an errcode, with its usual message (`unknown error` when not known). */
-export function wechatErrorFor(errcode: number): WechatBody {
-  return wechatError(errcode, WECHAT_ERRMSG.get(errcode) ?? 'unknown error')
+/**
+ * An api.weixin.qq.com error body: errcode plus WeChat's usual errmsg for it (`unknown error` when
+ * not known) with a request id suffix.
+ */
+export function wechatError(errcode: number): WechatBody {
+  const message = WECHAT_ERRMSG.get(errcode) ?? 'unknown error'
+  return { errcode, errmsg: `${message}, rid: ${newRid()}` }
 }
 
 /** WeChat answers 200 with JSON labelled text/plain, errors included: clients must parse anyway. */
@@ -69,9 +68,9 @@ export async function answerApiCall(
       res.status(500).type('html').send(gatewayErrorPage(500))
       return
     case 'busy':
-      return sendWechatJson(res, wechatErrorFor(-1))
+      return sendWechatJson(res, wechatError(-1))
     case 'errcode':
-      return sendWechatJson(res, wechatErrorFor(fault.errcode))
+      return sendWechatJson(res, wechatError(fault.errcode))
     case 'malformed':
       res.status(200).set('Content-Type', 'text/plain').send('{"access_token":"86_x7Kq2')
       return

@@ -7,23 +7,20 @@ import { avatarPath, findUser } from './users.js'
 
 export type GrantCheck = { ok: true; grant: Grant } | { ok: false; error: WechatBody }
 
-const refuse = (errcode: number, message: string): GrantCheck => ({
-  ok: false,
-  error: wechatError(errcode, message),
-})
+const refuse = (errcode: number): GrantCheck => ({ ok: false, error: wechatError(errcode) })
 
 /** The access_token + openid pair both /sns/userinfo and /sns/auth check, in WeChat's order. */
 export function checkGrant(state: MockState, query: URLSearchParams): GrantCheck {
   const accessToken = query.get('access_token')
   const openid = query.get('openid')
-  if (!accessToken) return refuse(41001, 'access_token missing')
+  if (!accessToken) return refuse(41001)
   const grant = state.grantsByAccessToken.get(accessToken)
   // Unknown, or replaced by a refresh after it expired: WeChat no longer knows it at all.
-  if (!grant) return refuse(40001, 'invalid credential, access_token is invalid or not latest')
-  if (state.now() >= grant.accessExpiresAt) return refuse(42001, 'access_token expired')
-  if (!openid) return refuse(41009, 'missing openid')
+  if (!grant) return refuse(40001)
+  if (state.now() >= grant.accessExpiresAt) return refuse(42001)
+  if (!openid) return refuse(41009)
   // A token only speaks for the person it was issued for: no reading someone else's profile.
-  if (openid !== openidOfGrant(grant)) return refuse(40003, 'invalid openid')
+  if (openid !== openidOfGrant(grant)) return refuse(40003)
   return { ok: true, grant }
 }
 
@@ -42,9 +39,9 @@ export function userinfoBody(
   const { grant } = check
   const app = apps.find((candidate) => candidate.appid === grant.appid)
   const user = findUser(grant.userId)
-  if (!app || !user) return wechatError(-1, 'system error')
+  if (!app || !user) return wechatError(-1)
   // The profile needs the consent scope; a snapshot visit never consented, whatever its scope.
-  if (grant.scope === 'snsapi_base' || grant.snapshot) return wechatError(48001, 'api unauthorized')
+  if (grant.scope === 'snsapi_base' || grant.snapshot) return wechatError(48001)
   const avatar = avatarPath(user, '132')
   const body: WechatBody = {
     openid: openidOfGrant(grant),

@@ -57,23 +57,23 @@ function exchangeCode(
   const appid = query.get('appid')
   const secret = query.get('secret')
   const code = query.get('code')
-  if (!appid) return wechatError(41002, 'appid missing')
+  if (!appid) return wechatError(41002)
   const app = apps.find((candidate) => candidate.appid === appid)
-  if (!app) return wechatError(40013, 'invalid appid')
-  if (!secret) return wechatError(41004, 'appsecret missing')
+  if (!app) return wechatError(40013)
+  if (!secret) return wechatError(41004)
   // The secret proves the caller is the app's own server; the code alone must never be enough.
-  if (secret !== app.secret) return wechatError(40125, 'invalid appsecret')
+  if (secret !== app.secret) return wechatError(40125)
   if (query.get('grant_type') !== 'authorization_code') {
-    return wechatError(40002, 'invalid grant_type')
+    return wechatError(40002)
   }
-  if (!code) return wechatError(41008, 'missing code')
+  if (!code) return wechatError(41008)
   const issued = state.codes.get(code)
   // A code only works for the app it was issued to.
-  if (!issued || issued.appid !== app.appid) return wechatError(40029, 'invalid code')
+  if (!issued || issued.appid !== app.appid) return wechatError(40029)
   // Single use: a second exchange (double callback, reload) must fail.
-  if (issued.used) return wechatError(40163, 'code been used')
+  if (issued.used) return wechatError(40163)
   if (state.now() - issued.issuedAt > CODE_LIFETIME_S[app.kind] * 1000) {
-    return wechatError(42003, 'code expired')
+    return wechatError(42003)
   }
   issued.used = true
   const grant = state.issueGrant(app.appid, issued.userId, issued.scope, issued.snapshot)
@@ -83,17 +83,17 @@ function exchangeCode(
 function refresh(state: MockState, apps: readonly MockApp[], query: URLSearchParams): WechatBody {
   const appid = query.get('appid')
   const refreshToken = query.get('refresh_token')
-  if (!appid) return wechatError(41002, 'appid missing')
+  if (!appid) return wechatError(41002)
   const app = apps.find((candidate) => candidate.appid === appid)
-  if (!app) return wechatError(40013, 'invalid appid')
-  if (query.get('grant_type') !== 'refresh_token') return wechatError(40002, 'invalid grant_type')
-  if (!refreshToken) return wechatError(41003, 'refresh_token missing')
+  if (!app) return wechatError(40013)
+  if (query.get('grant_type') !== 'refresh_token') return wechatError(40002)
+  if (!refreshToken) return wechatError(41003)
   const grant = state.grantsByRefreshToken.get(refreshToken)
   // A refresh_token only works for the app it was issued to (no secret is sent, so this is all
   // that stops one app from using another's tokens).
-  if (!grant || grant.appid !== app.appid) return wechatError(40030, 'invalid refresh_token')
+  if (!grant || grant.appid !== app.appid) return wechatError(40030)
   // 30 days from the original consent, however often it was used: then the user must consent again.
-  if (state.now() >= grant.refreshExpiresAt) return wechatError(42002, 'refresh_token expired')
+  if (state.now() >= grant.refreshExpiresAt) return wechatError(42002)
   return tokenBody(state, app, state.refreshGrant(grant))
 }
 

@@ -26,8 +26,8 @@ export interface MemoryStoreOptions {
   now?: () => number
 }
 
-interface Expiring<T> {
-  value: T
+interface Entry {
+  tokens: StoredTokens
   expiresAt: number
 }
 
@@ -56,7 +56,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const { maxEntries = 100_000, maxRevocations = 100_000, maxCodes = 100_000 } = options
   const { now = Date.now } = options
   // A Map iterates in insertion order: re-inserting on write keeps the oldest entry first.
-  const entries = new Map<string, Expiring<StoredTokens>>()
+  const entries = new Map<string, Entry>()
   /** Session id -> epoch ms until which it is refused. */
   const revoked = new Map<string, number>()
   const key = (app: string, openid: string) => `${app}\u0000${openid}`
@@ -78,16 +78,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       if (oldest.done) break
       map.delete(oldest.value)
     }
-  }
-
-  function live<T>(map: Map<string, Expiring<T>>, id: string): T | undefined {
-    const entry = map.get(id)
-    if (!entry) return undefined
-    if (entry.expiresAt <= now()) {
-      map.delete(id)
-      return undefined
-    }
-    return entry.value
   }
 
   function markUsed(id: string, ttlSeconds: number, until: number): void {
@@ -117,12 +107,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     }
   }
 
-  function usedUntil(id: string, t: number): number | undefined {
+  function isMarkedUsed(id: string, t: number): boolean {
     for (const marks of used.values()) {
       const until = marks.get(id)
-      if (until !== undefined && until > t) return until
+      if (until !== undefined && until > t) return true
     }
-    return undefined
+    return false
   }
 
   /** The live record of a code, as the Store contract describes it. */
@@ -136,7 +126,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       const outcome = { status: answer.status, body: answer.body }
       return { state: 'settled', verifierHash: answer.verifierHash, outcome }
     }
-    if ((answer && answer.usedUntil > t) || usedUntil(id, t) !== undefined) {
+    if ((answer && answer.usedUntil > t) || isMarkedUsed(id, t)) {
       // The binding is not kept past the window: a used code answers nobody.
       return { state: 'used', verifierHash: null }
     }
@@ -154,12 +144,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async saveTokens(app, openid, tokens, ttlSeconds) {
       const id = key(app, openid)
       entries.delete(id)
-      entries.set(id, { value: { ...tokens }, expiresAt: now() + ttlSeconds * 1000 })
+      entries.set(id, { tokens: { ...tokens }, expiresAt: now() + ttlSeconds * 1000 })
       evictOldest(entries, maxEntries)
     },
     async getTokens(app, openid) {
-      const tokens = live(entries, key(app, openid))
-      return tokens ? { ...tokens } : undefined
+      const id = key(app, openid)
+      const entry = entries.get(id)
+      if (!entry) return undefined
+      if (entry.expiresAt <= now()) {
+        entries.delete(id)
+        return undefined
+      }
+      return { ...entry.tokens }
     },
     async deleteTokens(app, openid) {
       entries.delete(key(app, openid))

@@ -12,7 +12,7 @@ let RedisClient: typeof IORedis.Redis | undefined
  * ioredis, loaded on first use: a proxy without REDIS_URL (one instance, the memory store) never
  * loads it, which keeps about 20 MB of code and heap out of every such process.
  */
-export function loadIoredis(): typeof IORedis.Redis {
+function loadIoredis(): typeof IORedis.Redis {
   RedisClient ??= (load('ioredis') as typeof IORedis).Redis
   return RedisClient
 }
@@ -60,7 +60,7 @@ const watched = new WeakSet<Redis>()
  * Handles the client's `error` events (an unhandled one would be printed on every reconnect attempt)
  * and logs one line when Redis becomes unreachable and one when it is back.
  */
-export function watchOutages(client: Redis, logger?: Logger): void {
+function watchOutages(client: Redis, logger?: Logger): void {
   if (watched.has(client)) return
   watched.add(client)
   let down = false
@@ -116,15 +116,15 @@ return {1}
 
 /**
  * KEYS as CLAIM; ARGV[1] = outcome JSON; ARGV[2] = lifetime in ms; ARGV[3] = replay window in ms.
- * Only a kept record, and never a used one (settled, its answer gone): a code stays used. The answer is its own key, which Redis drops when the window ends: the record
- * (state and binding, a few dozen bytes) stays for the code's lifetime and then reads as `used`.
+ * Only a kept record, and never a used one (settled, its answer gone): a code stays used. The answer
+ * is its own key, which Redis drops when the window ends: the record (state and binding, a few dozen
+ * bytes) stays for the code's lifetime and then reads as `used`.
  */
 const SETTLE = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 0 end
 if state == 'settled' and redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'settled')
-redis.call('HDEL', KEYS[1], 'outcome')
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 if tonumber(ARGV[3]) > 0 then
   redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
@@ -134,9 +134,10 @@ end
 return 1
 `
 
-/** KEYS as CLAIM. The record with its answer, read in one step. */
+/** KEYS as CLAIM. The record's state and binding with its answer, read in one step. */
 const READ = `
-return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2])}
+local record = redis.call('HMGET', KEYS[1], 'state', 'verifier')
+return {record[1], record[2], redis.call('GET', KEYS[2])}
 `
 
 /**
@@ -164,27 +165,18 @@ function script(client: Redis, source: string): Script {
   }
 }
 
-/** HGETALL's flat [field, value, ...] list as an object. */
-function fieldsOf(flat: string[]): Record<string, string> {
-  const fields: Record<string, string> = {}
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string
-  return fields
-}
-
 function parseRecord(
-  fields: Record<string, string>,
+  state: string | null,
+  verifier: string | null,
   answer: string | null,
 ): CodeRecord | undefined {
-  const { state, verifier } = fields
-  if (verifier === undefined) return undefined
+  if (verifier === null) return undefined
   const verifierHash = decodeVerifier(verifier)
   if (state === 'pending' || state === 'released') return { state, verifierHash }
   if (state === 'settled') {
-    // `outcome` in the record itself: written by an instance of an earlier version.
-    const outcome = answer ?? fields.outcome
     // As the memory store: the binding is not reported past the window, a used code answers nobody.
-    if (outcome === undefined) return { state: 'used', verifierHash: null }
-    return { state, verifierHash, outcome: JSON.parse(outcome) as CodeOutcome }
+    if (answer === null) return { state: 'used', verifierHash: null }
+    return { state, verifierHash, outcome: JSON.parse(answer) as CodeOutcome }
   }
   return undefined
 }
@@ -203,7 +195,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   let client: Redis
   if (options.client) client = options.client
   else if (options.url) {
-    client = createRedisClient(options.url, options.logger ? { logger: options.logger } : {})
+    client = createRedisClient(options.url, { logger: options.logger })
   } else throw new TypeError('createRedisStore needs a url or a client')
   watchOutages(client, options.logger)
 
@@ -249,8 +241,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await settle(codeKeys(key), [JSON.stringify(outcome), ttlSeconds * 1000, replayMs])
     },
     async readCode(key) {
-      const [flat, answer] = (await read(codeKeys(key), [])) as [string[], string | null]
-      return parseRecord(fieldsOf(flat), answer)
+      const reply = (await read(codeKeys(key), [])) as [string | null, string | null, string | null]
+      return parseRecord(...reply)
     },
     async releaseCode(key) {
       await release(codeKeys(key), [])

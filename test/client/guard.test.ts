@@ -9,6 +9,7 @@ import {
   savePending,
   saveSession,
   stateOf,
+  tripUrl,
   type Env,
 } from './helpers'
 
@@ -16,7 +17,7 @@ import {
 async function tripToWechat(env: Env, path: string): Promise<string> {
   const page = loadPage(env, ORIGIN + path)
   await page.router.push(path)
-  const url = page.win.location.replace.mock.calls[0]?.[0]
+  const url = tripUrl(page)
   if (!url) throw new Error('no trip to WeChat')
   return stateOf(url)
 }
@@ -26,7 +27,7 @@ describe('wechat auth guard', () => {
     const env = createEnv()
     const page = loadPage(env, `${ORIGIN}/orders?id=1&from=singlemessage`)
     const result = await page.router.push('/orders?id=1&from=singlemessage')
-    const url = page.win.location.replace.mock.calls[0]?.[0] ?? ''
+    const url = tripUrl(page)
     expect(url).toBe(
       `https://open.weixin.qq.com/connect/oauth2/authorize?appid=${APPID}` +
         `&redirect_uri=${encodeURIComponent(`${ORIGIN}/orders?id=1&from=singlemessage`)}` +
@@ -46,7 +47,7 @@ describe('wechat auth guard', () => {
     const env = createEnv()
     const page = loadPage(env, `${ORIGIN}/`)
     await page.router.push('/')
-    const url = page.win.location.replace.mock.calls[0]?.[0] ?? ''
+    const url = tripUrl(page)
     const state = stateOf(url)
     const verifier = String(pendingLogin(env, state)?.verifier)
     expect(verifier).toHaveLength(64)
@@ -66,7 +67,7 @@ describe('wechat auth guard', () => {
       base: '/#',
     })
     await page.router.push('/orders')
-    const url = page.win.location.replace.mock.calls[0]?.[0] ?? ''
+    const url = tripUrl(page)
     const redirectUri = decodeURIComponent(/redirect_uri=([^&]*)/.exec(url)?.[1] ?? '')
     expect(redirectUri).toBe(`${ORIGIN}/app/?from=singlemessage&isappinstalled=0#/orders`)
   })
@@ -93,7 +94,7 @@ describe('wechat auth guard', () => {
     const env = createEnv()
     const trip = loadPage(env, `${ORIGIN}/app/?from=singlemessage#/`, { base: '/#' })
     await trip.router.push('/orders')
-    const state = stateOf(trip.win.location.replace.mock.calls[0]?.[0] ?? '')
+    const state = stateOf(tripUrl(trip))
     const page = loadPage(env, `${ORIGIN}/app/?from=singlemessage&code=C1&state=${state}#/orders`, {
       base: '/#',
     })

@@ -152,51 +152,56 @@ export function envWindow(
   }
 }
 
+/** How a test page is set up; every field has a default. */
+export interface PageOptions {
+  /** The fake proxy's answer. @default okExchange() */
+  reply?: (c: InternalAxiosRequestConfig) => Reply
+  delayMs?: number
+  /** The memory history's base (`'/#'` for a hash router). */
+  base?: string
+  /** Over the kit's options the pages share (APPID, WeChat's authorize base, the env's clock). */
+  options?: WechatAuthOptions
+  keepHref?: boolean
+  /** @default WeChat on an iPhone: the official-account flow */
+  userAgent?: string
+}
+
+/** The kit's plugin on `win` as the test pages install it: the env's clock and a fake proxy. */
+export const wechatAuthPlugin = (
+  env: Env,
+  win: WechatAuthWindow,
+  { reply = () => okExchange(), delayMs = 0, options = {} }: PageOptions = {},
+) =>
+  createWechatAuth({
+    appid: APPID,
+    authorizeBase: 'https://open.weixin.qq.com',
+    window: win,
+    now: env.now,
+    http: fakeProxy(env.events, reply, delayMs),
+    ...options,
+  })
+
 /**
  * One page load: a fresh app, pinia and memory-history router sharing the env's storage (as a real
  * reload or a return from WeChat would), with a fake window at `href` and a fake proxy.
  */
-export function loadPage(
-  env: Env,
-  href: string,
-  {
-    reply = () => okExchange(),
-    delayMs = 0,
-    base,
-    options = {},
-    keepHref = false,
-    // Inside WeChat on a phone unless a test says otherwise: the official-account flow.
-    userAgent = UA.wechatIos,
-  }: {
-    reply?: (c: InternalAxiosRequestConfig) => Reply
-    delayMs?: number
-    base?: string
-    options?: WechatAuthOptions
-    keepHref?: boolean
-    userAgent?: string
-  } = {},
-) {
-  const win = envWindow(env, href, userAgent, keepHref)
+export function loadPage(env: Env, href: string, page: PageOptions = {}) {
+  const win = envWindow(env, href, page.userAgent, page.keepHref)
   const pinia = createPinia()
-  const router = createRouter({ history: createMemoryHistory(base), routes })
+  const router = createRouter({ history: createMemoryHistory(page.base), routes })
   router.beforeEach(createWechatAuthGuard())
   const app = blankApp()
   app.use(pinia)
-  app.use(
-    createWechatAuth({
-      appid: APPID,
-      authorizeBase: 'https://open.weixin.qq.com',
-      window: win,
-      now: env.now,
-      http: fakeProxy(env.events, reply, delayMs),
-      ...options,
-    }),
-  )
+  app.use(wechatAuthPlugin(env, win, page))
   app.use(router)
   const store = useWechatAuthStore(pinia)
   const requests = () => env.events.filter((e) => e.type === 'request')
   return { app, win, router, store, requests }
 }
+
+/** The URL the page was sent to (WeChat's), or '' when it stayed. */
+export const tripUrl = ({ win }: Pick<ReturnType<typeof loadPage>, 'win'>): string =>
+  win.location.replace.mock.calls[0]?.[0] ?? ''
 
 /** The `state` of the authorize URL the page was sent to. */
 export function stateOf(authorizeUrl: string): string {

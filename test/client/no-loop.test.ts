@@ -10,12 +10,10 @@ import {
   proxyError,
   savePending,
   stateOf,
+  tripUrl,
   type Env,
   type Reply,
 } from './helpers'
-
-const tripUrl = (page: ReturnType<typeof loadPage>) =>
-  page.win.location.replace.mock.calls[0]?.[0] ?? ''
 
 /** A page load of `path`: the state of the trip to WeChat it started, if it started one. */
 async function visit(env: Env, path = '/orders') {

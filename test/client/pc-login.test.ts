@@ -12,6 +12,7 @@ import {
   pendingLogin,
   saveSession,
   stateOf,
+  tripUrl,
   type Env,
 } from './helpers'
 import { UA } from './user-agents'
@@ -37,15 +38,11 @@ function desktopPage(
   })
 }
 
-/** The URL the page was sent to. */
-const sentTo = (page: ReturnType<typeof loadPage>) =>
-  page.win.location.replace.mock.calls[0]?.[0] ?? ''
-
 describe('PC QR-code login', () => {
   it('sends a desktop browser to the exact qrconnect URL of the website app', async () => {
     const page = desktopPage(createEnv(), `${ORIGIN}/orders?id=1`)
     await page.router.push('/orders?id=1')
-    const url = sentTo(page)
+    const url = tripUrl(page)
     expect(url).toBe(
       `https://open.weixin.qq.com/connect/qrconnect?appid=${WEB_APPID}` +
         `&redirect_uri=${encodeURIComponent(`${ORIGIN}/orders?id=1`)}` +
@@ -59,10 +56,10 @@ describe('PC QR-code login', () => {
     const env = createEnv()
     const page = desktopPage(env, `${ORIGIN}/orders`)
     await page.router.push('/orders')
-    const login = pendingLogin(env, stateOf(sentTo(page)))
+    const login = pendingLogin(env, stateOf(tripUrl(page)))
     expect(login).toMatchObject({ app: 'web', route: '/orders' })
     expect(String(login?.verifier)).toHaveLength(64)
-    expect(sentTo(page)).not.toContain(String(login?.verifier))
+    expect(tripUrl(page)).not.toContain(String(login?.verifier))
   })
 
   it.each([
@@ -71,7 +68,7 @@ describe('PC QR-code login', () => {
   ])('sends PC WeChat on %s to qrconnect', async (_name, userAgent) => {
     const page = desktopPage(createEnv(), `${ORIGIN}/`, false, {}, userAgent)
     await page.router.push('/')
-    expect(sentTo(page)).toMatch(/^https:\/\/open\.weixin\.qq\.com\/connect\/qrconnect\?appid=/)
+    expect(tripUrl(page)).toMatch(/^https:\/\/open\.weixin\.qq\.com\/connect\/qrconnect\?appid=/)
   })
 
   it('learns the website appid from the proxy config', async () => {
@@ -88,14 +85,14 @@ describe('PC QR-code login', () => {
       userAgent: UA.safariMac,
     })
     await page.router.push('/')
-    expect(sentTo(page)).toMatch(/^\/mock-wechat\/connect\/qrconnect\?appid=wxWebFromConfig&/)
+    expect(tripUrl(page)).toMatch(/^\/mock-wechat\/connect\/qrconnect\?appid=wxWebFromConfig&/)
   })
 
   it('exchanges the callback inside a hash route as a website-app login', async () => {
     const env = createEnv()
     const trip = desktopPage(env, `${ORIGIN}/app/#/`, true)
     await trip.router.push('/orders')
-    const url = sentTo(trip)
+    const url = tripUrl(trip)
     const redirectUri = decodeURIComponent(/redirect_uri=([^&]*)/.exec(url)?.[1] ?? '')
     expect(redirectUri).toBe(`${ORIGIN}/app/#/orders`)
     const state = stateOf(url)
@@ -152,7 +149,7 @@ describe('PC QR-code login', () => {
     const page = desktopPage(env, `${ORIGIN}/`)
     await page.router.push('/')
     expect(page.store.openid).toBeNull()
-    expect(sentTo(page)).toContain('/connect/qrconnect?')
+    expect(tripUrl(page)).toContain('/connect/qrconnect?')
   })
 
   it('stops at the third trip that came back without a session (login_loop)', async () => {
@@ -181,7 +178,7 @@ describe("pcLogin: 'embedded'", () => {
     const page = desktopPage(createEnv(), `${ORIGIN}/orders`, false, embedded)
     await page.router.push('/orders')
     await page.app.runWithContext(() => useWechatAuth()).login()
-    expect(sentTo(page)).toContain('/connect/qrconnect?')
+    expect(tripUrl(page)).toContain('/connect/qrconnect?')
   })
 })
 
@@ -189,7 +186,7 @@ describe("pcLogin: 'embedded'", () => {
 async function signInOnDesktop(env: Env) {
   const trip = desktopPage(env, `${ORIGIN}/`)
   await trip.router.push('/')
-  const state = stateOf(sentTo(trip))
+  const state = stateOf(tripUrl(trip))
   const page = desktopPage(env, `${ORIGIN}/?code=WEBCODE&state=${state}`)
   await page.router.push(`/?code=WEBCODE&state=${state}`)
   expect(page.store.status).toBe('authenticated')

@@ -10,6 +10,7 @@ import {
   proxyError,
   savePending,
   stateOf,
+  tripUrl,
   type Env,
 } from './helpers'
 
@@ -17,7 +18,7 @@ import {
 async function trip(env: Env, path = '/'): Promise<string> {
   const page = loadPage(env, ORIGIN + path)
   await page.router.push(path)
-  return stateOf(page.win.location.replace.mock.calls[0]?.[0] ?? '')
+  return stateOf(tripUrl(page))
 }
 
 /** WeChat's callback with `state` (and a code) on `/`: the error code it ends with, if any. */

@@ -13,6 +13,7 @@ import {
   proxyError,
   savePending,
   saveSession,
+  tripUrl,
   type Env,
   type Reply,
 } from './helpers'
@@ -33,7 +34,7 @@ const withProfile = () => ({ ...useWechatAuth(), ...useWechatProfile() })
 
 const userinfo = (reply: () => Reply) => byPath({ '/userinfo?lang=zh_CN': reply })
 
-/** A page on `path` with a cached session, whose proxy answers /userinfo with `reply`. */
+/** A page on `path` (signed in if `env` holds a session), whose proxy answers /userinfo with `reply`. */
 async function openPage(env: Env, reply: () => Reply, path = '/orders') {
   const page = loadPage(env, ORIGIN + path, { reply: userinfo(reply) })
   await page.router.push(path)
@@ -87,11 +88,8 @@ describe('fetchProfile', () => {
   })
 
   it('resolves null without a call when there is no session', async () => {
-    const env = createEnv()
-    const page = loadPage(env, `${ORIGIN}/public`, { reply: userinfo(() => okExchange()) })
-    await page.router.push('/public')
-    const auth = page.app.runWithContext(() => withProfile())
-    await expect(auth.fetchProfile()).resolves.toBeNull()
+    const page = await openPage(createEnv(), () => okExchange(), '/public')
+    await expect(page.auth.fetchProfile()).resolves.toBeNull()
     expect(page.requests()).toHaveLength(0)
   })
 
@@ -99,7 +97,7 @@ describe('fetchProfile', () => {
     const env = signedIn('snsapi_base')
     const page = await openPage(env, () => proxyError(401, 'reauth_required'))
     await expect(page.auth.fetchProfile()).resolves.toBeNull()
-    const url = page.win.location.replace.mock.calls[0]?.[0] ?? ''
+    const url = tripUrl(page)
     expect(url).toContain('&scope=snsapi_userinfo&')
     expect(url).toContain(`&redirect_uri=${encodeURIComponent(`${ORIGIN}/orders`)}&`)
     expect(page.win.location.replace).toHaveBeenCalledOnce()

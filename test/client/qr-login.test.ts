@@ -3,20 +3,20 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { createPinia } from 'pinia'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
-import { createWechatAuth, useWechatAuthStore, type WechatAuthOptions } from '../../client/index'
+import { useWechatAuthStore, type WechatAuthOptions } from '../../client/index'
 import { PENDING_TTL_MS } from '../../client/pending-login'
 import { WechatQrLogin } from '../../client/qr-login'
 import {
   ORIGIN,
+  PENDING_KEY,
   WEB_APPID,
   createEnv,
-  fakeProxy,
   envWindow,
   loadPage,
-  okExchange,
   pendingLogin,
   routes,
   stateOf,
+  wechatAuthPlugin,
   type Env,
 } from './helpers'
 import { UA } from './user-agents'
@@ -44,14 +44,8 @@ async function mountQrLogin(
     global: {
       plugins: [
         pinia,
-        createWechatAuth({
-          appid: 'wx1234567890abcdef',
-          authorizeBase: 'https://open.weixin.qq.com',
-          window: envWindow(env, ORIGIN + path, userAgent),
-          now: env.now,
-          http: fakeProxy(env.events, () => okExchange()),
-          ...desktop,
-          ...options,
+        wechatAuthPlugin(env, envWindow(env, ORIGIN + path, userAgent), {
+          options: { ...desktop, ...options },
         }),
         router,
       ],
@@ -129,7 +123,7 @@ describe('WechatQrLogin', () => {
   it('frames nothing inside WeChat on a phone, where the official account logs in', async () => {
     const { wrapper, env } = await mountQrLogin({}, { userAgent: UA.wechatAndroid })
     expect(wrapper.find('iframe').exists()).toBe(false)
-    expect(env.session.getItem('wechat-h5-auth:v1:pending')).toBeNull()
+    expect(env.session.getItem(PENDING_KEY)).toBeNull()
   })
 
   it('frames a fresh login before the pending one expires', async () => {

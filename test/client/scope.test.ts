@@ -11,14 +11,12 @@ import {
   savePending,
   saveSession,
   stateOf,
+  tripUrl,
   type Env,
 } from './helpers'
 
 const cachedScope = (env: Env) =>
   (JSON.parse(env.local.getItem(SESSION_KEY) ?? '{}') as { scope?: string }).scope
-
-const tripUrl = (page: ReturnType<typeof loadPage>) =>
-  page.win.location.replace.mock.calls[0]?.[0] ?? ''
 
 describe('per-route scope', () => {
   it('re-authorizes a base session with snsapi_userinfo for a userinfo route and saves that route', async () => {

@@ -3,7 +3,6 @@ import type { Ref } from 'vue'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WechatAuthError, createWechatAuth, useWechatAuth } from '../../client/index'
 import {
-  NOW,
   ORIGIN,
   SESSION_KEY,
   blankApp,
@@ -12,21 +11,14 @@ import {
   loadPage,
   pendingLogin,
   proxyError,
+  saveSession,
   stateOf,
+  tripUrl,
 } from './helpers'
 
 function signedIn() {
   const env = createEnv()
-  env.local.setItem(
-    SESSION_KEY,
-    JSON.stringify({
-      openid: 'oCached0000000000000000000000',
-      scope: 'snsapi_base',
-      app: 'mp',
-      session: 'x.y.z',
-      expiresAt: NOW + 60_000,
-    }),
-  )
+  saveSession(env)
   return env
 }
 
@@ -122,7 +114,7 @@ describe('useWechatAuth', () => {
     await auth.login()
     expect(auth.error.value).toBeNull()
     expect(auth.status.value).toBe('redirecting')
-    const url = page.win.location.replace.mock.calls[0]?.[0] ?? ''
+    const url = tripUrl(page)
     expect(url).toContain(`&redirect_uri=${encodeURIComponent(`${ORIGIN}/orders`)}&`)
   })
 
@@ -131,7 +123,7 @@ describe('useWechatAuth', () => {
     const page = loadPage(env, `${ORIGIN}/public`)
     await page.router.push('/public')
     await page.app.runWithContext(() => useWechatAuth()).login('/profile')
-    const url = page.win.location.replace.mock.calls[0]?.[0] ?? ''
+    const url = tripUrl(page)
     expect(url).toContain('&scope=snsapi_userinfo&')
     expect(pendingLogin(env, stateOf(url))).toMatchObject({ route: '/profile' })
   })

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { fault } from '../helpers/mock-server'
+import type { FaultMode } from '../helpers/mock-server'
 import { useDemo } from './harness'
 
 // A short upstream timeout so the latency fault ends in upstream_timeout quickly.
@@ -113,7 +115,7 @@ describe('the kit never loops', () => {
 })
 
 describe('WeChat faults end on the error page with a retry that works once they clear', () => {
-  const cases = [
+  const cases: { mode: FaultMode; ms?: number; code: string }[] = [
     { mode: 'latency', ms: 3000, code: 'upstream_timeout' },
     { mode: 'http500', code: 'upstream_error' },
     { mode: 'busy', code: 'upstream_unavailable' },
@@ -124,7 +126,7 @@ describe('WeChat faults end on the error page with a retry that works once they 
   ]
   for (const { mode, ms, code } of cases) {
     it(`${mode} -> ${code}`, async () => {
-      await demo.mock.faults({ endpoint: 'access_token', mode, times: 100, ...(ms ? { ms } : {}) })
+      await demo.mock.faults({ ...fault('access_token', mode, ms), times: 100 })
       await demo.tab.page.goto(`${demo.origin}/`)
       expect(await errorCode()).toBe(code)
       expect(demo.tab.authorizeTrips()).toBe(1)

@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { freePort } from '../helpers/net'
+import { mockControlClient } from '../helpers/mock-server'
+import type { MockControl } from '../helpers/mock-server'
 import { chromium, type Browser, type Page, type Request } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
 import type { WechatAuthDevOptions } from '../../proxy/vite-plugin'
@@ -29,8 +31,6 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ]
-
-export { freePort }
 
 /**
  * `npm run dev` in-process: the demo, the proxy and the mock WeChat on one loopback port. `plugin`:
@@ -79,7 +79,7 @@ export async function openWechatPage(
   browser: Browser,
   userAgent: string = WECHAT_IOS_UA,
 ): Promise<TrackedPage> {
-  const desktop = userAgent === DESKTOP_CHROME_UA || /Windows|Macintosh/.test(userAgent)
+  const desktop = /Windows|Macintosh/.test(userAgent)
   const context = await browser.newContext({
     userAgent,
     viewport: desktop ? { width: 1280, height: 800 } : { width: 390, height: 844 },
@@ -118,38 +118,11 @@ export async function openWechatPage(
   }
 }
 
-/** The mock WeChat's control endpoints (DESIGN.md) on a running dev or production server. */
-export function mockControl(origin: string) {
-  const call = async (path: string, body?: unknown, method?: string): Promise<unknown> => {
-    const response = await fetch(`${origin}/mock-wechat/__control/${path}`, {
-      method: method ?? (body === undefined ? 'GET' : 'POST'),
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    if (!response.ok) throw new Error(`mock control ${path}: HTTP ${response.status}`)
-    return response.status === 204 ? undefined : response.json()
-  }
-  return {
-    reset: () => call('reset', {}),
-    stats: () => call('stats') as Promise<{ calls: Record<string, number> }>,
-    clock: (advanceSeconds: number) => call('clock', { advanceSeconds }),
-    faults: (body: {
-      endpoint: string
-      mode: string
-      ms?: number
-      times?: number
-      errcode?: number
-    }) => call('faults', body),
-    clearFaults: () => call('faults', undefined, 'DELETE'),
-    snapshot: (next: boolean) => call('snapshot', { next }),
-    apps: (body: { appid: string; unionBound: boolean }) => call('apps', body),
-  }
-}
-
 export interface DemoContext {
   origin: string
   browser: Browser
-  mock: ReturnType<typeof mockControl>
+  /** The mock WeChat's control endpoints (DESIGN.md) on the dev server. */
+  mock: MockControl
   /** A fresh WeChat tab for each test (closed after it). */
   tab: TrackedPage
   /** Closes the current tab and opens another (same browser, new storage), with `userAgent`. */
@@ -174,7 +147,7 @@ export function useDemo(
   beforeAll(async () => {
     server = await startDevServer(env, plugin)
     ctx.origin = server.origin
-    ctx.mock = mockControl(server.origin)
+    ctx.mock = mockControlClient(`${server.origin}/mock-wechat`)
     ctx.browser = await launchChromium()
   })
   afterAll(async () => {

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { startFlags } from '../../bench/ipc'
 import { DEMO_MP_APP, DEMO_WEB_APP } from '../../proxy/mock-wechat/demo-apps'
-import { freePort, launchChromium, openWechatPage } from './harness'
+import { freePort } from '../helpers/net'
+import { healthy } from '../helpers/processes'
+import { launchChromium, openWechatPage } from './harness'
 
 // `npm run build` then `npm start`, built into a scratch folder inside the project so that node_modules
 // resolves and the developer's own dist/ is left alone.
@@ -46,18 +48,6 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; stderr: str
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   return new Promise((done) => child.on('exit', (code) => done({ code, stderr })))
-}
-
-async function waitForHealth(origin: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const ok = await fetch(`${origin}/api/wechat/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('the production server did not become healthy')
 }
 
 beforeAll(() => {
@@ -117,7 +107,8 @@ describe('npm start (production)', () => {
       const port = await freePort()
       origin = `http://127.0.0.1:${port}`
       child = startServer({ WECHAT_MOCK: '1', PORT: String(port) })
-      await waitForHealth(origin)
+      if (!(await healthy(origin, 100)))
+        throw new Error('the production server did not become healthy')
       browser = await launchChromium()
     })
     afterAll(async () => {

@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { mockControlClient } from './mock-server.js'
 import type { MockControl } from './mock-server.js'
-import { freePort } from './net.js'
+import { onFreePort } from './net.js'
 import { exited, killedOnExit } from './processes.js'
 
 export interface RunningMockProcess {
@@ -65,31 +65,19 @@ function launch(port: number, cwd: string): Promise<ChildProcess> {
 
 export async function startMockProcess(): Promise<RunningMockProcess> {
   const cwd = mkdtempSync(join(tmpdir(), 'wechat-h5-auth-mock-'))
-  let port = 0
-  let child: ChildProcess | undefined
-  // The free port can be taken before the mock binds it: try a few.
-  for (let attempt = 1; child === undefined; attempt++) {
-    port = await freePort()
-    try {
-      child = await launch(port, cwd)
-    } catch (error) {
-      if (attempt >= 3) {
-        rmSync(cwd, { recursive: true, force: true })
-        throw error
-      }
-    }
-  }
-  const running = child
+  const { port, started: child } = await onFreePort((port) => launch(port, cwd)).catch(
+    (error: unknown) => {
+      rmSync(cwd, { recursive: true, force: true })
+      throw error
+    },
+  )
   const baseUrl = `http://127.0.0.1:${port}/mock-wechat`
-
-  const control = mockControlClient(baseUrl)
-
   return {
     baseUrl,
-    control,
+    control: mockControlClient(baseUrl),
     async stop() {
-      running.kill('SIGKILL')
-      await exited(running)
+      child.kill('SIGKILL')
+      await exited(child)
       rmSync(cwd, { recursive: true, force: true })
     },
   }

@@ -25,6 +25,8 @@ import {
   createMockWechat,
 } from '../../proxy/mock-wechat/index.js'
 import type { MockWechat, MockWechatOptions } from '../../proxy/mock-wechat/index.js'
+import { API_FAULT_MODES } from '../../proxy/mock-wechat/state.js'
+import type { ApiFaultMode } from '../../proxy/mock-wechat/state.js'
 import { listenOnLoopback } from './net.js'
 
 export interface MockStats {
@@ -67,6 +69,15 @@ export type FaultBody =
   | { endpoint: ApiFaultEndpoint; mode: 'errcode'; errcode: number; times?: number }
   /** The callback comes back to redirect_uri without code and state (not counted in `calls`). */
   | { endpoint: 'authorize' | 'qrconnect'; mode: 'drop-callback'; times?: number }
+
+/** WeChat's transport and body faults: the mock's modes other than `errcode`, which needs an errcode. */
+export type FaultMode = Exclude<ApiFaultMode, 'errcode'>
+export const FAULT_MODES = API_FAULT_MODES.filter((mode): mode is FaultMode => mode !== 'errcode')
+
+/** A fault on every call to `endpoint` until cleared; `latency` holds each answer `ms`. */
+export function fault(endpoint: ApiFaultEndpoint, mode: FaultMode, ms = 600): FaultBody {
+  return mode === 'latency' ? { endpoint, mode, ms } : { endpoint, mode }
+}
 
 export interface MockControl {
   stats(): Promise<MockStats>

@@ -1,6 +1,6 @@
 /**
- * Loopback plumbing shared by the test helpers and suites: a free port, and an app listening on
- * 127.0.0.1 with a close that also ends kept-alive connections.
+ * Loopback plumbing shared by the test helpers and suites: a free port (and a child process started on
+ * one), and an app listening on 127.0.0.1 with a close that also ends kept-alive connections.
  */
 import type { Server } from 'node:http'
 import { createServer } from 'node:net'
@@ -16,6 +16,23 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port))
     })
   })
+}
+
+/**
+ * `start(port)` on a free port, tried three times: the port can be taken by someone else before the
+ * child process that `start` launches binds it. `start` must leave nothing running when it rejects.
+ */
+export async function onFreePort<T>(
+  start: (port: number) => Promise<T>,
+): Promise<{ port: number; started: T }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    try {
+      return { port, started: await start(port) }
+    } catch (error) {
+      if (attempt >= 3) throw error
+    }
+  }
 }
 
 export interface Listening {

@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from './net.js'
+import { onFreePort } from './net.js'
 import { exited, killedOnExit } from './processes.js'
 
 export interface RunningRedis {
@@ -50,7 +50,8 @@ function pingOnce(port: number, ms = 500): Promise<boolean> {
   })
 }
 
-function launch(port: number, dir: string): { child: ChildProcess; output: () => string } {
+/** redis-server on `port`, resolved once it answers PING; when it fails, the process is gone. */
+async function startOn(port: number, dir: string): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir],
@@ -61,42 +62,28 @@ function launch(port: number, dir: string): { child: ChildProcess; output: () =>
   child.stdout?.on('data', keep)
   child.stderr?.on('data', keep)
   killedOnExit(child)
-  return { child, output: () => output }
-}
-
-/** Resolves when the server answers PING; rejects when it exits or does not answer in time. */
-async function ready(child: ChildProcess, port: number, output: () => string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`redis-server on port ${port} exited at start:\n${output()}`)
+      throw new Error(`redis-server on port ${port} exited at start:\n${output}`)
     }
-    if (await pingOnce(port)) return
+    if (await pingOnce(port)) return child
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   child.kill('SIGKILL')
-  throw new Error(`redis-server on port ${port} did not answer PING in time:\n${output()}`)
+  await exited(child)
+  throw new Error(`redis-server on port ${port} did not answer PING in time:\n${output}`)
 }
 
 export async function startRedisServer(): Promise<RunningRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'wechat-h5-auth-redis-'))
-  let port = 0
-  let child: ChildProcess | undefined
-  // The free port can be taken by someone else before redis-server binds it: try a few.
-  for (let attempt = 1; child === undefined; attempt++) {
-    port = await freePort()
-    const started = launch(port, dir)
-    try {
-      await ready(started.child, port, started.output)
-      child = started.child
-    } catch (error) {
-      await exited(started.child)
-      if (attempt >= 3) {
-        rmSync(dir, { recursive: true, force: true })
-        throw error
-      }
-    }
-  }
+  const { port, started } = await onFreePort((port) => startOn(port, dir)).catch(
+    (error: unknown) => {
+      rmSync(dir, { recursive: true, force: true })
+      throw error
+    },
+  )
+  let child: ChildProcess | undefined = started
 
   async function kill(): Promise<void> {
     if (!child) return
@@ -112,9 +99,7 @@ export async function startRedisServer(): Promise<RunningRedis> {
     kill,
     async restart() {
       await kill()
-      const started = launch(port, dir)
-      await ready(started.child, port, started.output)
-      child = started.child
+      child = await startOn(port, dir)
     },
     async stop() {
       await kill()

@@ -26,11 +26,13 @@ async function silentLocation(): Promise<string | null> {
   return response.headers.get('location')
 }
 
+function consentUrl(): string {
+  return authorizeUrl(mock.baseUrl, { scope: 'snsapi_userinfo', redirect_uri: REDIRECT })
+}
+
 async function approve(): Promise<Response> {
-  const url = authorizeUrl(mock.baseUrl, { scope: 'snsapi_userinfo', redirect_uri: REDIRECT })
-  const { action, fields } = await consentForm(mock, url)
-  fields.set('decision', 'allow')
-  return submitConsent(action, fields)
+  const { action, fields } = await consentForm(mock, consentUrl())
+  return submitConsent(action, fields, 'allow')
 }
 
 function dropCallback(times?: number): Promise<void> {
@@ -111,8 +113,7 @@ describe('drop-callback on a silent authorize', () => {
 describe('drop-callback on a consent (snsapi_userinfo) authorize', () => {
   it('still shows the consent page', async () => {
     await dropCallback()
-    const url = authorizeUrl(mock.baseUrl, { scope: 'snsapi_userinfo', redirect_uri: REDIRECT })
-    const { html } = await consentForm(mock, url)
+    const { html } = await consentForm(mock, consentUrl())
     expect(html).toContain('data-testid="wechat-approve"')
   })
 
@@ -135,10 +136,8 @@ describe('drop-callback on a consent (snsapi_userinfo) authorize', () => {
 
   it('leaves a denial as it is and stays armed for the next approval', async () => {
     await dropCallback(1)
-    const url = authorizeUrl(mock.baseUrl, { scope: 'snsapi_userinfo', redirect_uri: REDIRECT })
-    const { action, fields } = await consentForm(mock, url)
-    fields.set('decision', 'deny')
-    expect((await submitConsent(action, fields)).headers.get('location')).toBe(
+    const { action, fields } = await consentForm(mock, consentUrl())
+    expect((await submitConsent(action, fields, 'deny')).headers.get('location')).toBe(
       'http://localhost:5173/p?x=1&from=singlemessage&state=abc123#/me',
     )
     expect((await approve()).headers.get('location')).toBe(REDIRECT)

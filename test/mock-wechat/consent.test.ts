@@ -11,7 +11,7 @@ import {
   submitConsent as submit,
   wechatGet,
 } from './support.js'
-import type { ConsentForm } from './support.js'
+import type { PageForm } from './support.js'
 
 let mock: RunningMockWechat
 beforeEach(async () => {
@@ -21,7 +21,7 @@ afterEach(() => mock.close())
 
 const USERINFO = { scope: 'snsapi_userinfo', redirect_uri: 'http://localhost:5173/p?x=1#/me' }
 
-async function consentForm(): Promise<ConsentForm> {
+async function consentForm(): Promise<PageForm> {
   return readConsentForm(mock, authorizeUrl(mock.baseUrl, USERINFO))
 }
 
@@ -38,8 +38,7 @@ it('shows a consent page with approve, deny and the user picker', async () => {
 
 it('redirects with a code and the state on approve', async () => {
   const { action, fields } = await consentForm()
-  fields.set('decision', 'allow')
-  const response = await submit(action, fields)
+  const response = await submit(action, fields, 'allow')
   expect(response.status).toBe(302)
   expect(response.headers.get('location')).toMatch(
     /^http:\/\/localhost:5173\/p\?x=1&code=0[A-Za-z0-9]{31}&state=abc123#\/me$/,
@@ -48,25 +47,22 @@ it('redirects with a code and the state on approve', async () => {
 
 it('issues an snsapi_userinfo code on approve', async () => {
   const { action, fields } = await consentForm()
-  fields.set('decision', 'allow')
-  const code = codeFrom((await submit(action, fields)).headers.get('location')) ?? ''
+  const code = codeFrom((await submit(action, fields, 'allow')).headers.get('location')) ?? ''
   const body = await exchange(mock.baseUrl, { code })
   expect(body.scope).toBe('snsapi_userinfo')
 })
 
 it('redirects with the state only on deny', async () => {
   const { action, fields } = await consentForm()
-  fields.set('decision', 'deny')
-  const response = await submit(action, fields)
+  const response = await submit(action, fields, 'deny')
   expect(response.status).toBe(302)
   expect(response.headers.get('location')).toBe('http://localhost:5173/p?x=1&state=abc123#/me')
 })
 
 it('signs in as the user picked and remembers the choice in a cookie', async () => {
   const { action, fields } = await consentForm()
-  fields.set('decision', 'allow')
   fields.set('user', 'lisisi')
-  const response = await submit(action, fields)
+  const response = await submit(action, fields, 'allow')
   expect(response.headers.get('set-cookie')).toMatch(/mock_wechat_user=lisisi/)
   const body = await exchange(mock.baseUrl, {
     code: codeFrom(response.headers.get('location')) ?? '',
@@ -86,9 +82,8 @@ it('uses the mock_wechat_user cookie for silent snsapi_base logins', async () =>
 
 it('re-validates the submitted redirect_uri', async () => {
   const { action, fields } = await consentForm()
-  fields.set('decision', 'allow')
   fields.set('redirect_uri', 'https://evil.com/')
-  const response = await submit(action, fields)
+  const response = await submit(action, fields, 'allow')
   expect(response.headers.get('location')).toBeNull()
   expect(await errcodeOf(response)).toBe('10003')
 })

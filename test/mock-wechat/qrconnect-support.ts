@@ -1,5 +1,7 @@
 import { DEMO_WEB_APP } from '../../proxy/mock-wechat/index.js'
 import type { RunningMockWechat } from '../helpers/mock-server.js'
+import { pageForm, postForm } from './support.js'
+import type { PageForm } from './support.js'
 
 export const DESKTOP_UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) ' +
@@ -30,21 +32,9 @@ export function desktopGet(url: string): Promise<Response> {
   return fetch(url, { redirect: 'manual', headers: { 'user-agent': DESKTOP_UA } })
 }
 
-export interface QrForm {
-  action: string
-  fields: URLSearchParams
-  html: string
-}
-
 /** Opens a qrconnect URL and reads its form as a browser would submit it. */
-export async function qrForm(mock: RunningMockWechat, url: string): Promise<QrForm> {
-  const html = await (await desktopGet(url)).text()
-  const action = /<form id="qr-form" method="post" action="([^"]+)"/.exec(html)?.[1] ?? ''
-  const fields = new URLSearchParams()
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields.append(match[1] ?? '', (match[2] ?? '').replace(/&quot;/g, '"').replace(/&amp;/g, '&'))
-  }
-  return { action: new URL(action, mock.origin).href, fields, html }
+export async function qrForm(mock: RunningMockWechat, url: string): Promise<PageForm> {
+  return pageForm(await (await desktopGet(url)).text(), mock.origin)
 }
 
 /** Posts the QR page's form (a plain form post, or the iframe script's JSON request). */
@@ -54,18 +44,7 @@ export function submitQr(
   decision: 'allow' | 'deny',
   accept = 'text/html',
 ): Promise<Response> {
-  const body = new URLSearchParams(fields)
-  body.set('decision', decision)
-  return fetch(action, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'user-agent': DESKTOP_UA,
-      'content-type': 'application/x-www-form-urlencoded',
-      accept,
-    },
-    body: body.toString(),
-  })
+  return postForm(action, fields, decision, { 'user-agent': DESKTOP_UA, accept })
 }
 
 /** Opens the QR page for `overrides` and approves (or denies) as the phone would. */

@@ -49,39 +49,51 @@ export async function errcodeOf(response: Response): Promise<string | null> {
   return /data-testid="wechat-error" data-errcode="([^"]*)"/.exec(html)?.[1] ?? null
 }
 
-export interface ConsentForm {
+export interface PageForm {
   action: string
   fields: URLSearchParams
   html: string
 }
 
-/** Opens an authorize URL that shows the consent page; reads its form as a browser would submit it. */
-export async function consentForm(mock: RunningMockWechat, url: string): Promise<ConsentForm> {
-  const html = await (await wechatGet(url)).text()
-  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? ''
+/** Reads a mock page's form (its action and hidden fields) as a browser would submit it. */
+export function pageForm(html: string, origin: string): PageForm {
+  const action = /<form [^>]*action="([^"]+)"/.exec(html)?.[1] ?? ''
   const fields = new URLSearchParams()
   for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields.append(match[1] ?? '', (match[2] ?? '').replace(/&amp;/g, '&').replace(/&quot;/g, '"'))
+    fields.append(match[1] ?? '', (match[2] ?? '').replace(/&quot;/g, '"').replace(/&amp;/g, '&'))
   }
-  return { action: new URL(action, mock.origin).href, fields, html }
+  return { action: new URL(action, origin).href, fields, html }
 }
 
-/** Posts the consent form with a WeChat user agent, never following redirects. */
-export function submitConsent(
+/** Posts a mock page's form with `decision` as the button pressed, never following redirects. */
+export function postForm(
   action: string,
   fields: URLSearchParams,
-  cookie = '',
+  decision: 'allow' | 'deny',
+  headers: Record<string, string>,
 ): Promise<Response> {
+  const body = new URLSearchParams(fields)
+  body.set('decision', decision)
   return fetch(action, {
     method: 'POST',
     redirect: 'manual',
-    headers: {
-      'user-agent': WECHAT_UA,
-      'content-type': 'application/x-www-form-urlencoded',
-      ...(cookie ? { cookie } : {}),
-    },
-    body: fields.toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: body.toString(),
   })
+}
+
+/** Opens an authorize URL that shows the consent page; reads its form as a browser would submit it. */
+export async function consentForm(mock: RunningMockWechat, url: string): Promise<PageForm> {
+  return pageForm(await (await wechatGet(url)).text(), mock.origin)
+}
+
+/** Posts the consent form with a WeChat user agent. */
+export function submitConsent(
+  action: string,
+  fields: URLSearchParams,
+  decision: 'allow' | 'deny',
+): Promise<Response> {
+  return postForm(action, fields, decision, { 'user-agent': WECHAT_UA })
 }
 
 /** The `code` a redirect carries (read from the query before any '#'). */

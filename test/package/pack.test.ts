@@ -13,7 +13,9 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { DEMO_MP_APP } from '../../proxy/mock-wechat/demo-apps'
-import { freePort, launchChromium, openWechatPage } from '../e2e/harness'
+import { launchChromium, openWechatPage } from '../e2e/harness'
+import { freePort } from '../helpers/net'
+import { healthy } from '../helpers/processes'
 
 // `npm pack` (whose prepack builds lib/), then two fresh apps that know the package only as the
 // tarball: the Vue app of the README's "Add it to an existing app" and an Express app that serves it
@@ -89,14 +91,7 @@ async function startServer(
     await exited
   }
   running.push(stop)
-  for (let attempt = 0; attempt < 150 && child.exitCode === null; attempt++) {
-    const ok = await fetch(`${origin}/api/wechat/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ok) return { origin, stop }
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  if (await healthy(origin, 150, child)) return { origin, stop }
   throw new Error(`${args.join(' ')} did not become healthy:\n${output.slice(-4000)}`)
 }
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ProxyError } from '../../proxy/errors.js'
 import { retryWhenBusy } from '../../proxy/retry.js'
-import { errorCode, fault, get, login, post, setup, teardown } from './support.js'
+import { fault } from '../helpers/mock-server.js'
+import { errorCode, get, login, post, setup, teardown } from './support.js'
 import type { Harness } from './support.js'
 
 afterEach(teardown)

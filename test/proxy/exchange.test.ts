@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { REPLAY_WINDOW_SECONDS } from '../../proxy/exchange.js'
 import { createMemoryStore } from '../../proxy/store/index.js'
 import { DEMO_WEB_APP } from '../../proxy/mock-wechat/index.js'
+import { call } from '../helpers/http.js'
 import { startProxy } from '../helpers/proxy-server.js'
 import { errorCode, post, setup, teardown } from './support.js'
 import type { Harness, Reply } from './support.js'
@@ -167,11 +168,7 @@ describe('one WeChat exchange per code', () => {
     const proxy = await startProxy({ apiBase: h.mock.baseUrl }, { store })
     try {
       const body = { code: await newCode(h), verifier: verifier() }
-      const response = await fetch(`${proxy.baseUrl}/openid`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
+      const response = await call(proxy, 'POST', '/openid', { body })
       expect(response.status).toBe(200)
       expect(seen).toHaveLength(2)
       for (const value of seen) {
@@ -228,17 +225,13 @@ describe('two proxy instances sharing one store', () => {
     const h = await setup({ config: { upstreamTimeoutMs: 2000 } })
     const second = await startProxy({ apiBase: h.mock.baseUrl }, { store: h.store })
     try {
-      const body = JSON.stringify({ code: await newCode(h), verifier: verifier() })
+      const body = { code: await newCode(h), verifier: verifier() }
       await h.mock.control.faults({ endpoint: 'access_token', mode: 'latency', ms: 300, times: 1 })
-      const first = send(h, JSON.parse(body) as Record<string, string>)
+      const first = send(h, body)
       await new Promise((resolve) => setTimeout(resolve, 100))
-      const other = await fetch(`${second.baseUrl}/openid`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-      })
+      const other = await call(second, 'POST', '/openid', { body })
       expect(other.status).toBe(200)
-      expect(await other.text()).toBe((await first).text)
+      expect(other.text).toBe((await first).text)
       expect(await exchangeCalls(h)).toBe(1)
     } finally {
       await second.close()
@@ -252,11 +245,7 @@ describe('two proxy instances sharing one store', () => {
     try {
       const code = await newCode(h)
       await send(h, { code, verifier: verifier() })
-      const other = await fetch(`${second.baseUrl}/openid`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code, verifier: verifier() }),
-      })
+      const other = await call(second, 'POST', '/openid', { body: { code, verifier: verifier() } })
       expect(other.status).toBe(409)
     } finally {
       await second.close()

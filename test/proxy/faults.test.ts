@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { FAULT_MODES, fault, get, login, post, setup, teardown } from './support.js'
-import type { FaultMode as Mode, Harness, Reply } from './support.js'
+import { FAULT_MODES, fault } from '../helpers/mock-server.js'
+import type { FaultMode as Mode } from '../helpers/mock-server.js'
+import { get, login, post, setup, teardown } from './support.js'
+import type { Harness, Reply } from './support.js'
 
 afterEach(teardown)
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../../proxy/logger.js'
-import { FAULT_MODES, fault, get, post, setup, teardown } from './support.js'
+import { FAULT_MODES, fault } from '../helpers/mock-server.js'
+import { get, post, setup, teardown } from './support.js'
 import type { Harness } from './support.js'
 
 afterEach(teardown)

@@ -9,7 +9,8 @@ import { startMockWechat } from '../helpers/mock-server.js'
 import type { RunningMockWechat } from '../helpers/mock-server.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 import type { RunningRedis } from '../helpers/redis-server.js'
-import { call, startRedisProxy, verifier } from '../helpers/redis-proxy.js'
+import { call } from '../helpers/http.js'
+import { startRedisProxy, verifier } from '../helpers/redis-proxy.js'
 import type { RedisProxy } from '../helpers/redis-proxy.js'
 
 let redis: RunningRedis

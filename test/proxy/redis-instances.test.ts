@@ -9,8 +9,10 @@ import { startMockProcess } from '../helpers/mock-process.js'
 import type { RunningMockProcess } from '../helpers/mock-process.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 import type { RunningRedis } from '../helpers/redis-server.js'
-import { call, errorCode, startRedisProxy, verifier } from '../helpers/redis-proxy.js'
-import type { RedisProxy, Reply } from '../helpers/redis-proxy.js'
+import { call, errorCode } from '../helpers/http.js'
+import type { Reply } from '../helpers/http.js'
+import { startRedisProxy, verifier } from '../helpers/redis-proxy.js'
+import type { RedisProxy } from '../helpers/redis-proxy.js'
 
 let redis: RunningRedis
 let mock: RunningMockProcess

@@ -9,8 +9,10 @@ import { startMockWechat } from '../helpers/mock-server.js'
 import type { RunningMockWechat } from '../helpers/mock-server.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 import type { RunningRedis } from '../helpers/redis-server.js'
-import { call, errorCode, startRedisProxy, verifier } from '../helpers/redis-proxy.js'
-import type { RedisProxy, Reply } from '../helpers/redis-proxy.js'
+import { call, errorCode } from '../helpers/http.js'
+import type { Reply } from '../helpers/http.js'
+import { startRedisProxy, verifier } from '../helpers/redis-proxy.js'
+import type { RedisProxy } from '../helpers/redis-proxy.js'
 
 /** Longest a request may take to be refused while Redis is down. */
 const FAST_MS = 2_000

@@ -1,8 +1,6 @@
 import { Redis } from 'ioredis'
 import { rateLimit } from 'express-rate-limit'
 import express from 'express'
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   createRedisClient,
@@ -10,6 +8,9 @@ import {
   createRedisStore,
 } from '../../proxy/store/index.js'
 import type { Store } from '../../proxy/store/index.js'
+import { listenOnLoopback } from '../helpers/net.js'
+import type { Listening } from '../helpers/net.js'
+import { connected } from '../helpers/redis-proxy.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 import type { RunningRedis } from '../helpers/redis-server.js'
 import { SAMPLE_TOKENS, describeStoreContract } from './store-contract.js'
@@ -38,11 +39,10 @@ afterAll(async () => {
 const freshPrefix = () => `test-${++prefixes}:`
 
 /** A client that is connected (the fail-closed client refuses commands until it is). */
-async function connectedClient(): Promise<Redis> {
+function connectedClient(): Promise<Redis> {
   const client = createRedisClient(redis.url)
   clients.push(client)
-  if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve))
-  return client
+  return connected(client)
 }
 
 // Redis keeps its own time: the contract's clock is the real one, and `advance` really waits.
@@ -151,13 +151,10 @@ describe('the redis store', () => {
 })
 
 describe('the redis rate-limit store', () => {
-  const servers: Server[] = []
+  const servers: Listening[] = []
 
   afterEach(async () => {
-    for (const server of servers.splice(0)) {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-    }
+    for (const server of servers.splice(0)) await server.close()
   })
 
   /** A tiny app limited to `limit` requests per minute with the given counter store. */
@@ -165,19 +162,16 @@ describe('the redis rate-limit store', () => {
     client: Redis,
     prefix: string,
     limit: number,
-  ): Promise<(path?: string) => Promise<number>> {
+  ): Promise<() => Promise<number>> {
     const app = express()
     app.use(
       rateLimit({ windowMs: 60_000, limit, store: createRedisRateLimitStore(client, prefix) }),
     )
     app.get('/', (_req, res) => void res.send('ok'))
     // Failures of the counter store become 503 in the proxy; here any failure is a 500.
-    const server = await new Promise<Server>((resolve) => {
-      const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
-    })
-    servers.push(server)
-    const { port } = server.address() as AddressInfo
-    return async () => (await fetch(`http://127.0.0.1:${port}/`)).status
+    const listening = await listenOnLoopback(app)
+    servers.push(listening)
+    return async () => (await fetch(`${listening.origin}/`)).status
   }
 
   it('counts under <prefix>rl: with the window as time to live', async () => {
@@ -204,7 +198,7 @@ describe('the redis rate-limit store', () => {
     const client = createRedisClient(redis.url)
     clients.push(client)
     const hit = await limitedApp(client, freshPrefix(), 5)
-    if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve))
+    await connected(client)
     expect(await hit()).toBe(200)
   })
 })

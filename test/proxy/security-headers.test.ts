@@ -8,6 +8,9 @@ import { get, login, post, setup, teardown } from './support.js'
 import { listenOnLoopback } from '../helpers/net.js'
 import type { Listening } from '../helpers/net.js'
 
+/** The demo configuration (WECHAT_MOCK=1) each test overrides. */
+const MOCK_CONFIG = loadConfig({ WECHAT_MOCK: '1', LOG_LEVEL: 'silent' })
+
 let listening: Listening | undefined
 
 afterEach(async () => {
@@ -25,7 +28,7 @@ async function headersAt(app: express.Express, path: string): Promise<Headers> {
 
 /** The headers securityHeaders sets on a page of the SPA. */
 async function pageHeaders(overrides: Partial<ProxyConfig> = {}): Promise<Headers> {
-  const config = { ...loadConfig({ WECHAT_MOCK: '1', LOG_LEVEL: 'silent' }), ...overrides }
+  const config = { ...MOCK_CONFIG, ...overrides }
   const app = express()
   app.use(securityHeaders(config))
   app.get('/', (_req, res) => void res.type('html').send('<!doctype html>'))
@@ -156,11 +159,7 @@ describe("the proxy's own answers: the fixed API set", () => {
 
 describe('createWechatApp: API answers and pages', () => {
   async function appHeaders(path: string, production: boolean): Promise<Headers> {
-    const config = {
-      ...loadConfig({ WECHAT_MOCK: '1', LOG_LEVEL: 'silent' }),
-      production,
-    }
-    const app = createWechatApp(config, { securityHeaders: true })
+    const app = createWechatApp({ ...MOCK_CONFIG, production }, { securityHeaders: true })
     const page = (_req: unknown, res: express.Response) =>
       void res.type('html').send('<!doctype html>')
     app.get('/', page)
@@ -206,7 +205,7 @@ describe('createWechatApp: API answers and pages', () => {
 describe('the router mounted in an app with headers of its own', () => {
   /** The host sets its site policies, and a Cache-Control, on every answer before the router runs. */
   async function hostHeaders(): Promise<Headers> {
-    const config = { ...loadConfig({ WECHAT_MOCK: '1', LOG_LEVEL: 'silent' }), production: true }
+    const config = { ...MOCK_CONFIG, production: true }
     const app = express()
     app.use((_req, res, next) => {
       res.setHeader('Strict-Transport-Security', 'max-age=63072000; includeSubDomains; preload')

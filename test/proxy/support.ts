@@ -7,12 +7,15 @@ import { createMemoryStore } from '../../proxy/store/index.js'
 import type { Store } from '../../proxy/store/index.js'
 import type { ProxyConfig } from '../../proxy/config.js'
 import type { MockWechatOptions } from '../../proxy/mock-wechat/index.js'
-import { API_FAULT_MODES } from '../../proxy/mock-wechat/state.js'
-import type { ApiFaultMode } from '../../proxy/mock-wechat/state.js'
+import { call } from '../helpers/http.js'
+import type { Reply } from '../helpers/http.js'
 import { startMockWechat } from '../helpers/mock-server.js'
-import type { ApiFaultEndpoint, FaultBody, RunningMockWechat } from '../helpers/mock-server.js'
+import type { RunningMockWechat } from '../helpers/mock-server.js'
 import { startProxy } from '../helpers/proxy-server.js'
 import type { RunningProxy } from '../helpers/proxy-server.js'
+
+export { errorCode } from '../helpers/http.js'
+export type { Reply } from '../helpers/http.js'
 
 export interface Harness {
   mock: RunningMockWechat
@@ -61,23 +64,6 @@ export async function teardown(): Promise<void> {
   running = []
 }
 
-export interface Reply {
-  status: number
-  text: string
-  headers: Headers
-  json: unknown
-}
-
-async function reply(response: Response): Promise<Reply> {
-  const text = await response.text()
-  return {
-    status: response.status,
-    text,
-    headers: response.headers,
-    json: text ? JSON.parse(text) : undefined,
-  }
-}
-
 export interface LoginResult {
   openid: string
   unionid?: string
@@ -98,41 +84,12 @@ export async function login(
   return result.json as LoginResult
 }
 
-export async function get(h: Harness, path: string, session?: string): Promise<Reply> {
-  const headers: Record<string, string> =
-    session === undefined ? {} : { authorization: `Bearer ${session}` }
-  return reply(await fetch(`${h.proxy.baseUrl}${path}`, { headers }))
+export function get(h: Harness, path: string, session?: string): Promise<Reply> {
+  return call(h.proxy, 'GET', path, { session })
 }
 
-export async function post(
-  h: Harness,
-  path: string,
-  session?: string,
-  body?: unknown,
-): Promise<Reply> {
-  const headers: Record<string, string> = {}
-  if (session !== undefined) headers.authorization = `Bearer ${session}`
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  return reply(
-    await fetch(`${h.proxy.baseUrl}${path}`, {
-      method: 'POST',
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }),
-  )
-}
-
-export function errorCode(r: Reply): string | undefined {
-  return (r.json as { error?: { code?: string } } | undefined)?.error?.code
+export function post(h: Harness, path: string, session?: string, body?: unknown): Promise<Reply> {
+  return call(h.proxy, 'POST', path, { session, body })
 }
 
 export const DAY = 24 * 3600
-
-/** WeChat's transport and body faults: the mock's modes other than `errcode`, which needs an errcode. */
-export type FaultMode = Exclude<ApiFaultMode, 'errcode'>
-export const FAULT_MODES = API_FAULT_MODES.filter((mode): mode is FaultMode => mode !== 'errcode')
-
-/** A fault on every call to `endpoint` until cleared; `latency` holds each answer `ms`. */
-export function fault(endpoint: ApiFaultEndpoint, mode: FaultMode, ms = 600): FaultBody {
-  return mode === 'latency' ? { endpoint, mode, ms } : { endpoint, mode }
-}
