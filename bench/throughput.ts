@@ -67,7 +67,7 @@ const storeCap =
     : intOption(values['store-cap'], 'store-cap', 0, 1, 10_000_000)
 
 /**
- * `--node-flags "..."` replaces them for an experiment (e.g. `--node-flags="--max-semi-space-size=4"`);
+ * `--node-flags "..."` replaces them for an experiment (e.g. `--node-flags="--max-semi-space-size=8"`);
  * the figures in docs/benchmarks.md are run without it.
  */
 const proxyNodeFlags =
