@@ -20,8 +20,15 @@ export interface MemorySample {
 
 export interface MemoryMessage extends MemorySample {
   type: 'memory'
-  /** Set on the sample that answers a `gc` request. */
+  /** Set on the sample that answers a `gc` request, which is taken GC_SETTLE_MS after it. */
   afterGc?: boolean
+  /** On that sample: RSS read the moment the collection returned, before V8 gave pages back. */
+  rssAtGc?: number
+}
+
+/** The sample that answers a `gc` request. */
+export interface AfterGcSample extends MemorySample {
+  rssAtGc: number
 }
 
 export type ServerMessage = ListeningMessage | MemoryMessage
@@ -35,21 +42,27 @@ export interface GcRequest {
 export const SAMPLE_EVERY_MS = 250
 
 /**
+ * How long after a full GC its memory is read. V8 unmaps the pages the collection freed on a
+ * background thread; measured here, RSS settles within 100 ms and is unchanged 3 s later.
+ */
+export const GC_SETTLE_MS = 250
+
+/**
  * Collects the memory samples a forked proxy server reports, and asks it for one after a full GC.
  */
 export function watchMemory(child: ChildProcess): {
   samples: MemorySample[]
-  sampleAfterGc: () => Promise<MemorySample>
+  sampleAfterGc: () => Promise<AfterGcSample>
 } {
   const samples: MemorySample[] = []
-  let gcWaiter: ((sample: MemorySample) => void) | undefined
+  let gcWaiter: ((sample: AfterGcSample) => void) | undefined
   child.on('message', (message: ServerMessage) => {
     if (message.type !== 'memory') return
-    if (message.afterGc) gcWaiter?.(message)
+    if (message.afterGc) gcWaiter?.({ ...message, rssAtGc: message.rssAtGc ?? message.rss })
     else samples.push(message)
   })
   const sampleAfterGc = () =>
-    new Promise<MemorySample>((resolve) => {
+    new Promise<AfterGcSample>((resolve) => {
       gcWaiter = resolve
       const gc: GcRequest = { type: 'gc' }
       child.send(gc)

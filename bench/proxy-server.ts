@@ -2,8 +2,8 @@
  * The proxy alone, for the load scripts: its own process so the memory it reports is the proxy's and
  * nothing else's. argv[2] is the mock WeChat's base URL; argv[3], when set, caps every memory-store
  * map (tokens, revocations, code records) at that many entries instead of the defaults. Reports
- * memory every SAMPLE_EVERY_MS and, when asked, right after a full garbage collection (needs
- * `--expose-gc`).
+ * memory every SAMPLE_EVERY_MS and, when asked, after a full garbage collection (needs
+ * `--expose-gc`), once the pages it freed are back with the system.
  *
  * Built as `npm start` builds it in production (proxy/server.ts): createWechatApp with the security
  * headers, NODE_ENV=production, real-looking credentials (the mock's demo official account, so no
@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto'
 import { createWechatApp } from '../proxy/app.js'
 import { createMemoryStore, loadConfig } from '../proxy/index.js'
 import { DEMO_MP_APP } from '../proxy/mock-wechat/demo-apps.js'
-import { listenAndReport, SAMPLE_EVERY_MS } from './ipc.js'
+import { GC_SETTLE_MS, listenAndReport, SAMPLE_EVERY_MS } from './ipc.js'
 import type { GcRequest, MemoryMessage } from './ipc.js'
 
 const apiBase = process.argv[2]
@@ -55,5 +55,8 @@ listenAndReport(app, () => {
 process.on('message', (message: GcRequest) => {
   if (message.type !== 'gc') return
   globalThis.gc?.()
-  process.send?.(memory(true))
+  // V8 returns the pages a full GC freed to the system from a background thread, within a few
+  // milliseconds to tens of them: read at once, RSS still counts memory the heap no longer holds.
+  const rssAtGc = process.memoryUsage().rss
+  setTimeout(() => process.send?.({ ...memory(true), rssAtGc }), GC_SETTLE_MS)
 })

@@ -1,5 +1,5 @@
 /** Counting and formatting for the load script: latencies, errors, memory, the Markdown tables. */
-import type { MemorySample } from './ipc.js'
+import type { AfterGcSample, MemorySample } from './ipc.js'
 
 export type Endpoint = 'POST /openid' | 'GET /session'
 
@@ -34,7 +34,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 export interface MemoryPhases {
   before: MemorySample
   peak: MemorySample
-  after: MemorySample
+  after: AfterGcSample
 }
 
 /** The highest RSS and the highest heap seen, each on its own (they need not peak together). */
@@ -80,6 +80,8 @@ export function memoryTable(phases: MemoryPhases): string {
     row('before (after GC)', phases.before),
     row('peak (every 250 ms)', phases.peak),
     row('after (after GC)', phases.after),
+    // The same sample's RSS read as the collection returned: it still counts freed pages.
+    `| after, RSS read as the GC returned | ${mb(phases.after.rssAtGc)} | | |`,
   ].join('\n')
 }
 

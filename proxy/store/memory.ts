@@ -22,6 +22,13 @@ export interface MemoryStoreOptions {
    * @default 100_000
    */
   maxCodes?: number
+  /**
+   * How often, in milliseconds, expired code records are dropped when no code arrives to drop them
+   * (each new code drops those ahead of it). Without it the answers of the last burst of logins would
+   * stay in memory, and in every full garbage collection's work, until the next login.
+   * @default 5000
+   */
+  sweepEveryMs?: number
   /** Clock in epoch milliseconds. @default Date.now */
   now?: () => number
 }
@@ -54,7 +61,7 @@ interface SettledCode {
 /** The default store: one process, lost on restart. Use Redis for several instances. */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const { maxEntries = 100_000, maxRevocations = 100_000, maxCodes = 100_000 } = options
-  const { now = Date.now } = options
+  const { now = Date.now, sweepEveryMs = 5000 } = options
   // A Map iterates in insertion order: re-inserting on write keeps the oldest entry first.
   const entries = new Map<string, Entry>()
   /** Session id -> epoch ms until which it is refused. */
@@ -139,6 +146,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     for (const marks of used.values()) marks.delete(id)
   }
 
+  // Never keeps the process alive; close() stops it.
+  const sweeper = setInterval(() => sweep(clock()), sweepEveryMs)
+  sweeper.unref()
+
   return {
     kind: 'memory',
     async saveTokens(app, openid, tokens, ttlSeconds) {
@@ -221,6 +232,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     },
     async ping() {},
     async close() {
+      clearInterval(sweeper)
       entries.clear()
       revoked.clear()
       open.clear()

@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { createMemoryStore } from '../../proxy/store/index.js'
 import type { MemoryStoreOptions } from '../../proxy/store/index.js'
@@ -67,5 +71,38 @@ describe('the memory store: bounds', () => {
     expect(await store.readCode('k1')).toBeUndefined()
     expect(await store.readCode('k2')).toBeDefined()
     expect(await store.readCode('k3')).toBeDefined()
+  })
+})
+
+describe('the memory store: memory over time', () => {
+  // A full collection, reachable without starting node with --expose-gc.
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const heapAfterGc = () => {
+    gc()
+    return process.memoryUsage().heapUsed
+  }
+
+  it('drops answers past their replay window while no new code arrives', async () => {
+    const clock = fakeClock()
+    const store = createMemoryStore({ now: clock.now, sweepEveryMs: 10 })
+    const count = 300
+    const size = 100_000
+    for (let i = 0; i < count; i++) {
+      const id = `code-${i}`
+      await store.claimCode(id, null, 300)
+      // A distinct, flat answer each (not a rope of shared pieces), so that the heap holds them all.
+      const body = randomBytes(size / 2).toString('hex')
+      await store.settleCode(id, { status: 200, body }, 300, 15)
+    }
+    const holding = heapAfterGc()
+    // Past the replay window, then a few sweeps later; nothing touches the store meanwhile.
+    await clock.advance(16_000)
+    await sleep(100)
+    const released = holding - heapAfterGc()
+    expect(released).toBeGreaterThan(count * size * 0.7)
+    // The codes are still known as used.
+    expect(await store.readCode('code-0')).toEqual({ state: 'used', verifierHash: null })
+    await store.close()
   })
 })
