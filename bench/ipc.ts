@@ -31,11 +31,23 @@ export interface AfterGcSample extends MemorySample {
   rssAtGc: number
 }
 
-export type ServerMessage = ListeningMessage | MemoryMessage
+/** A server's CPU time so far (process.cpuUsage: microseconds, all of its threads). */
+export interface CpuMessage {
+  type: 'cpu'
+  user: number
+  system: number
+}
+
+export type ServerMessage = ListeningMessage | MemoryMessage | CpuMessage
 
 /** Parent -> proxy server: collect garbage, then answer with one `memory` message marked `afterGc`. */
 export interface GcRequest {
   type: 'gc'
+}
+
+/** Parent -> any bench server: answer with one `cpu` message. */
+export interface CpuRequest {
+  type: 'cpu'
 }
 
 /** How often the proxy server reports its memory. */
@@ -71,8 +83,8 @@ export function watchMemory(child: ChildProcess): {
 }
 
 /**
- * Listens on a free loopback port, tells the parent which, and exits with the parent: every forked
- * bench server does this the same way.
+ * Listens on a free loopback port, tells the parent which, answers `cpu` requests, and exits with the
+ * parent: every forked bench server does this the same way.
  */
 export function listenAndReport(app: Express, onListening?: () => void): void {
   const server = app.listen(0, '127.0.0.1', () => {
@@ -83,8 +95,27 @@ export function listenAndReport(app: Express, onListening?: () => void): void {
     onListening?.()
   })
   server.keepAliveTimeout = 30_000
+  process.on('message', (message: CpuRequest) => {
+    if (message.type !== 'cpu') return
+    const reply: CpuMessage = { type: 'cpu', ...process.cpuUsage() }
+    process.send?.(reply)
+  })
   // The parent owns this process: when it goes, so do we.
   process.on('disconnect', () => process.exit(0))
+}
+
+/** A forked server's CPU time so far, in microseconds (user plus system). */
+export function cpuTimeOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (message: ServerMessage) => {
+      if (message.type !== 'cpu') return
+      child.off('message', onMessage)
+      resolve(message.user + message.system)
+    }
+    child.on('message', onMessage)
+    const request: CpuRequest = { type: 'cpu' }
+    child.send(request)
+  })
 }
 
 /** A whole-number command-line option within [min, max]; `fallback` when absent. */

@@ -16,7 +16,9 @@
  * with the node flags of `npm start` (package.json's `start` script); `--node-flags="..."` replaces
  * them for an experiment.
  *
- * Prints Markdown tables and PASS/FAIL per goal; exits 0 whatever the figures (benchmarks inform,
+ * Each server also reports its own CPU time (process.cpuUsage over IPC) around every run, so the
+ * tables give CPU per request too: a figure the other processes on a small machine move less than
+ * throughput. Prints Markdown tables and PASS/FAIL per goal; exits 0 whatever the figures (benchmarks inform,
  * tests assert), 2 when it could not run. Bounded in time, loopback only.
  */
 import { randomBytes } from 'node:crypto'
@@ -27,7 +29,7 @@ import autocannon from 'autocannon'
 import type { AutocannonRequest } from 'autocannon'
 import { build } from 'esbuild'
 import { CODE_BATCH, CodePool } from './code-pool.js'
-import { intOption, serverChildren, startFlags, watchMemory } from './ipc.js'
+import { cpuTimeOf, intOption, serverChildren, startFlags, watchMemory } from './ipc.js'
 import type { ForkedServer } from './ipc.js'
 import { EndpointStats, memoryTable, peakOf, percentile } from './stats.js'
 import type { MemoryPhases } from './stats.js'
@@ -111,6 +113,8 @@ type Endpoint = 'POST /openid' | 'GET /session'
 /** One run: its counts and latencies, and how long it took. */
 class RunFigures extends EndpointStats {
   seconds = 0
+  /** The server's CPU time over the run (all its threads, GC included), microseconds. */
+  cpuMicros = 0
 }
 
 function openidRequest(path: string, pool: CodePool): AutocannonRequest {
@@ -133,14 +137,15 @@ function openidRequest(path: string, pool: CodePool): AutocannonRequest {
 
 /** One autocannon run; 2xx latencies kept exactly (autocannon's own histogram rounds to 1 ms). */
 async function load(
-  port: number,
+  server: ForkedServer,
   request: AutocannonRequest,
   options: { seconds?: number; amount?: number },
 ): Promise<RunFigures> {
   const figures = new RunFigures()
+  const cpuBefore = await cpuTimeOf(server.child)
   const started = performance.now()
   const instance = autocannon({
-    url: `http://${HOST}:${port}`,
+    url: `http://${HOST}:${server.port}`,
     connections,
     ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.seconds }),
     timeout: 30,
@@ -157,6 +162,7 @@ async function load(
   )
   await instance
   figures.seconds = (performance.now() - started) / 1000
+  figures.cpuMicros = (await cpuTimeOf(server.child)) - cpuBefore
   return figures
 }
 
@@ -171,6 +177,7 @@ function record(endpoint: Endpoint, target: Target, round: number, figures: RunF
   console.log(
     `round ${round} ${endpoint} ${target}: ${(figures.ok / figures.seconds).toFixed(0)} req/s, ` +
       `p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, ` +
+      `server CPU ${(figures.cpuMicros / Math.max(1, figures.requests)).toFixed(0)} µs/request, ` +
       `${figures.errorCount} errors; load average ${loadavg()[0]?.toFixed(2)}`,
   )
 }
@@ -181,6 +188,8 @@ interface Summary {
   rate: number
   p50: number
   p99: number
+  /** The server's CPU time per request answered, microseconds. */
+  cpuPerRequest: number
 }
 
 /** All rounds of one endpoint on one target pooled: total 2xx over total time, pooled latencies. */
@@ -190,12 +199,14 @@ function summarize(endpoint: Endpoint, target: Target): Summary {
   const ok = runs.reduce((sum, r) => sum + r.ok, 0)
   const errors = runs.reduce((sum, r) => sum + r.errorCount, 0)
   const time = runs.reduce((sum, r) => sum + r.seconds, 0)
+  const cpu = runs.reduce((sum, r) => sum + r.cpuMicros, 0)
   return {
     requests: ok + errors,
     errors,
     rate: time > 0 ? ok / time : 0,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
+    cpuPerRequest: ok + errors > 0 ? cpu / (ok + errors) : 0,
   }
 }
 
@@ -246,25 +257,31 @@ async function main(): Promise<void> {
     headers: { authorization: `Bearer ${session}` },
   })
 
-  const runs: Record<Endpoint, Record<string, { port: number; request: AutocannonRequest }>> = {
+  const runs: Record<
+    Endpoint,
+    Record<string, { server: ForkedServer; request: AutocannonRequest }>
+  > = {
     'POST /openid': {
-      proxy: { port: proxy.port, request: openidRequest('/api/wechat/openid', pool) },
-      'naive handler': { port: baseline.port, request: openidRequest('/openid', pool) },
+      proxy: { server: proxy, request: openidRequest('/api/wechat/openid', pool) },
+      'naive handler': { server: baseline, request: openidRequest('/openid', pool) },
     },
     'GET /session': {
-      proxy: { port: proxy.port, request: sessionRequest('/api/wechat/session') },
-      'bare route': { port: baseline.port, request: sessionRequest('/session') },
+      proxy: { server: proxy, request: sessionRequest('/api/wechat/session') },
+      'bare route': { server: baseline, request: sessionRequest('/session') },
     },
   }
 
   // Codes a run needs: the best rate seen so far, with room to spare.
   let bestOpenidRate = 1000
   const runOnce = async (endpoint: Endpoint, target: Target, runSeconds: number) => {
-    const { port, request } = runs[endpoint][target] as { port: number; request: AutocannonRequest }
+    const { server, request } = runs[endpoint][target] as {
+      server: ForkedServer
+      request: AutocannonRequest
+    }
     if (endpoint === 'POST /openid') {
       await pool.fill(Math.ceil(bestOpenidRate * runSeconds * 1.5) + connections * 2)
     }
-    const figures = await load(port, request, { seconds: runSeconds })
+    const figures = await load(server, request, { seconds: runSeconds })
     if (endpoint === 'POST /openid') {
       bestOpenidRate = Math.max(bestOpenidRate, figures.ok / figures.seconds)
     }
@@ -299,13 +316,15 @@ async function main(): Promise<void> {
     ['GET /session', 'proxy'],
     ['GET /session', 'bare route'],
   ]
-  console.log(`\n| endpoint | server | requests | errors | req/s | p50 ms | p99 ms |`)
-  console.log('|---|---|--:|--:|--:|--:|--:|')
+  console.log(
+    `\n| endpoint | server | requests | errors | req/s | p50 ms | p99 ms | server CPU µs/request |`,
+  )
+  console.log('|---|---|--:|--:|--:|--:|--:|--:|')
   for (const [endpoint, target] of rows) {
     const s = summarize(endpoint, target)
     console.log(
       `| \`${endpoint}\` | ${target} | ${s.requests} | ${s.errors} | ${s.rate.toFixed(0)} | ` +
-        `${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} |`,
+        `${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.cpuPerRequest.toFixed(0)} |`,
     )
   }
 
@@ -348,6 +367,14 @@ async function main(): Promise<void> {
     console.log(memoryTable(memory))
   }
 
+  // Not a goal: what each answer costs its server, which other processes on the machine move less
+  // than they move throughput.
+  console.log(
+    `\nserver CPU per request, proxy against its baseline: \`/openid\` ` +
+      `${(openid.cpuPerRequest / naive.cpuPerRequest).toFixed(2)}x, \`/session\` ` +
+      `${(sessionFigures.cpuPerRequest / bare.cpuPerRequest).toFixed(2)}x`,
+  )
+
   const errors = errorLines()
   console.log(errors.length > 0 ? `\nERRORS:\n${errors.join('\n')}` : '\nzero errors')
   console.log(
@@ -378,7 +405,7 @@ async function memoryAfterExchanges(mockBase: string, pool: CodePool): Promise<M
   for (let done = 0; done < exchanges;) {
     const batch = Math.max(connections, Math.min(CODE_BATCH, exchanges - done))
     await pool.fill(batch + connections * 5)
-    const figures = await load(proxy.port, request, { amount: batch })
+    const figures = await load(proxy, request, { amount: batch })
     errors += figures.errorCount
     done += batch
     console.log(
