@@ -20,15 +20,16 @@ export interface MemorySample {
 
 export interface MemoryMessage extends MemorySample {
   type: 'memory'
-  /** Set on the sample that answers a `gc` request, which is taken GC_SETTLE_MS after it. */
-  afterGc?: boolean
-  /** On that sample: RSS read the moment the collection returned, before V8 gave pages back. */
-  rssAtGc?: number
 }
 
-/** The sample that answers a `gc` request. */
+/** The sample that answers a `gc` request, taken GC_SETTLE_MS after the collection. */
 export interface AfterGcSample extends MemorySample {
+  /** RSS read the moment the collection returned, before V8 gave the freed pages back. */
   rssAtGc: number
+}
+
+export interface AfterGcMessage extends AfterGcSample {
+  type: 'memory-after-gc'
 }
 
 /** A server's CPU time so far (process.cpuUsage: microseconds, all of its threads). */
@@ -38,9 +39,9 @@ export interface CpuMessage {
   system: number
 }
 
-export type ServerMessage = ListeningMessage | MemoryMessage | CpuMessage
+export type ServerMessage = ListeningMessage | MemoryMessage | AfterGcMessage | CpuMessage
 
-/** Parent -> proxy server: collect garbage, then answer with one `memory` message marked `afterGc`. */
+/** Parent -> proxy server: collect garbage, then answer with one `memory-after-gc` message. */
 export interface GcRequest {
   type: 'gc'
 }
@@ -69,9 +70,8 @@ export function watchMemory(child: ChildProcess): {
   const samples: MemorySample[] = []
   let gcWaiter: ((sample: AfterGcSample) => void) | undefined
   child.on('message', (message: ServerMessage) => {
-    if (message.type !== 'memory') return
-    if (message.afterGc) gcWaiter?.({ ...message, rssAtGc: message.rssAtGc ?? message.rss })
-    else samples.push(message)
+    if (message.type === 'memory') samples.push(message)
+    else if (message.type === 'memory-after-gc') gcWaiter?.(message)
   })
   const sampleAfterGc = () =>
     new Promise<AfterGcSample>((resolve) => {

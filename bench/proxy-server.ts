@@ -15,7 +15,7 @@ import { createWechatApp } from '../proxy/app.js'
 import { createMemoryStore, loadConfig } from '../proxy/index.js'
 import { DEMO_MP_APP } from '../proxy/mock-wechat/demo-apps.js'
 import { GC_SETTLE_MS, listenAndReport, SAMPLE_EVERY_MS } from './ipc.js'
-import type { GcRequest, MemoryMessage } from './ipc.js'
+import type { AfterGcMessage, GcRequest, MemoryMessage } from './ipc.js'
 
 const apiBase = process.argv[2]
 if (!apiBase?.startsWith('http://127.0.0.1:')) throw new Error('usage: proxy-server.ts <mock base>')
@@ -40,11 +40,9 @@ const app = createWechatApp(config, {
     : { store: createMemoryStore({ maxEntries: cap, maxRevocations: cap, maxCodes: cap }) }),
 })
 
-function memory(afterGc?: boolean): MemoryMessage {
+function memory(): MemoryMessage {
   const { rss, heapUsed, heapTotal } = process.memoryUsage()
-  const message: MemoryMessage = { type: 'memory', at: Date.now(), rss, heapUsed, heapTotal }
-  if (afterGc) message.afterGc = true
-  return message
+  return { type: 'memory', at: Date.now(), rss, heapUsed, heapTotal }
 }
 
 listenAndReport(app, () => {
@@ -58,5 +56,8 @@ process.on('message', (message: GcRequest) => {
   // V8 returns the pages a full GC freed to the system from a background thread, within a few
   // milliseconds to tens of them: read at once, RSS still counts memory the heap no longer holds.
   const rssAtGc = process.memoryUsage().rss
-  setTimeout(() => process.send?.({ ...memory(true), rssAtGc }), GC_SETTLE_MS)
+  setTimeout(() => {
+    const message: AfterGcMessage = { ...memory(), type: 'memory-after-gc', rssAtGc }
+    process.send?.(message)
+  }, GC_SETTLE_MS)
 })

@@ -145,6 +145,20 @@ describe('sessions: the HS256 verifier', () => {
     })
   })
 
+  it('signs with HMAC-SHA256 as createHmac computes it, for any secret and payload length', async () => {
+    const secrets = ['k', 'x'.repeat(64), 'y'.repeat(65), '密钥'.repeat(40), SECRET]
+    // Past the first message buffer (1 KB), and with characters of two and three UTF-8 bytes.
+    const unionids = [undefined, 'u'.repeat(3000), 'é文'.repeat(500)]
+    for (const secret of secrets) {
+      for (const unionid of unionids) {
+        const { token } = await signSession({ ...claims, unionid }, secret, 3600, NOW)
+        const at = token.lastIndexOf('.')
+        expect(token.slice(at + 1)).toBe(hmac(token.slice(0, at), secret))
+        expect((await verifySession(token, secret, { now: NOW })).unionid).toBe(unionid)
+      }
+    }
+  })
+
   it('signs tokens that jose verifies with the same secret', async () => {
     const { token } = await signSession(claims, SECRET, 3600)
     const { payload: verified } = await jwtVerify(token, new TextEncoder().encode(SECRET), {
