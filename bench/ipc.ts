@@ -5,7 +5,7 @@ import type { Express } from 'express'
 
 /** Messages between the load script and the servers it forks (bench/*-server.ts). */
 
-export interface ListeningMessage {
+interface ListeningMessage {
   type: 'listening'
   port: number
 }
@@ -33,13 +33,13 @@ export interface AfterGcMessage extends AfterGcSample {
 }
 
 /** A server's CPU time so far (process.cpuUsage: microseconds, all of its threads). */
-export interface CpuMessage {
+interface CpuMessage {
   type: 'cpu'
   user: number
   system: number
 }
 
-export type ServerMessage = ListeningMessage | MemoryMessage | AfterGcMessage | CpuMessage
+type ServerMessage = ListeningMessage | MemoryMessage | AfterGcMessage | CpuMessage
 
 /** Parent -> proxy server: collect garbage, then answer with one `memory-after-gc` message. */
 export interface GcRequest {
@@ -47,7 +47,7 @@ export interface GcRequest {
 }
 
 /** Parent -> any bench server: answer with one `cpu` message. */
-export interface CpuRequest {
+interface CpuRequest {
   type: 'cpu'
 }
 
@@ -61,6 +61,41 @@ export const SAMPLE_EVERY_MS = 250
 export const GC_SETTLE_MS = 250
 
 /**
+ * Sends a request to a forked server and waits for the message `answer` picks out; fails if the server
+ * exits first, so that a crashed server ends the script instead of leaving it waiting.
+ */
+function ask<T>(
+  child: ChildProcess,
+  request: GcRequest | CpuRequest,
+  answer: (message: ServerMessage) => T | undefined,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      child.off('message', onMessage)
+      child.off('exit', onExit)
+    }
+    const onMessage = (message: ServerMessage) => {
+      const value = answer(message)
+      if (value === undefined) return
+      stop()
+      resolve(value)
+    }
+    const onExit = (code: number | null) => {
+      stop()
+      reject(new Error(`a bench server exited (${code}) before answering \`${request.type}\``))
+    }
+    child.on('message', onMessage)
+    child.on('exit', onExit)
+    // With a callback, a closed channel (the server already gone) is this call's error, not an event.
+    child.send(request, (error) => {
+      if (!error) return
+      stop()
+      reject(error)
+    })
+  })
+}
+
+/**
  * Collects the memory samples a forked proxy server reports, and asks it for one after a full GC.
  */
 export function watchMemory(child: ChildProcess): {
@@ -68,17 +103,13 @@ export function watchMemory(child: ChildProcess): {
   sampleAfterGc: () => Promise<AfterGcSample>
 } {
   const samples: MemorySample[] = []
-  let gcWaiter: ((sample: AfterGcSample) => void) | undefined
   child.on('message', (message: ServerMessage) => {
     if (message.type === 'memory') samples.push(message)
-    else if (message.type === 'memory-after-gc') gcWaiter?.(message)
   })
   const sampleAfterGc = () =>
-    new Promise<AfterGcSample>((resolve) => {
-      gcWaiter = resolve
-      const gc: GcRequest = { type: 'gc' }
-      child.send(gc)
-    })
+    ask(child, { type: 'gc' }, (message) =>
+      message.type === 'memory-after-gc' ? message : undefined,
+    )
   return { samples, sampleAfterGc }
 }
 
@@ -106,16 +137,9 @@ export function listenAndReport(app: Express, onListening?: () => void): void {
 
 /** A forked server's CPU time so far, in microseconds (user plus system). */
 export function cpuTimeOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const onMessage = (message: ServerMessage) => {
-      if (message.type !== 'cpu') return
-      child.off('message', onMessage)
-      resolve(message.user + message.system)
-    }
-    child.on('message', onMessage)
-    const request: CpuRequest = { type: 'cpu' }
-    child.send(request)
-  })
+  return ask(child, { type: 'cpu' }, (message) =>
+    message.type === 'cpu' ? message.user + message.system : undefined,
+  )
 }
 
 /** A whole-number command-line option within [min, max]; `fallback` when absent. */

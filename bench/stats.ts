@@ -1,4 +1,5 @@
-/** Counting and formatting for the load script: latencies, errors, memory, the Markdown tables. */
+/** Counting and formatting for the load scripts: latencies, errors, memory, the Markdown tables. */
+import { SAMPLE_EVERY_MS } from './ipc.js'
 import type { AfterGcSample, MemorySample } from './ipc.js'
 
 export type Endpoint = 'POST /openid' | 'GET /session'
@@ -78,7 +79,7 @@ export function memoryTable(phases: MemoryPhases): string {
     '| proxy process | RSS MB | heap used MB | heap total MB |',
     '|---|--:|--:|--:|',
     row('before (after GC)', phases.before),
-    row('peak (every 250 ms)', phases.peak),
+    row(`peak (every ${SAMPLE_EVERY_MS} ms)`, phases.peak),
     row('after (after GC)', phases.after),
     // The same sample's RSS read as the collection returned: it still counts freed pages.
     `| after, RSS read as the GC returned | ${mb(phases.after.rssAtGc)} | | |`,

@@ -32,7 +32,7 @@ import { CODE_BATCH, CodePool } from './code-pool.js'
 import { cpuTimeOf, intOption, serverChildren, startFlags, watchMemory } from './ipc.js'
 import type { ForkedServer } from './ipc.js'
 import { EndpointStats, memoryTable, peakOf, percentile } from './stats.js'
-import type { MemoryPhases } from './stats.js'
+import type { Endpoint, MemoryPhases } from './stats.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /**
@@ -108,7 +108,6 @@ function stopServer(server: ForkedServer): Promise<void> {
 }
 
 type Target = 'proxy' | 'naive handler' | 'bare route'
-type Endpoint = 'POST /openid' | 'GET /session'
 
 /** One run: its counts and latencies, and how long it took. */
 class RunFigures extends EndpointStats {

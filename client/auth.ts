@@ -71,7 +71,8 @@ export function createWechatAuthRuntime(
   const fail = (err: unknown) => setStatus('error', toWechatAuthError(err))
   /** A new session (the profile of the previous one is dropped), or none. */
   function setSession(next?: CachedSession): void {
-    // The cache's `app` rides along as an untyped extra; only the state fields are exposed.
+    // A CachedSession is the store's session fields; anything else an entry carries (an older
+    // entry's `v` and `appid`) rides along unexposed.
     Object.assign(store, signedOut(), next)
     setStatus(next ? 'authenticated' : 'idle')
   }

@@ -19,6 +19,7 @@ export interface Responder {
  * header: writeHead's own take precedence.
  */
 export function createResponder({ always, unlessSet }: ApiHeaders): Responder {
+  /** A new list per answer: `always`, then each of `unlessSet` that `res` does not have yet. */
   const headersFor = (res: ServerResponse) => {
     const headers = [...always]
     for (let i = 0; i < unlessSet.length; i += 2) {
@@ -28,13 +29,14 @@ export function createResponder({ always, unlessSet }: ApiHeaders): Responder {
     return headers
   }
   const jsonText = (res: ServerResponse, status: number, text: string) => {
-    res.writeHead(status, [
-      ...headersFor(res),
+    const headers = headersFor(res)
+    headers.push(
       'Content-Type',
       'application/json; charset=utf-8',
       'Content-Length',
       String(Buffer.byteLength(text)),
-    ])
+    )
+    res.writeHead(status, headers)
     res.end(text)
   }
   return {

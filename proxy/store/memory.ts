@@ -58,6 +58,12 @@ interface SettledCode {
   ttlSeconds: number
 }
 
+/**
+ * Stops the sweep of a store nobody holds any more (one dropped without close(), e.g. the router's
+ * own when a dev server rebuilds the app): the timer's callback would otherwise keep all its records.
+ */
+const sweeps = new FinalizationRegistry<NodeJS.Timeout>((timer) => clearInterval(timer))
+
 /** The default store: one process, lost on restart. Use Redis for several instances. */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const { maxEntries = 100_000, maxRevocations = 100_000, maxCodes = 100_000 } = options
@@ -69,9 +75,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const key = (app: string, openid: string) => `${app}\u0000${openid}`
 
   // Code records, by what they still need. Each map is in insertion order, which is expiry order for
-  // entries of one lifetime, so expired entries are dropped from the front as new ones arrive: no
-  // timer, no scan of live entries. Times are milliseconds since the store was made, small integers
-  // that V8 keeps inline (an epoch-millisecond double would cost a heap number per entry).
+  // entries of one lifetime, so expired entries are dropped from the front as new ones arrive, and
+  // by a sweep every `sweepEveryMs` when none do: no scan of live entries. Times are milliseconds
+  // since the store was made, small integers that V8 keeps inline (an epoch-millisecond double would
+  // cost a heap number per entry).
   const origin = now()
   const clock = () => now() - origin
   const open = new Map<string, OpenCode>()
@@ -146,11 +153,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     for (const marks of used.values()) marks.delete(id)
   }
 
-  // Never keeps the process alive; close() stops it.
+  // Never keeps the process alive; close() stops it, or `sweeps` once the store is dropped.
   const sweeper = setInterval(() => sweep(clock()), sweepEveryMs)
   sweeper.unref()
 
-  return {
+  // Referenced by no function in here (the sweeper's callback shares their scope), so that dropping
+  // it lets `sweeps` stop the sweeper.
+  const store: Store = {
     kind: 'memory',
     async saveTokens(app, openid, tokens, ttlSeconds) {
       const id = key(app, openid)
@@ -240,4 +249,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       used.clear()
     },
   }
+  sweeps.register(store, sweeper)
+  return store
 }

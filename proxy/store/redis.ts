@@ -25,7 +25,7 @@ export const REDIS_PREFIX = 'wechat-h5-auth:'
  * requests answer `503 upstream_unavailable` instead of waiting or being served from somewhere else.
  * The client keeps reconnecting on its own (capped backoff, forever): service resumes when Redis does.
  */
-export const FAIL_CLOSED_OPTIONS = {
+const FAIL_CLOSED_OPTIONS = {
   enableOfflineQueue: false,
   // A command in flight when the connection drops may be sent once more after a quick reconnect
   // (a failover); then it fails.

@@ -36,8 +36,6 @@ export async function onFreePort<T>(
 }
 
 export interface Listening {
-  server: Server
-  port: number
   /** `http://127.0.0.1:PORT` */
   origin: string
   /** Stops listening and drops open connections; resolves once the server is closed. */
@@ -58,8 +56,6 @@ export async function listenOnLoopback(app: Listenable): Promise<Listening> {
   })
   const { port } = server.address() as AddressInfo
   return {
-    server,
-    port,
     origin: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {

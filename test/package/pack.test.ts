@@ -15,7 +15,7 @@ import type { Browser } from 'playwright-core'
 import { DEMO_MP_APP } from '../../proxy/mock-wechat/demo-apps'
 import { launchChromium, openWechatPage } from '../e2e/harness'
 import { freePort } from '../helpers/net'
-import { healthy } from '../helpers/processes'
+import { exited, healthy } from '../helpers/processes'
 
 // `npm pack` (whose prepack builds lib/), then two fresh apps that know the package only as the
 // tarball: the Vue app of the README's "Add it to an existing app" and an Express app that serves it
@@ -85,10 +85,9 @@ async function startServer(
   const collect = (chunk: Buffer) => (output += chunk.toString())
   child.stdout.on('data', collect)
   child.stderr.on('data', collect)
-  const exited = new Promise<void>((done) => child.once('exit', () => done()))
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill()
-    await exited
+    await exited(child)
   }
   running.push(stop)
   if (await healthy(origin, 150, child)) return { origin, stop }
