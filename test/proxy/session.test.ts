@@ -168,11 +168,29 @@ describe('sessions: the HS256 verifier', () => {
     expect(verified.sub).toBe(OPENID)
   })
 
-  it('refuses a token whose signature was changed', async () => {
+  it('refuses a token whose signature was changed in any one character', async () => {
     const { token } = await signSession(claims, SECRET, 3600, NOW)
     const [header, body, signature] = token.split('.') as [string, string, string]
-    const flipped = `${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`
-    expect(await codeOf(verifySession(`${header}.${body}.${flipped}`, SECRET, { now: NOW }))).toBe(
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const codes = new Set<string | undefined>()
+    for (let at = 0; at < signature.length; at++) {
+      const next = alphabet[(alphabet.indexOf(signature[at] as string) + 1) % 64]
+      const changed = `${signature.slice(0, at)}${next}${signature.slice(at + 1)}`
+      codes.add(await codeOf(verifySession(`${header}.${body}.${changed}`, SECRET, { now: NOW })))
+    }
+    expect([...codes]).toEqual(['unauthorized'])
+  })
+
+  it('refuses a signature that differs only in the unused bits of its last character', async () => {
+    const { token } = await signSession(claims, SECRET, 3600, NOW)
+    const [header, body, signature] = token.split('.') as [string, string, string]
+    // 43 characters carry 258 bits for a 256-bit HMAC: a last character off by one decodes to the
+    // same bytes. Only the exact encoding is accepted, as the signer wrote it.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const last = alphabet[alphabet.indexOf(signature.at(-1) as string) + 1] as string
+    const twin = `${signature.slice(0, -1)}${last}`
+    expect(Buffer.from(twin, 'base64url')).toEqual(Buffer.from(signature, 'base64url'))
+    expect(await codeOf(verifySession(`${header}.${body}.${twin}`, SECRET, { now: NOW }))).toBe(
       'unauthorized',
     )
   })
