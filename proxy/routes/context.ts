@@ -29,12 +29,21 @@ export interface RouteContext {
 /**
  * The session of an `Authorization: Bearer` request. A logged-out session is still a well-signed,
  * unexpired JWT: only the revocation list refuses it, so it is checked on every authenticated call.
+ * Synchronous when the store answers synchronously (the memory store), a promise otherwise.
  */
-export async function authenticate(req: Request, ctx: RouteContext): Promise<SessionClaims> {
+export function authenticate(
+  req: Request,
+  ctx: RouteContext,
+): SessionClaims | Promise<SessionClaims> {
   const token = bearerToken(req.headers.authorization)
   const claims = verifySessionNow(token, ctx.config.sessionSecret, ctx.now())
-  if (await ctx.store.isSessionRevoked(claims.id)) {
-    throw new ProxyError('unauthorized', 'The session is missing, invalid or expired')
-  }
+  const revoked = ctx.store.isSessionRevoked(claims.id)
+  return typeof revoked === 'boolean'
+    ? unlessRevoked(claims, revoked)
+    : revoked.then((answer) => unlessRevoked(claims, answer))
+}
+
+function unlessRevoked(claims: SessionClaims, revoked: boolean): SessionClaims {
+  if (revoked) throw new ProxyError('unauthorized', 'The session is missing, invalid or expired')
   return claims
 }

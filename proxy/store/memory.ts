@@ -190,7 +190,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         evictOldest(revoked, maxRevocations)
       }
     },
-    async isSessionRevoked(id) {
+    isSessionRevoked(id) {
       const until = revoked.get(id)
       if (until === undefined) return false
       if (until <= now()) {

@@ -6,15 +6,15 @@ import type { Store } from './types.js'
  * that is down must refuse requests (fail closed), never let a revoked session through or leak detail.
  */
 export function reachable(store: Store): Store {
+  const unreachable = (cause: unknown) =>
+    new ProxyError('upstream_unavailable', `The ${store.kind} store is not reachable`, { cause })
   const guard =
     <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       try {
         return await call(...args)
       } catch (cause) {
-        throw new ProxyError('upstream_unavailable', `The ${store.kind} store is not reachable`, {
-          cause,
-        })
+        throw unreachable(cause)
       }
     }
   return {
@@ -23,7 +23,20 @@ export function reachable(store: Store): Store {
     getTokens: guard(store.getTokens.bind(store)),
     deleteTokens: guard(store.deleteTokens.bind(store)),
     revokeSession: guard(store.revokeSession.bind(store)),
-    isSessionRevoked: guard(store.isSessionRevoked.bind(store)),
+    // A synchronous answer stays synchronous; a failure either way is still `upstream_unavailable`.
+    isSessionRevoked(id) {
+      let answer: boolean | Promise<boolean>
+      try {
+        answer = store.isSessionRevoked(id)
+      } catch (cause) {
+        throw unreachable(cause)
+      }
+      return typeof answer === 'boolean'
+        ? answer
+        : Promise.resolve(answer).catch((cause: unknown) => {
+            throw unreachable(cause)
+          })
+    },
     claimCode: guard(store.claimCode.bind(store)),
     settleCode: guard(store.settleCode.bind(store)),
     readCode: guard(store.readCode.bind(store)),

@@ -50,7 +50,11 @@ export interface Store {
   deleteTokens(app: string, openid: string): Promise<void>
   /** Refuses the session with this id (jti) until `untilMs`, its own expiry; later it expires anyway. */
   revokeSession(id: string, untilMs: number): Promise<void>
-  isSessionRevoked(id: string): Promise<boolean>
+  /**
+   * Whether the session with this id was revoked. May answer synchronously (the memory store does):
+   * `GET /session` then answers within the request's own event, with no promise in between.
+   */
+  isSessionRevoked(id: string): boolean | Promise<boolean>
   /**
    * Atomically claims the exchange of a code for the browser holding `verifierHash` (null: none was
    * sent). Claimed when nothing is kept for `key`, or when it was `released` by a claim with the same
