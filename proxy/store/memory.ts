@@ -25,7 +25,8 @@ export interface MemoryStoreOptions {
   /**
    * How often, in milliseconds, expired code records are dropped when no code arrives to drop them
    * (each new code drops those ahead of it). Without it the answers of the last burst of logins would
-   * stay in memory, and in every full garbage collection's work, until the next login.
+   * stay in memory, and in every full garbage collection's work, until the next login. From 1 to
+   * 2147483647 (Node's longest timer); anything else throws a RangeError.
    * @default 5000
    */
   sweepEveryMs?: number
@@ -68,6 +69,11 @@ const sweeps = new FinalizationRegistry<NodeJS.Timeout>((timer) => clearInterval
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const { maxEntries = 100_000, maxRevocations = 100_000, maxCodes = 100_000 } = options
   const { now = Date.now, sweepEveryMs = 5000 } = options
+  // Node runs a timer of 0 or less, or of more than 2^31 - 1 ms, every millisecond: a mistake, not a
+  // setting.
+  if (!(sweepEveryMs >= 1 && sweepEveryMs <= 2 ** 31 - 1)) {
+    throw new RangeError(`sweepEveryMs must be 1 to 2147483647 milliseconds, got ${sweepEveryMs}`)
+  }
   // A Map iterates in insertion order: re-inserting on write keeps the oldest entry first.
   const entries = new Map<string, Entry>()
   /** Session id -> epoch ms until which it is refused. */

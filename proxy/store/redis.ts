@@ -193,11 +193,13 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const { prefix = REDIS_PREFIX, now = Date.now } = options
   const owned = options.client === undefined
   let client: Redis
-  if (options.client) client = options.client
-  else if (options.url) {
+  if (options.client) {
+    client = options.client
+    // A client of createRedisClient is watched already; one made any other way is watched here.
+    watchOutages(client, options.logger)
+  } else if (options.url) {
     client = createRedisClient(options.url, { logger: options.logger })
   } else throw new TypeError('createRedisStore needs a url or a client')
-  watchOutages(client, options.logger)
 
   const tokensKey = (app: string, openid: string) => `${prefix}tokens:${app}:${openid}`
   const revokedKey = (id: string) => `${prefix}revoked:${id}`

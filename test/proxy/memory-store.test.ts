@@ -21,6 +21,19 @@ function clockedStore(options: MemoryStoreOptions = {}) {
 describeStoreContract('memory', async () => clockedStore())
 
 describe('the memory store: bounds', () => {
+  it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])(
+    'refuses a sweep interval of %s ms',
+    (sweepEveryMs) => {
+      expect(() => createMemoryStore({ sweepEveryMs })).toThrow(RangeError)
+    },
+  )
+
+  it('takes a sweep interval of 1 ms or more', () => {
+    const store = createMemoryStore({ sweepEveryMs: 1 })
+    expect(store.kind).toBe('memory')
+    return store.close()
+  })
+
   it('evicts the oldest tokens beyond maxEntries', async () => {
     const { store } = clockedStore({ maxEntries: 2 })
     await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 60)
