@@ -11,6 +11,14 @@ beforeEach(async () => {
 
 afterEach(teardown)
 
+/** Status and error code of GET /session and GET /userinfo for a fresh session, the check answering so. */
+async function refusalsWith(check: (id: string) => boolean | Promise<boolean>) {
+  const { session } = await login(h)
+  vi.spyOn(h.store, 'isSessionRevoked').mockImplementation(check)
+  const replies = [await get(h, '/session', session), await get(h, '/userinfo', session)]
+  return replies.map((r) => [r.status, errorCode(r)])
+}
+
 /**
  * A store may answer the revocation check at once (the memory store) or later (Redis): both answers,
  * and both kinds of failure, must mean the same to every authenticated route.
@@ -25,13 +33,10 @@ describe('the revocation check on authenticated calls', () => {
     ['at once', () => true],
     ['later', async () => true],
   ])('refuses a session the store says is revoked, answered %s', async (_, answer) => {
-    const { session } = await login(h)
-    vi.spyOn(h.store, 'isSessionRevoked').mockImplementation(answer)
-    for (const path of ['/session', '/userinfo']) {
-      const r = await get(h, path, session)
-      expect(r.status).toBe(401)
-      expect(errorCode(r)).toBe('unauthorized')
-    }
+    expect(await refusalsWith(answer)).toEqual([
+      [401, 'unauthorized'],
+      [401, 'unauthorized'],
+    ])
   })
 
   it('accepts a session a store says later is not revoked', async () => {
@@ -51,12 +56,9 @@ describe('the revocation check on authenticated calls', () => {
     ],
     ['rejects', async () => Promise.reject(new Error('store down'))],
   ])('answers 503 upstream_unavailable when the check %s', async (_, failure) => {
-    const { session } = await login(h)
-    vi.spyOn(h.store, 'isSessionRevoked').mockImplementation(failure)
-    for (const path of ['/session', '/userinfo']) {
-      const r = await get(h, path, session)
-      expect(r.status).toBe(503)
-      expect(errorCode(r)).toBe('upstream_unavailable')
-    }
+    expect(await refusalsWith(failure)).toEqual([
+      [503, 'upstream_unavailable'],
+      [503, 'upstream_unavailable'],
+    ])
   })
 })
