@@ -138,15 +138,14 @@ function openidRequest(path: string, pool: CodePool): AutocannonRequest {
 
 /** One autocannon run; 2xx latencies kept exactly (autocannon's own histogram rounds to 1 ms). */
 async function load(
-  server: ForkedServer,
+  port: number,
   request: AutocannonRequest,
   options: { seconds?: number; amount?: number },
 ): Promise<RunFigures> {
   const figures = new RunFigures()
-  const cpuBefore = await cpuTimeOf(server.child)
   const started = performance.now()
   const instance = autocannon({
-    url: `http://${HOST}:${server.port}`,
+    url: `http://${HOST}:${port}`,
     connections,
     ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.seconds }),
     timeout: 30,
@@ -163,7 +162,6 @@ async function load(
   )
   await instance
   figures.seconds = (performance.now() - started) / 1000
-  figures.cpuMicros = (await cpuTimeOf(server.child)) - cpuBefore
   return figures
 }
 
@@ -282,7 +280,10 @@ async function main(): Promise<void> {
     if (endpoint === 'POST /openid') {
       await pool.fill(Math.ceil(bestOpenidRate * runSeconds * 1.5) + connections * 2)
     }
-    const figures = await load(server, request, { seconds: runSeconds })
+    // The server's CPU around the run only (the memory phase's loads have no use for it).
+    const cpuBefore = await cpuTimeOf(server.child)
+    const figures = await load(server.port, request, { seconds: runSeconds })
+    figures.cpuMicros = (await cpuTimeOf(server.child)) - cpuBefore
     if (endpoint === 'POST /openid') {
       bestOpenidRate = Math.max(bestOpenidRate, figures.ok / figures.seconds)
     }
@@ -406,7 +407,7 @@ async function memoryAfterExchanges(mockBase: string, pool: CodePool): Promise<M
   for (let done = 0; done < exchanges;) {
     const batch = Math.max(connections, Math.min(CODE_BATCH, exchanges - done))
     await pool.fill(batch + connections * 5)
-    const figures = await load(proxy, request, { amount: batch })
+    const figures = await load(proxy.port, request, { amount: batch })
     errors += figures.errorCount
     done += batch
     console.log(

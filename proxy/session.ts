@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { hmac } from '@noble/hashes/hmac.js'
 import type { _HMAC } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -69,17 +69,6 @@ function mac(signingInput: string, secret: string): string {
   scratch = keyFor(secret)._cloneInto(scratch)
   scratch.update(Buffer.from(signingInput, 'utf8')).digestInto(digest)
   return digest.toString('base64url')
-}
-
-/**
- * Two strings compared in time that depends only on their length, never on where they differ, so a
- * signature cannot be found one character at a time from response timings.
- */
-function sameText(a: string, b: string): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return diff === 0
 }
 
 /**
@@ -159,7 +148,12 @@ export function verifySessionNow(token: string, secret: string, now: number): Se
   if (![headerPart, payloadPart, signature].every((part) => B64URL.test(part))) throw refused()
   // The signature first, over the exact bytes received: nothing of an unsigned token is trusted.
   const expected = mac(`${headerPart}.${payloadPart}`, secret)
-  if (signature.length !== SIGNATURE_LENGTH || !sameText(signature, expected)) {
+  // Compared as the exact text (a twin with other unused bits is refused), in constant time, so its
+  // characters cannot be found one by one from response timings.
+  if (
+    signature.length !== SIGNATURE_LENGTH ||
+    !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
+  ) {
     throw refused()
   }
   // Pinned: a token may not choose its own algorithm (`alg: none`, or RS/HS confusion). Even a

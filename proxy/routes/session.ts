@@ -13,22 +13,24 @@ export function mountSessionRoutes(router: Router, ctx: RouteContext): void {
       expiresAt: claims.expiresAt.toISOString(),
     })
   }
+  // SESSION_CHECK_WECHAT=1 also asks WeChat whether the grant behind the session still stands: a user
+  // who withdrew the app's authorization is sent back through it.
+  const checkGrant = ctx.config.sessionCheckWechat
+    ? (claims: SessionClaims) =>
+        ctx.custody.withAccessToken(claims.app, claims.openid, (tokens) =>
+          ctx.wechat.checkToken(tokens.accessToken, claims.openid),
+        )
+    : undefined
+  const answerLater = async (res: Response, pending: Promise<SessionClaims> | SessionClaims) => {
+    const claims = await pending
+    await checkGrant?.(claims)
+    answer(res, claims)
+  }
   // The most frequent call of all: with a store that answers synchronously and no WeChat check, it is
   // answered within the request's own event, before Node has even finished reading the request.
   router.get('/session', (req, res) => {
     const claims = authenticate(req, ctx)
-    if (claims instanceof Promise || ctx.config.sessionCheckWechat) {
-      return Promise.resolve(claims).then(async (claims) => {
-        if (ctx.config.sessionCheckWechat) {
-          // Also asks WeChat whether the grant behind the session still stands
-          // (SESSION_CHECK_WECHAT=1): a user who withdrew the app's authorization is sent back through it.
-          await ctx.custody.withAccessToken(claims.app, claims.openid, (tokens) =>
-            ctx.wechat.checkToken(tokens.accessToken, claims.openid),
-          )
-        }
-        answer(res, claims)
-      })
-    }
+    if (claims instanceof Promise || checkGrant) return answerLater(res, claims)
     answer(res, claims)
   })
 

@@ -1,6 +1,8 @@
 import { ProxyError } from '../errors.js'
 import type { Store } from './types.js'
 
+type Guarded = Exclude<keyof Store, 'kind' | 'close'>
+
 /**
  * The same store, with every failure of the backend turned into `503 upstream_unavailable`: a store
  * that is down must refuse requests (fail closed), never let a revoked session through or leak detail.
@@ -8,40 +10,36 @@ import type { Store } from './types.js'
 export function reachable(store: Store): Store {
   const unreachable = (cause: unknown) =>
     new ProxyError('upstream_unavailable', `The ${store.kind} store is not reachable`, { cause })
-  const guard =
-    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
+  /**
+   * The method, looked up on each call. A promise's failure, or a throw, becomes a rejection with
+   * `upstream_unavailable`; an answer given synchronously (the memory store's revocation check) is
+   * returned as it is, so that `GET /session` can answer without a promise in between.
+   */
+  const guard = <K extends Guarded>(name: K): Store[K] =>
+    ((...args: unknown[]) => {
+      let answer: unknown
       try {
-        return await call(...args)
+        answer = (store[name] as (...args: unknown[]) => unknown).apply(store, args)
       } catch (cause) {
-        throw unreachable(cause)
+        return Promise.reject(unreachable(cause))
       }
-    }
+      if (typeof (answer as PromiseLike<unknown> | undefined)?.then !== 'function') return answer
+      return Promise.resolve(answer as PromiseLike<unknown>).catch((cause: unknown) => {
+        throw unreachable(cause)
+      })
+    }) as Store[K]
   return {
     kind: store.kind,
-    saveTokens: guard(store.saveTokens.bind(store)),
-    getTokens: guard(store.getTokens.bind(store)),
-    deleteTokens: guard(store.deleteTokens.bind(store)),
-    revokeSession: guard(store.revokeSession.bind(store)),
-    // A synchronous answer stays synchronous; a failure either way is still `upstream_unavailable`.
-    isSessionRevoked(id) {
-      let answer: boolean | Promise<boolean>
-      try {
-        answer = store.isSessionRevoked(id)
-      } catch (cause) {
-        throw unreachable(cause)
-      }
-      return typeof answer === 'boolean'
-        ? answer
-        : Promise.resolve(answer).catch((cause: unknown) => {
-            throw unreachable(cause)
-          })
-    },
-    claimCode: guard(store.claimCode.bind(store)),
-    settleCode: guard(store.settleCode.bind(store)),
-    readCode: guard(store.readCode.bind(store)),
-    releaseCode: guard(store.releaseCode.bind(store)),
-    ping: guard(store.ping.bind(store)),
+    saveTokens: guard('saveTokens'),
+    getTokens: guard('getTokens'),
+    deleteTokens: guard('deleteTokens'),
+    revokeSession: guard('revokeSession'),
+    isSessionRevoked: guard('isSessionRevoked'),
+    claimCode: guard('claimCode'),
+    settleCode: guard('settleCode'),
+    readCode: guard('readCode'),
+    releaseCode: guard('releaseCode'),
+    ping: guard('ping'),
     close: store.close.bind(store),
   }
 }
