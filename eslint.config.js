@@ -35,7 +35,7 @@ export default tseslint.config(
   },
   {
     // The demo and the one process entry may talk to the console; the library may not.
-    files: ['client/demo/**', 'proxy/server.ts', 'scripts/**', 'test/**', 'bench/**'],
+    files: ['client/demo/**', 'proxy/host/server.ts', 'scripts/**', 'test/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
   prettier,

@@ -160,7 +160,7 @@ export function intOption(
 
 /**
  * The node flags `npm start` gives the proxy (package.json's `start` script, e.g.
- * `node --max-old-space-size=512 dist-server/proxy/server.js`), read from there so that the bench
+ * `node --max-old-space-size=512 dist-server/proxy/host/server.js`), read from there so that the bench
  * proxies run with exactly those and the two cannot drift apart. `root` ends with a slash.
  */
 export function startFlags(root: string): string[] {

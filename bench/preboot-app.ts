@@ -7,7 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import vue from '@vitejs/plugin-vue'
 import { build } from 'vite'
-import { wechatAuthDev, type PrebootOptions } from '../proxy/vite-plugin'
+import { wechatAuthDev, type PrebootOptions } from '../proxy/host/vite-plugin'
 import { freePort } from '../test/helpers/net'
 import { healthy } from '../test/helpers/processes'
 
@@ -46,7 +46,7 @@ export interface RunningServer {
 /** `npm start` with WECHAT_MOCK=1 on a free loopback port, serving `appDir`/dist. */
 export async function startServer(serverDir: string, appDir: string): Promise<RunningServer> {
   const port = await freePort()
-  const child = spawn(process.execPath, [resolve(serverDir, 'dist-server/proxy/server.js')], {
+  const child = spawn(process.execPath, [resolve(serverDir, 'dist-server/proxy/host/server.js')], {
     cwd: appDir,
     env: {
       PATH: process.env.PATH ?? '',

@@ -5,13 +5,13 @@
  * memory every SAMPLE_EVERY_MS and, when asked, after a full garbage collection (needs
  * `--expose-gc`), once the pages it freed are back with the system.
  *
- * Built as `npm start` builds it in production (proxy/server.ts): createWechatApp with the security
+ * Built as `npm start` builds it in production (proxy/host/server.ts): createWechatApp with the security
  * headers, NODE_ENV=production, real-looking credentials (the mock's demo official account, so no
  * mock is mounted in this process) and a SESSION_SECRET. The only differences are the documented
  * ones: WECHAT_API_BASE points at the mock, RATE_LIMIT is raised and LOG_LEVEL is silent.
  */
 import { randomBytes } from 'node:crypto'
-import { createWechatApp } from '../proxy/app.js'
+import { createWechatApp } from '../proxy/host/app.js'
 import { createMemoryStore, loadConfig } from '../proxy/index.js'
 import { DEMO_MP_APP } from '../proxy/mock-wechat/demo-apps.js'
 import { GC_SETTLE_MS, listenAndReport, SAMPLE_EVERY_MS } from './ipc.js'

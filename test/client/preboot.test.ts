@@ -1,7 +1,7 @@
 import { runInNewContext } from 'node:vm'
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { prebootScript, type PrebootOptions } from '../../proxy/vite-plugin'
+import { prebootScript, type PrebootOptions } from '../../proxy/host/vite-plugin'
 import { DEMO_MP_APP } from '../../proxy/mock-wechat/demo-apps'
 import { detectEnvironment } from '../../client/detect'
 import {

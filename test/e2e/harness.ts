@@ -4,7 +4,7 @@ import { mockControlClient } from '../helpers/mock-server'
 import type { MockControl } from '../helpers/mock-server'
 import { chromium, type Browser, type Page, type Request } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
-import type { WechatAuthDevOptions } from '../../proxy/vite-plugin'
+import type { WechatAuthDevOptions } from '../../proxy/host/vite-plugin'
 
 export const WECHAT_IOS_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
@@ -44,7 +44,7 @@ export async function startDevServer(
   close: () => Promise<void>
 }> {
   const port = await freePort()
-  const { wechatAuthDev } = await import('../../proxy/vite-plugin')
+  const { wechatAuthDev } = await import('../../proxy/host/vite-plugin')
   const vue = (await import('@vitejs/plugin-vue')).default
   const server: ViteDevServer = await createServer({
     configFile: false,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Request } from 'playwright-core'
 import { buildDemo, buildServer, DEMO_EXCLUDE, startServer } from '../../bench/preboot-app'
 import type { RunningServer } from '../../bench/preboot-app'
-import { PAGE_SCRIPTS_FILE } from '../../proxy/page-scripts'
+import { PAGE_SCRIPTS_FILE } from '../../proxy/host/page-scripts'
 import { IOS_SAFARI_UA, launchChromium, openWechatPage, useDemo, WECOM_UA } from './harness'
 
 const isAuthorize = (r: Request) => new URL(r.url()).pathname.endsWith('/connect/oauth2/authorize')

@@ -12,7 +12,7 @@ import { launchChromium, openWechatPage } from './harness'
 // `npm run build` then `npm start`, built into a scratch folder inside the project so that node_modules
 // resolves and the developer's own dist/ is left alone.
 const work = resolve('.tmp-e2e/production')
-const serverEntry = resolve(work, 'dist-server/proxy/server.js')
+const serverEntry = resolve(work, 'dist-server/proxy/host/server.js')
 
 /** Secrets in the build's environment, as a careless CI would have them; none may reach dist/. */
 const BUILD_SECRETS = {

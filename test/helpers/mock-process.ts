@@ -1,5 +1,5 @@
 /**
- * The mock WeChat as its own process, exactly as `npm run mock` runs it (`proxy/server.ts --mock-only`
+ * The mock WeChat as its own process, exactly as `npm run mock` runs it (`proxy/host/server.ts --mock-only`
  * with MOCK_PORT set to a free loopback port), for suites where several proxy instances must share one
  * WeChat.
  *
@@ -29,11 +29,11 @@ export interface RunningMockProcess {
   stop(): Promise<void>
 }
 
-const SERVER = fileURLToPath(new URL('../../proxy/server.ts', import.meta.url))
+const SERVER = fileURLToPath(new URL('../../proxy/host/server.ts', import.meta.url))
 const TSX = import.meta.resolve('tsx')
 const START_TIMEOUT_MS = 20_000
 
-/** Starts `proxy/server.ts --mock-only` on `port`; resolves when it says it listens. */
+/** Starts `proxy/host/server.ts --mock-only` on `port`; resolves when it says it listens. */
 function launch(port: number, cwd: string): Promise<ChildProcess> {
   // node --import tsx, not the tsx CLI: one process, so killing it leaves nothing behind.
   const child = spawn(process.execPath, ['--import', TSX, SERVER, '--mock-only'], {

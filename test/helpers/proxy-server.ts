@@ -12,8 +12,8 @@
 import express from 'express'
 import { loadConfig } from '../../proxy/config.js'
 import type { ProxyConfig } from '../../proxy/config.js'
-import { createWechatProxy } from '../../proxy/router.js'
-import type { WechatProxyDeps } from '../../proxy/router.js'
+import { createWechatProxy } from '../../proxy/http/router.js'
+import type { WechatProxyDeps } from '../../proxy/http/router.js'
 import { listenOnLoopback } from './net.js'
 
 export interface RunningProxy {

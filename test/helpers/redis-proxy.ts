@@ -10,7 +10,7 @@
  */
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { createWechatApp } from '../../proxy/app.js'
+import { createWechatApp } from '../../proxy/host/app.js'
 import { loadConfig } from '../../proxy/config.js'
 import { createRedisClient } from '../../proxy/store/index.js'
 import { listenOnLoopback } from './net.js'

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ProxyError } from '../../proxy/errors.js'
-import { retryWhenBusy } from '../../proxy/retry.js'
+import { retryWhenBusy } from '../../proxy/wechat/retry.js'
 import { fault } from '../helpers/mock-server.js'
 import { errorCode, get, login, post, setup, teardown } from './support.js'
 import type { Harness } from './support.js'

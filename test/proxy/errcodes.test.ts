@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { errorFromErrcode, isRefreshable } from '../../proxy/errcodes.js'
+import { errorFromErrcode, isRefreshable } from '../../proxy/wechat/errcodes.js'
 
 describe('the errcode table', () => {
   it.each([

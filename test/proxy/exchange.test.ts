@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { REPLAY_WINDOW_SECONDS } from '../../proxy/exchange.js'
+import { REPLAY_WINDOW_SECONDS } from '../../proxy/login/exchange.js'
 import { createMemoryStore } from '../../proxy/store/index.js'
 import { DEMO_WEB_APP } from '../../proxy/mock-wechat/index.js'
 import { call } from '../helpers/http.js'

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEMO_MP_APP } from '../../proxy/mock-wechat/index.js'
-import { verifySession } from '../../proxy/session.js'
+import { verifySession } from '../../proxy/login/session.js'
 import { DAY, get, login, setup, teardown } from './support.js'
 import type { Harness } from './support.js'
 

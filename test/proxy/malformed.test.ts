@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import { SignJWT, UnsecuredJWT } from 'jose'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { signSession } from '../../proxy/session.js'
+import { signSession } from '../../proxy/login/session.js'
 import { setup, teardown } from './support.js'
 import type { Harness } from './support.js'
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { verifySession } from '../../proxy/session.js'
+import { verifySession } from '../../proxy/login/session.js'
 import { DEMO_MP_APP, DEMO_WEB_APP, TEST_USERS, openidFor } from '../../proxy/mock-wechat/index.js'
 import { startMockWechat } from '../helpers/mock-server.js'
 import type { RunningMockWechat } from '../helpers/mock-server.js'

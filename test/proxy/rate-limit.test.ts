@@ -1,7 +1,7 @@
 import { MemoryStore } from 'express-rate-limit'
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createWechatProxy } from '../../proxy/router.js'
+import { createWechatProxy } from '../../proxy/http/router.js'
 import { errorCode, post, setup, teardown } from './support.js'
 import type { Harness } from './support.js'
 import { listenOnLoopback } from '../helpers/net.js'

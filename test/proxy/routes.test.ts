@@ -1,6 +1,6 @@
 import { SignJWT, UnsecuredJWT } from 'jose'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { signSession } from '../../proxy/session.js'
+import { signSession } from '../../proxy/login/session.js'
 import { createMemoryStore } from '../../proxy/store/index.js'
 import { startMockWechat } from '../helpers/mock-server.js'
 import type { RunningMockWechat } from '../helpers/mock-server.js'

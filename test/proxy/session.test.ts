@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto'
 import { SignJWT, UnsecuredJWT, decodeJwt, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { ProxyError } from '../../proxy/errors.js'
-import { signSession, verifySession } from '../../proxy/session.js'
+import { signSession, verifySession } from '../../proxy/login/session.js'
 
 const SECRET = 'a'.repeat(32)
 const OTHER_SECRET = 'b'.repeat(32)

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../proxy/config.js'
-import { errorFromErrcode } from '../../proxy/errcodes.js'
+import { errorFromErrcode } from '../../proxy/wechat/errcodes.js'
 import { ProxyError } from '../../proxy/errors.js'
 import { createLogger } from '../../proxy/logger.js'
 import { createMemoryStore } from '../../proxy/store/index.js'
-import { createTokenCustody } from '../../proxy/tokens.js'
-import type { WechatApi } from '../../proxy/wechat-api.js'
+import { createTokenCustody } from '../../proxy/login/tokens.js'
+import type { WechatApi } from '../../proxy/wechat/api.js'
 
 const NOW = Date.UTC(2025, 0, 1)
 

@@ -7,7 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ProxyError } from '../../proxy/errors.js'
-import { createWechatApi } from '../../proxy/wechat-api.js'
+import { createWechatApi } from '../../proxy/wechat/api.js'
 
 const APP = { appid: 'wx0123456789abcdef', secret: '0123456789abcdef0123456789abcdef' }
 const TOKENS = {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http'
-import type { ApiHeaders } from './security.js'
+import type { ApiHeaders } from './headers.js'
 
-/** How the proxy answers: every answer with the API headers (security.ts `apiHeaders`). */
+/** How the proxy answers: every answer with the API headers (headers.ts `apiHeaders`). */
 export interface Responder {
   /** A JSON answer. */
   json(res: ServerResponse, status: number, body: object): void

@@ -1,15 +1,15 @@
 import type { Request } from 'express'
 import type { Logger } from 'pino'
-import type { ProxyConfig } from '../config.js'
-import { ProxyError } from '../errors.js'
+import type { ProxyConfig } from '../../config.js'
+import { ProxyError } from '../../errors.js'
 import type { Responder } from '../respond.js'
-import type { CodeExchange } from '../exchange.js'
-import { verifySessionNow } from '../session.js'
-import type { SessionClaims } from '../session.js'
-import type { Store } from '../store/index.js'
-import type { TokenCustody } from '../tokens.js'
+import type { CodeExchange } from '../../login/exchange.js'
+import { verifySessionNow } from '../../login/session.js'
+import type { SessionClaims } from '../../login/session.js'
+import type { Store } from '../../store/index.js'
+import type { TokenCustody } from '../../login/tokens.js'
 import { bearerToken } from '../validate.js'
-import type { WechatApi } from '../wechat-api.js'
+import type { WechatApi } from '../../wechat/api.js'
 
 /** What every route handler works with; built once per proxy by createWechatProxy. */
 export interface RouteContext {

@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net'
 import type { Plugin, ViteDevServer } from 'vite'
 import { loadEnv, minifySync } from 'vite'
 import type express from 'express'
-import { preboot as prebootFunction, type PrebootConfig } from '../client/preboot.js'
-import { loadConfig, publicConfig } from './config.js'
+import { preboot as prebootFunction, type PrebootConfig } from '../../client/preboot.js'
+import { loadConfig, publicConfig } from '../config.js'
 import { createWechatApp, MOCK_PATH, PROXY_PATH } from './app.js'
-import { createLogger } from './logger.js'
+import { createLogger } from '../logger.js'
 import { PAGE_SCRIPTS_FILE, type PageScripts } from './page-scripts.js'
 
 export interface PrebootOptions {

@@ -1,11 +1,11 @@
 import express from 'express'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import type { ProxyConfig } from './config.js'
-import { createWechatProxy } from './router.js'
-import { securityHeaders } from './security.js'
-import type { Store } from './store/index.js'
-import { createMockWechat, DEMO_MP_APP, DEMO_WEB_APP, type MockApp } from './mock-wechat/index.js'
+import type { ProxyConfig } from '../config.js'
+import { createWechatProxy } from '../http/router.js'
+import { securityHeaders } from './page-headers.js'
+import type { Store } from '../store/index.js'
+import { createMockWechat, DEMO_MP_APP, DEMO_WEB_APP, type MockApp } from '../mock-wechat/index.js'
 
 /** Where the proxy and the mock are mounted; part of the public contract (DESIGN.md). */
 export const PROXY_PATH = '/api/wechat'

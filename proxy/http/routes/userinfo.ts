@@ -1,6 +1,6 @@
 import type { Router } from 'express'
-import { ProxyError } from '../errors.js'
-import type { UserinfoLang } from '../wechat-api.js'
+import { ProxyError } from '../../errors.js'
+import type { UserinfoLang } from '../../wechat/api.js'
 import { authenticate } from './context.js'
 import type { RouteContext } from './context.js'
 

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino'
-import type { ProxyConfig, WechatAppCredentials } from './config.js'
-import { isRefreshable } from './errcodes.js'
-import { ProxyError } from './errors.js'
+import type { ProxyConfig, WechatAppCredentials } from '../config.js'
+import { isRefreshable } from '../wechat/errcodes.js'
+import { ProxyError } from '../errors.js'
 import type { WechatApp } from './session.js'
-import type { Store, StoredTokens } from './store/index.js'
-import type { CredentialSettings, WechatApi, WechatTokenResponse } from './wechat-api.js'
+import type { Store, StoredTokens } from '../store/index.js'
+import type { CredentialSettings, WechatApi, WechatTokenResponse } from '../wechat/api.js'
 
 /** refresh_token lives 30 days (WECHAT.md): the stored tokens are useless after that. */
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600

@@ -1,6 +1,6 @@
-import { ProxyError } from './errors.js'
-import type { ProxyConfig } from './config.js'
-import type { WechatApp } from './session.js'
+import { ProxyError } from '../errors.js'
+import type { ProxyConfig } from '../config.js'
+import type { WechatApp } from '../login/session.js'
 
 export interface OpenidRequest {
   code: string

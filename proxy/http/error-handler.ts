@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express'
 import type { Logger } from 'pino'
-import { ProxyError } from './errors.js'
+import { ProxyError } from '../errors.js'
 import type { Responder } from './respond.js'
 
 /** body-parser's failures, by their documented `type`. */

@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import express from 'express'
-import { ConfigError, loadConfig, type ProxyConfig } from './config.js'
+import { ConfigError, loadConfig, type ProxyConfig } from '../config.js'
 import { createMockWechatRouter, createWechatApp, MOCK_PATH, PROXY_PATH } from './app.js'
-import { createLogger } from './logger.js'
+import { createLogger } from '../logger.js'
 import { readScriptHashes } from './page-scripts.js'
 
 function readConfig(env: NodeJS.ProcessEnv): ProxyConfig {

@@ -1,5 +1,5 @@
-import { ProxyError } from './errors.js'
-import type { ProxyErrorCode } from './errors.js'
+import { ProxyError } from '../errors.js'
+import type { ProxyErrorCode } from '../errors.js'
 
 interface ErrcodeRule {
   code: ProxyErrorCode

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
-import { ProxyError } from './errors.js'
+import { ProxyError } from '../errors.js'
 import type { WechatApp } from './session.js'
-import type { CodeOutcome, Store } from './store/index.js'
+import type { CodeOutcome, Store } from '../store/index.js'
 
 /** WeChat's code lifetimes (WECHAT.md): a code is known as used as long as it could come back. */
 const CODE_TTL_SECONDS: Record<WechatApp, number> = { mp: 300, web: 600 }

@@ -2,29 +2,31 @@ import express from 'express'
 import type { Store as RateLimitStore } from 'express-rate-limit'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { publicConfig } from './config.js'
-import type { ProxyConfig } from './config.js'
-import { ProxyError } from './errors.js'
-import { createCodeExchange } from './exchange.js'
-import { errorHandler } from './http-errors.js'
-import { createLogger } from './logger.js'
-import type { BusyRetryOptions } from './retry.js'
+import { publicConfig } from '../config.js'
+import type { ProxyConfig } from '../config.js'
+import { ProxyError } from '../errors.js'
+import { createCodeExchange } from '../login/exchange.js'
+import { errorHandler } from './error-handler.js'
+import { createLogger } from '../logger.js'
+import type { BusyRetryOptions } from '../wechat/retry.js'
 import type { RouteContext } from './routes/context.js'
 import { MAX_BODY, mountOpenidRoute } from './routes/openid.js'
 import { mountSessionRoutes } from './routes/session.js'
 import { mountUserinfoRoute } from './routes/userinfo.js'
 import { createResponder } from './respond.js'
-import { apiHeaders, corsFor, openidRateLimit } from './security.js'
+import { corsFor } from './cors.js'
+import { apiHeaders } from './headers.js'
+import { openidRateLimit } from './rate-limit.js'
 import {
   createMemoryStore,
   createRedisClient,
   createRedisRateLimitStore,
   createRedisStore,
   reachable,
-} from './store/index.js'
-import type { Store } from './store/index.js'
-import { createTokenCustody } from './tokens.js'
-import { createWechatApi } from './wechat-api.js'
+} from '../store/index.js'
+import type { Store } from '../store/index.js'
+import { createTokenCustody } from '../login/tokens.js'
+import { createWechatApi } from '../wechat/api.js'
 
 export interface WechatProxyDeps {
   /** @default createLogger(config) */

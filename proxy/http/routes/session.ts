@@ -1,5 +1,5 @@
 import type { Response, Router } from 'express'
-import type { SessionClaims } from '../session.js'
+import type { SessionClaims } from '../../login/session.js'
 import { authenticate } from './context.js'
 import type { RouteContext } from './context.js'
 

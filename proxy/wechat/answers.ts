@@ -1,5 +1,5 @@
-import { ProxyError } from './errors.js'
-import type { WechatTokenResponse, WechatUserinfo } from './wechat-api.js'
+import { ProxyError } from '../errors.js'
+import type { WechatTokenResponse, WechatUserinfo } from './types.js'
 
 /** How WeChat's answers are read: shapes checked field by field, failures mapped to our codes. */
 

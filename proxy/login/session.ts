@@ -3,7 +3,7 @@ import { hmac } from '@noble/hashes/hmac.js'
 import type { _HMAC } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { _SHA256 } from '@noble/hashes/sha2.js'
-import { ProxyError } from './errors.js'
+import { ProxyError } from '../errors.js'
 
 export type WechatApp = 'mp' | 'web'
 

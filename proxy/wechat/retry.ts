@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
-import { ProxyError } from './errors.js'
+import { ProxyError } from '../errors.js'
 
 export interface BusyRetryOptions {
   /** Retries after the first call. @default 2 */

@@ -1,0 +1,56 @@
+import type { RequestHandler } from 'express'
+import helmet from 'helmet'
+import type { ProxyConfig } from '../config.js'
+import { HSTS } from '../http/headers.js'
+
+/** Where WeChat serves avatars (`headimgurl`). */
+const WECHAT_AVATAR_HOSTS = ['https://thirdwx.qlogo.cn', 'https://wx.qlogo.cn']
+const WECHAT_OPEN = 'https://open.weixin.qq.com'
+
+function originOf(url: string): string | undefined {
+  return URL.canParse(url) ? new URL(url).origin : undefined
+}
+
+type SecurityConfig = Pick<ProxyConfig, 'production' | 'mock' | 'apiBase' | 'allowedOrigins'>
+
+/**
+ * Security headers for the built SPA (and anything else the host app serves), with a CSP that fits it:
+ * scripts only from our own files (no eval, no inline script but the ones the build declared by hash:
+ * `scriptHashes`, the pre-boot redirect), so an injected string cannot run.
+ */
+export function securityHeaders(
+  config: SecurityConfig,
+  scriptHashes: string[] = [],
+): RequestHandler {
+  // The mock serves avatars from the address the proxy calls it at, which may be another origin.
+  const mockOrigin = config.mock ? originOf(config.apiBase) : undefined
+  const extra = (...values: (string | undefined)[]) =>
+    values.filter((value): value is string => value !== undefined)
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", ...scriptHashes.map((hash) => `'${hash}'`)],
+        // Vue's :style bindings write style attributes, which CSP counts as inline style.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        // data: for the QR code of the open-in-WeChat page.
+        imgSrc: ["'self'", 'data:', ...WECHAT_AVATAR_HOSTS, ...extra(mockOrigin)],
+        connectSrc: ["'self'", ...config.allowedOrigins],
+        fontSrc: ["'self'"],
+        // Nobody may frame the login pages (clickjacking the consent flow).
+        frameAncestors: ["'none'"],
+        formAction: ["'self'", WECHAT_OPEN],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+        scriptSrcAttr: ["'none'"],
+        // Only in production against real WeChat: the mock's avatars are plain http.
+        ...(config.production && !config.mock ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    // The callback URL carries the code: no page may send it to another site in a Referer header.
+    referrerPolicy: { policy: 'no-referrer' },
+    // HSTS only in production: on localhost it would pin plain-http development to https.
+    strictTransportSecurity: config.production ? HSTS : false,
+  })
+}

@@ -1,0 +1,60 @@
+import type { WechatAppCredentials } from '../config.js'
+import type { BusyRetryOptions } from './retry.js'
+
+/** WeChat's answer to a code exchange (WECHAT.md, step 2). */
+export interface WechatTokenResponse {
+  access_token: string
+  expires_in: number
+  refresh_token: string
+  openid: string
+  scope: string
+  is_snapshotuser?: number
+  unionid?: string
+}
+
+export interface WechatApiOptions {
+  /** Base of api.weixin.qq.com, no trailing slash. */
+  apiBase: string
+  /** Each call fails with `upstream_timeout` after this long (WECHAT_TIMEOUT_MS). */
+  timeoutMs: number
+  /** How WeChat's `-1` (busy) is retried. */
+  retry?: BusyRetryOptions
+}
+
+/** Names of the settings behind an app, so a setup fault names what to fix. */
+export interface CredentialSettings {
+  appid: string
+  secret: string
+}
+
+/** WeChat's profile of a user (WECHAT.md, step 3); `sex` is 0 and the region empty since 2021-10-20. */
+export interface WechatUserinfo {
+  openid: string
+  nickname: string
+  headimgurl: string
+  sex: number
+  province: string
+  city: string
+  country: string
+  privilege: string[]
+  unionid?: string
+}
+
+export type UserinfoLang = 'zh_CN' | 'zh_TW' | 'en'
+
+export interface WechatApi {
+  exchangeCode(
+    app: WechatAppCredentials,
+    code: string,
+    settings?: CredentialSettings,
+  ): Promise<WechatTokenResponse>
+  /** Needs only the appid: WeChat's refresh takes no secret. */
+  refreshToken(
+    appid: string,
+    refreshToken: string,
+    settings?: CredentialSettings,
+  ): Promise<WechatTokenResponse>
+  userinfo(accessToken: string, openid: string, lang: UserinfoLang): Promise<WechatUserinfo>
+  /** Resolves when WeChat still accepts the access_token for this openid (`/sns/auth`). */
+  checkToken(accessToken: string, openid: string): Promise<void>
+}
