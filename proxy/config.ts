@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto'
+import type { PublicConfig, WechatApp } from '../client/wire.js'
+import { envReader, httpUrl, list, parseDuration, parseTrustProxy, read } from './config-env.js'
+import type { ConfigProblem, Env } from './config-env.js'
 import { DEMO_MP_APP, DEMO_OAUTH_DOMAINS, DEMO_WEB_APP } from './mock-wechat/demo-apps.js'
+
+export { parseDuration } from './config-env.js'
+export type { ConfigProblem } from './config-env.js'
 
 export interface WechatAppCredentials {
   appid: string
@@ -38,11 +44,6 @@ export interface ProxyConfig {
   trustProxy: boolean | number | string
 }
 
-export interface ConfigProblem {
-  variable: string
-  problem: string
-}
-
 /** A startup error naming every bad variable and what is expected of it — never a value. */
 export class ConfigError extends Error {
   readonly problems: ConfigProblem[]
@@ -56,15 +57,11 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>
-
 const APPID = /^wx[0-9a-f]{16}$/i
 const SECRET = /^[0-9a-f]{32}$/i
 const MIN_SESSION_SECRET_BYTES = 32
 const MIN_TTL_SECONDS = 60
 const MAX_TTL_SECONDS = 365 * 24 * 3600
-const DURATION = /^(\d+)([smhd]?)$/
-const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /**
@@ -74,57 +71,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  */
 const DEFAULT_RATE_LIMIT = 600
 
-/** Reads a value; empty and whitespace-only count as unset (a blank line in .env is not a value). */
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim()
-  return value ? value : undefined
-}
-
-function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean)
-}
-
-/** The URL when `value` is an absolute http(s) URL. */
-function httpUrl(value: string): URL | undefined {
-  const parsed = URL.canParse(value) ? new URL(value) : undefined
-  return parsed?.protocol === 'http:' || parsed?.protocol === 'https:' ? parsed : undefined
-}
-
-/** Parses '3600', '90s', '30m', '12h', '7d' into seconds. */
-export function parseDuration(value: string): number | undefined {
-  const match = DURATION.exec(value)
-  if (!match) return undefined
-  return Number(match[1]) * (DURATION_UNITS[match[2] ?? ''] ?? 1)
-}
-
 export function loadConfig(env: Env): ProxyConfig {
-  const problems: ConfigProblem[] = []
-  const problem = (variable: string, text: string) => problems.push({ variable, problem: text })
-
+  const { problems, problem, integer, url, flag } = envReader(env)
   const production = env.NODE_ENV === 'production'
-
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = read(env, name)
-    if (raw === undefined) return fallback
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      problem(name, `must be a whole number from ${min} to ${max}`)
-      return fallback
-    }
-    return Number(raw)
-  }
-
-  const url = (name: string): string | undefined => {
-    const raw = read(env, name)
-    if (raw === undefined) return undefined
-    if (!httpUrl(raw)) {
-      problem(name, 'must be an absolute http:// or https:// URL')
-      return undefined
-    }
-    return raw.replace(/\/+$/, '')
-  }
 
   // The pair is checked as a pair: half a pair is always a mistake, never "off".
   const pair = (appidVar: string, secretVar: string): WechatAppCredentials | undefined => {
@@ -145,13 +94,10 @@ export function loadConfig(env: Env): ProxyConfig {
     return appid !== undefined && secret !== undefined ? { appid, secret } : undefined
   }
 
-  const wechatMock = read(env, 'WECHAT_MOCK')
-  if (wechatMock !== undefined && wechatMock !== '0' && wechatMock !== '1') {
-    problem('WECHAT_MOCK', 'must be 1 or 0')
-  }
+  const wechatMock = flag('WECHAT_MOCK')
   const hasMpCredentials =
     read(env, 'WECHAT_APPID') !== undefined || read(env, 'WECHAT_SECRET') !== undefined
-  const mock = wechatMock === '1' || (!production && !hasMpCredentials && wechatMock !== '0')
+  const mock = wechatMock === true || (!production && !hasMpCredentials && wechatMock !== false)
 
   const mpPair = pair('WECHAT_APPID', 'WECHAT_SECRET')
   const webPair = pair('WECHAT_WEB_APPID', 'WECHAT_WEB_SECRET')
@@ -215,11 +161,7 @@ export function loadConfig(env: Env): ProxyConfig {
     }
   }
 
-  const checkWechat = read(env, 'SESSION_CHECK_WECHAT')
-  if (checkWechat !== undefined && checkWechat !== '0' && checkWechat !== '1') {
-    problem('SESSION_CHECK_WECHAT', 'must be 1 or 0')
-  }
-  const sessionCheckWechat = checkWechat === '1'
+  const sessionCheckWechat = flag('SESSION_CHECK_WECHAT') === true
 
   const redisUrl = read(env, 'REDIS_URL')
   if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
@@ -273,26 +215,38 @@ export function loadConfig(env: Env): ProxyConfig {
   return config
 }
 
-/** Express's `trust proxy` setting: true/false, a hop count, or addresses/subnets as a string. */
-function parseTrustProxy(raw: string | undefined): boolean | number | string {
-  if (raw === undefined || raw === 'false' || raw === '0') return false
-  if (raw === 'true') return true
-  if (/^\d+$/.test(raw)) return Number(raw)
-  return raw
-}
-
-/** What the browser may know: ids and switches, never a secret. */
-export function publicConfig(config: ProxyConfig): {
-  appid: string
-  webAppid?: string
-  mock: boolean
-  authorizeBase: string
-} {
-  const result: { appid: string; webAppid?: string; mock: boolean; authorizeBase: string } = {
+/** What the browser may know (`GET /config`): ids and switches, never a secret. */
+export function publicConfig(config: ProxyConfig): PublicConfig {
+  const result: PublicConfig = {
     appid: config.mp.appid,
     mock: config.mock,
     authorizeBase: config.openBase,
   }
   if (config.web) result.webAppid = config.web.appid
   return result
+}
+
+/** The credentials of an app and the names of their settings, for setup-fault messages. */
+export interface AppCredentials {
+  credentials: WechatAppCredentials
+  settings: { appid: string; secret: string }
+}
+
+/**
+ * The credentials `app` logs in with, or undefined when that app is not configured (the website app
+ * without WECHAT_WEB_APPID). The one place that decides whether an app is configured.
+ */
+export function appCredentials(
+  config: Pick<ProxyConfig, 'mp' | 'web'>,
+  app: WechatApp,
+): AppCredentials | undefined {
+  if (app === 'mp') {
+    return { credentials: config.mp, settings: { appid: 'WECHAT_APPID', secret: 'WECHAT_SECRET' } }
+  }
+  return config.web
+    ? {
+        credentials: config.web,
+        settings: { appid: 'WECHAT_WEB_APPID', secret: 'WECHAT_WEB_SECRET' },
+      }
+    : undefined
 }

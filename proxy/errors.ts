@@ -1,19 +1,8 @@
-/** Stable error codes of the proxy's HTTP API (DESIGN.md). Apps and the client kit depend on them. */
-export type ProxyErrorCode =
-  | 'invalid_request'
-  | 'unauthorized'
-  | 'reauth_required'
-  | 'code_invalid'
-  | 'code_used'
-  | 'code_expired'
-  | 'wechat_misconfigured'
-  | 'rate_limited'
-  | 'not_found'
-  | 'upstream_error'
-  | 'upstream_unavailable'
-  | 'upstream_timeout'
-  | 'internal_error'
+import type { ErrorResponse, ProxyErrorCode } from '../client/wire.js'
 
+export type { ErrorResponse, ProxyErrorCode } from '../client/wire.js'
+
+/** The HTTP status of each error code (docs/architecture.md, "Errors"). */
 export const HTTP_STATUS: Record<ProxyErrorCode, number> = {
   invalid_request: 400,
   unauthorized: 401,
@@ -53,8 +42,8 @@ export class ProxyError extends Error {
     this.errcode = options.errcode
   }
 
-  toJSON(): { error: { code: ProxyErrorCode; message: string; errcode?: number } } {
-    const error: { code: ProxyErrorCode; message: string; errcode?: number } = {
+  toJSON(): ErrorResponse {
+    const error: ErrorResponse['error'] = {
       code: this.code,
       message: this.message,
     }

@@ -1,3 +1,4 @@
+import type { HealthResponse } from '../../client/wire.js'
 import express from 'express'
 import type { Store as RateLimitStore } from 'express-rate-limit'
 import type { Redis } from 'ioredis'
@@ -138,7 +139,8 @@ export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {
 
   router.get('/healthz', async (_req, res) => {
     await store.ping()
-    respond.json(res, 200, { ok: true, store: store.kind })
+    const body: HealthResponse = { ok: true, store: store.kind }
+    respond.json(res, 200, body)
   })
 
   router.use((req, _res, next) => {

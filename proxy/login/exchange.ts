@@ -27,7 +27,8 @@ export interface ExchangeRequest {
   verifier?: string
 }
 
-export interface ExchangeResult {
+/** What one request for a code gets: the code's one answer, and how this request came by it. */
+export interface ExchangeAnswer {
   outcome: CodeOutcome
   /** `exchanged`: this request asked WeChat; `joined`: it shared a concurrent exchange; `replayed`: kept. */
   source: 'exchanged' | 'joined' | 'replayed'
@@ -47,7 +48,7 @@ export interface CodeExchangeDeps {
 export type CodeExchange = (
   request: ExchangeRequest,
   perform: () => Promise<unknown>,
-) => Promise<ExchangeResult>
+) => Promise<ExchangeAnswer>
 
 /** How often a request waiting for another instance's exchange reads the store. */
 const POLL_MS = 50
@@ -72,13 +73,13 @@ function isDefinitive(error: ProxyError): boolean {
 export function createCodeExchange(deps: CodeExchangeDeps): CodeExchange {
   const { store, logger, maxWaitMs } = deps
   /** Exchanges running in this process: concurrent requests for the same code share one. */
-  const running = new Map<string, Promise<ExchangeResult>>()
+  const running = new Map<string, Promise<ExchangeAnswer>>()
 
   async function lead(
     key: string,
     ttlSeconds: number,
     perform: () => Promise<unknown>,
-  ): Promise<ExchangeResult> {
+  ): Promise<ExchangeAnswer> {
     let body: unknown
     try {
       body = await perform()
@@ -112,7 +113,7 @@ export function createCodeExchange(deps: CodeExchangeDeps): CodeExchange {
   }
 
   /** Waits for the exchange of another instance, reading the store until it is settled. */
-  async function awaitSettled(key: string): Promise<ExchangeResult> {
+  async function awaitSettled(key: string): Promise<ExchangeAnswer> {
     for (let waited = 0; ; waited += POLL_MS) {
       const record = await store.readCode(key)
       if (record?.state === 'settled') return { outcome: record.outcome, source: 'replayed' }

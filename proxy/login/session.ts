@@ -5,7 +5,9 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import type { _SHA256 } from '@noble/hashes/sha2.js'
 import { ProxyError } from '../errors.js'
 
-export type WechatApp = 'mp' | 'web'
+import type { WechatApp } from '../../client/wire.js'
+
+export type { WechatApp } from '../../client/wire.js'
 
 /** What a session says about its holder. */
 export interface SessionInput {
@@ -30,7 +32,11 @@ export const SESSION_ISSUER = 'wechat-h5-auth'
  * JWT library verifies these sessions; verification here accepts exactly HS256 and nothing else.
  */
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')
-const B64URL = /^[A-Za-z0-9_-]+$/
+/**
+ * A compact JWS (a JWT): three non-empty base64url parts. The one test of a token's shape, for the
+ * Bearer header and for verification alike.
+ */
+export const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 /** An HMAC-SHA256 is 32 bytes: 43 base64url characters without padding. */
 const SIGNATURE_LENGTH = 43
 
@@ -140,12 +146,9 @@ export async function verifySession(
 
 /** verifySession, synchronously (the proxy's own routes): `now` in epoch milliseconds. */
 export function verifySessionNow(token: string, secret: string, now: number): SessionClaims {
-  const parts = typeof token === 'string' ? token.split('.') : []
-  if (parts.length !== 3) throw refused()
-  const [headerPart, payloadPart, signature] = parts as [string, string, string]
-  // All three parts base64url, as a compact JWS must be: anything else is refused before any hashing,
-  // and the signing input is known to be ASCII.
-  if (![headerPart, payloadPart, signature].every((part) => B64URL.test(part))) throw refused()
+  // Anything but a compact JWS is refused before any hashing, and the signing input is ASCII.
+  if (typeof token !== 'string' || !COMPACT_JWS.test(token)) throw refused()
+  const [headerPart, payloadPart, signature] = token.split('.') as [string, string, string]
   // The signature first, over the exact bytes received: nothing of an unsigned token is trusted.
   const expected = mac(`${headerPart}.${payloadPart}`, secret)
   // Compared as the exact text (a twin with other unused bits is refused), in constant time, so its

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino'
-import type { ProxyConfig, WechatAppCredentials } from '../config.js'
+import { appCredentials } from '../config.js'
+import type { ProxyConfig } from '../config.js'
 import { isRefreshable } from '../wechat/errcodes.js'
 import { ProxyError } from '../errors.js'
 import type { WechatApp } from './session.js'
 import type { Store, StoredTokens } from '../store/index.js'
-import type { CredentialSettings, WechatApi, WechatTokenResponse } from '../wechat/api.js'
+import type { WechatApi, WechatTokenResponse } from '../wechat/api.js'
 
 /** refresh_token lives 30 days (WECHAT.md): the stored tokens are useless after that. */
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600
@@ -48,22 +49,6 @@ export interface TokenCustodyDeps {
   now: () => number
 }
 
-/** The credentials of an app and the names of their settings (for setup-fault messages). */
-export function credentialsOf(
-  config: Pick<ProxyConfig, 'mp' | 'web'>,
-  app: WechatApp,
-): { credentials: WechatAppCredentials; settings: CredentialSettings } | undefined {
-  if (app === 'web') {
-    return config.web
-      ? {
-          credentials: config.web,
-          settings: { appid: 'WECHAT_WEB_APPID', secret: 'WECHAT_WEB_SECRET' },
-        }
-      : undefined
-  }
-  return { credentials: config.mp, settings: { appid: 'WECHAT_APPID', secret: 'WECHAT_SECRET' } }
-}
-
 function reauth(message: string): ProxyError {
   return new ProxyError('reauth_required', message)
 }
@@ -103,7 +88,7 @@ export function createTokenCustody(deps: TokenCustodyDeps): TokenCustody {
     ) {
       return current
     }
-    const credentials = credentialsOf(config, app)
+    const credentials = appCredentials(config, app)
     if (!credentials) {
       await store.deleteTokens(app, openid)
       throw reauth(`The ${app} app is no longer configured; authorize again`)

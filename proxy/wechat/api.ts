@@ -12,7 +12,6 @@ import type {
 
 export type {
   CredentialSettings,
-  UserinfoLang,
   WechatApi,
   WechatApiOptions,
   WechatTokenResponse,

@@ -1,4 +1,5 @@
-import type { WechatAppCredentials } from '../config.js'
+import type { WechatLang, WechatProfile } from '../../client/wire.js'
+import type { AppCredentials, WechatAppCredentials } from '../config.js'
 import type { BusyRetryOptions } from './retry.js'
 
 /** WeChat's answer to a code exchange (WECHAT.md, step 2). */
@@ -22,25 +23,13 @@ export interface WechatApiOptions {
 }
 
 /** Names of the settings behind an app, so a setup fault names what to fix. */
-export interface CredentialSettings {
-  appid: string
-  secret: string
-}
+export type CredentialSettings = AppCredentials['settings']
 
-/** WeChat's profile of a user (WECHAT.md, step 3); `sex` is 0 and the region empty since 2021-10-20. */
-export interface WechatUserinfo {
-  openid: string
-  nickname: string
-  headimgurl: string
-  sex: number
-  province: string
-  city: string
-  country: string
-  privilege: string[]
-  unionid?: string
-}
-
-export type UserinfoLang = 'zh_CN' | 'zh_TW' | 'en'
+/**
+ * WeChat's `/sns/userinfo` answer (docs/wechat.md#userinfo): field for field the profile the proxy
+ * passes on, so it is the wire contract's shape. `sex` is 0 and the region empty since 2021-10-20.
+ */
+export type WechatUserinfo = WechatProfile
 
 export interface WechatApi {
   exchangeCode(
@@ -54,7 +43,7 @@ export interface WechatApi {
     refreshToken: string,
     settings?: CredentialSettings,
   ): Promise<WechatTokenResponse>
-  userinfo(accessToken: string, openid: string, lang: UserinfoLang): Promise<WechatUserinfo>
+  userinfo(accessToken: string, openid: string, lang: WechatLang): Promise<WechatUserinfo>
   /** Resolves when WeChat still accepts the access_token for this openid (`/sns/auth`). */
   checkToken(accessToken: string, openid: string): Promise<void>
 }

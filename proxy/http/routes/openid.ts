@@ -1,9 +1,9 @@
 import express from 'express'
+import type { OpenidResponse, WechatSessionScope } from '../../../client/wire.js'
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express'
 import { ProxyError } from '../../errors.js'
-import type { ExchangeResult } from '../../login/exchange.js'
+import type { ExchangeAnswer } from '../../login/exchange.js'
 import { signSessionNow } from '../../login/session.js'
-import { credentialsOf } from '../../login/tokens.js'
 import { parseOpenidRequest } from '../validate.js'
 import type { OpenidRequest } from '../validate.js'
 import type { RouteContext } from './context.js'
@@ -19,11 +19,9 @@ export function mountOpenidRoute(router: Router, ctx: RouteContext, limit: Reque
   const { config, logger, now } = ctx
 
   /** The WeChat exchange itself; resolves to the JSON answer. */
-  async function exchange(request: OpenidRequest): Promise<unknown> {
-    const app = credentialsOf(config, request.app)
-    // parseOpenidRequest already refuses "web" when it is not configured; kept for the type.
-    if (!app) throw new ProxyError('invalid_request', `app "${request.app}" is not configured`)
-    const tokens = await ctx.wechat.exchangeCode(app.credentials, request.code, app.settings)
+  async function exchange(request: OpenidRequest): Promise<OpenidResponse> {
+    const { credentials, settings } = request.credentials
+    const tokens = await ctx.wechat.exchangeCode(credentials, request.code, settings)
     // WeChat's tokens stop here: the browser only ever gets our own session.
     const grant = await ctx.custody.keepExchange(request.app, tokens)
     const session = signSessionNow(
@@ -35,7 +33,8 @@ export function mountOpenidRoute(router: Router, ctx: RouteContext, limit: Reque
     return {
       openid: tokens.openid,
       ...(grant.unionid !== undefined ? { unionid: grant.unionid } : {}),
-      scope: grant.scope,
+      // The scope WeChat granted, as it named it (one of the session scopes).
+      scope: grant.scope as WechatSessionScope,
       snapshotUser: grant.snapshotUser,
       session: session.token,
       sessionExpiresAt: session.expiresAt.toISOString(),
@@ -57,7 +56,7 @@ export function mountOpenidRoute(router: Router, ctx: RouteContext, limit: Reque
           { route: 'openid', app: request.app, ...fields, ms: now() - started },
           message,
         )
-      let result: ExchangeResult
+      let result: ExchangeAnswer
       try {
         result = await ctx.exchange(request, () => exchange(request))
       } catch (error) {

@@ -1,3 +1,4 @@
+import type { SessionResponse, WechatSessionScope } from '../../../client/wire.js'
 import type { Response, Router } from 'express'
 import type { SessionClaims } from '../../login/session.js'
 import { authenticate } from './context.js'
@@ -6,12 +7,13 @@ import type { RouteContext } from './context.js'
 /** `GET /session` and `POST /logout`. */
 export function mountSessionRoutes(router: Router, ctx: RouteContext): void {
   const answer = (res: Response, claims: SessionClaims) => {
-    ctx.respond.json(res, 200, {
+    const body: SessionResponse = {
       openid: claims.openid,
       ...(claims.unionid !== undefined ? { unionid: claims.unionid } : {}),
-      scope: claims.scope,
+      scope: claims.scope as WechatSessionScope,
       expiresAt: claims.expiresAt.toISOString(),
-    })
+    }
+    ctx.respond.json(res, 200, body)
   }
   // SESSION_CHECK_WECHAT=1 also asks WeChat whether the grant behind the session still stands: a user
   // who withdrew the app's authorization is sent back through it.

@@ -1,13 +1,13 @@
 import type { Router } from 'express'
 import { ProxyError } from '../../errors.js'
-import type { UserinfoLang } from '../../wechat/api.js'
+import type { WechatLang, WechatProfile } from '../../../client/wire.js'
 import { authenticate } from './context.js'
 import type { RouteContext } from './context.js'
 
-const LANGS: readonly UserinfoLang[] = ['zh_CN', 'zh_TW', 'en']
+const LANGS: readonly WechatLang[] = ['zh_CN', 'zh_TW', 'en']
 
 /** `?lang=` of /userinfo: one of WeChat's three, `zh_CN` when absent; nothing else is sent upstream. */
-export function parseLang(value: unknown): UserinfoLang {
+export function parseLang(value: unknown): WechatLang {
   if (value === undefined) return 'zh_CN'
   const lang = LANGS.find((candidate) => candidate === value)
   if (!lang) throw new ProxyError('invalid_request', `lang must be one of ${LANGS.join(', ')}`)
@@ -30,7 +30,7 @@ export function mountUserinfoRoute(router: Router, ctx: RouteContext): void {
       throw new ProxyError('upstream_error', 'WeChat answered the profile of another user')
     }
     // The fields are listed one by one: whatever else a body might carry never reaches the browser.
-    ctx.respond.json(res, 200, {
+    const body: WechatProfile = {
       openid: profile.openid,
       nickname: profile.nickname,
       headimgurl: profile.headimgurl,
@@ -40,6 +40,7 @@ export function mountUserinfoRoute(router: Router, ctx: RouteContext): void {
       country: profile.country,
       privilege: profile.privilege,
       ...(profile.unionid !== undefined ? { unionid: profile.unionid } : {}),
-    })
+    }
+    ctx.respond.json(res, 200, body)
   })
 }
