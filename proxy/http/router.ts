@@ -18,13 +18,7 @@ import { createResponder } from './respond.js'
 import { corsFor } from './cors.js'
 import { apiHeaders } from './headers.js'
 import { openidRateLimit } from './rate-limit.js'
-import {
-  createMemoryStore,
-  createRedisClient,
-  createRedisRateLimitStore,
-  createRedisStore,
-  reachable,
-} from '../store/index.js'
+import { reachable, storesFor } from '../store/index.js'
 import type { Store } from '../store/index.js'
 import { createTokenCustody } from '../login/tokens.js'
 import { createWechatApi } from '../wechat/api.js'
@@ -50,34 +44,11 @@ export interface WechatProxyDeps {
   now?: () => number
 }
 
-/**
- * Memory by default; Redis for everything shared when REDIS_URL is set. Never a fallback from Redis
- * to memory: instances that stopped sharing would each exchange the same code and forget logouts
- * made on the others, so a Redis that is down means 503 (fail closed).
- */
-function storesFor(
-  config: ProxyConfig,
-  deps: WechatProxyDeps,
-  logger: Logger,
-): { store: Store; rateLimitStore?: RateLimitStore } {
-  const { now = Date.now } = deps
-  if (config.redisUrl === undefined) {
-    return { store: deps.store ?? createMemoryStore({ now }), rateLimitStore: deps.rateLimitStore }
-  }
-  const { redisUrl } = config
-  let client = deps.redis
-  const redis = () => (client ??= createRedisClient(redisUrl, { logger }))
-  return {
-    store: deps.store ?? createRedisStore({ client: redis(), logger, now }),
-    rateLimitStore: deps.rateLimitStore ?? createRedisRateLimitStore(redis()),
-  }
-}
-
 /** The proxy's HTTP API (DESIGN.md), to be mounted at `/api/wechat`. */
 export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {}): express.Router {
   const { now = Date.now } = deps
   const logger = deps.logger ?? createLogger(config)
-  const backends = storesFor(config, deps, logger)
+  const backends = storesFor(config, { ...deps, logger })
   const store = reachable(backends.store)
   const wechat = createWechatApi({
     apiBase: config.apiBase,

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis'
 import { createRequire } from 'node:module'
 import type * as RateLimitRedis from 'rate-limit-redis'
 import type { RedisReply } from 'rate-limit-redis'
-import { REDIS_PREFIX } from './redis.js'
+import { REDIS_PREFIX } from './redis-client.js'
 
 const load = createRequire(import.meta.url)
 let ReloadingRedisStore: typeof RateLimitRedis.RedisStore | undefined

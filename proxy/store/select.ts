@@ -1,0 +1,39 @@
+import type { Store as RateLimitStore } from 'express-rate-limit'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { ProxyConfig } from '../config.js'
+import { createMemoryStore } from './memory.js'
+import { createRedisRateLimitStore } from './rate-limit.js'
+import { createRedisClient, createRedisStore } from './redis.js'
+import type { Store } from './types.js'
+
+/** What createWechatProxy may bring instead of the stores the configuration selects. */
+export interface StoreDeps {
+  store?: Store
+  rateLimitStore?: RateLimitStore
+  redis?: Redis
+  logger: Logger
+  now?: () => number
+}
+
+/**
+ * Memory by default; Redis for everything shared when REDIS_URL is set. Never a fallback from Redis
+ * to memory: instances that stopped sharing would each exchange the same code and forget logouts
+ * made on the others, so a Redis that is down means 503 (fail closed).
+ */
+export function storesFor(
+  config: Pick<ProxyConfig, 'redisUrl'>,
+  deps: StoreDeps,
+): { store: Store; rateLimitStore?: RateLimitStore } {
+  const { now = Date.now, logger } = deps
+  if (config.redisUrl === undefined) {
+    return { store: deps.store ?? createMemoryStore({ now }), rateLimitStore: deps.rateLimitStore }
+  }
+  const { redisUrl } = config
+  let client = deps.redis
+  const redis = () => (client ??= createRedisClient(redisUrl, { logger }))
+  return {
+    store: deps.store ?? createRedisStore({ client: redis(), logger, now }),
+    rateLimitStore: deps.rateLimitStore ?? createRedisRateLimitStore(redis()),
+  }
+}
