@@ -1,7 +1,7 @@
 import { defineConfig } from 'vite'
 
 /**
- * `npm run build:lib`, browser half: the client entries as ESM into lib/client/, with shared chunks so
+ * `npm run build:kit` (the `wechat-h5-auth` package): the client entries as ESM into client/lib/, with shared chunks so
  * that every entry uses one copy of the kit's state (its injection key, its store). Peers and
  * dependencies stay imports: the app's bundler resolves them to the app's own copies.
  */
@@ -10,7 +10,7 @@ const EXTERNAL = /^(vue|vue-router|pinia|axios|lean-qr)(\/|$)/
 export default defineConfig({
   publicDir: false,
   build: {
-    outDir: 'lib/client',
+    outDir: 'client/lib',
     emptyOutDir: false,
     target: 'es2022',
     // The app's bundler minifies; readable output is easier to debug and measures the same after it.

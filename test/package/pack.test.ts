@@ -1,13 +1,5 @@
 import { spawn } from 'node:child_process'
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-} from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,15 +9,38 @@ import { launchChromium, openWechatPage } from '../e2e/harness'
 import { freePort } from '../helpers/net'
 import { exited, healthy } from '../helpers/processes'
 
-// `npm pack` (whose prepack builds lib/), then two fresh apps that know the package only as the
-// tarball: the Vue app of the README's "Add it to an existing app" and an Express app that serves it
-// with the proxy and the mock. They live outside the project so nothing resolves to its sources.
+// `npm pack` of both workspaces (each prepack builds its lib/), then two fresh apps that know the
+// packages only as tarballs, each with one of them: the Vue app of the README's "Add it to an existing
+// app" with the kit, and an Express app that serves it with the proxy and the mock. They live outside
+// the project so nothing resolves to its sources. The Vue app adds the proxy as a dev dependency only
+// at the end, for the dev plugin.
 const ROOT = resolve('.')
 const FIXTURES = resolve('test/fixtures/package')
 const OPENID = /^o[A-Za-z0-9_-]{27}$/
 
-/** What the tarball may hold besides lib/. */
-const DOCS = ['package.json', 'README.md', 'README.zh-CN.md', 'CHANGELOG.md', 'LICENSE']
+/** The workspaces and the names of their tarballs in the fixtures' package.json. */
+const PACKAGES = { kit: 'client', proxy: 'proxy' } as const
+type Packaged = keyof typeof PACKAGES
+const TARBALL: Record<Packaged, string> = {
+  kit: 'wechat-h5-auth.tgz',
+  proxy: 'wechat-h5-auth-proxy.tgz',
+}
+
+/** What a tarball may hold besides lib/. */
+const DOCS = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']
+
+/** The proxy's server libraries: none may reach an app that only installs the kit. */
+const SERVER_LIBRARIES = [
+  'express',
+  'ioredis',
+  'pino',
+  'helmet',
+  'cors',
+  'express-rate-limit',
+  'rate-limit-redis',
+  '@noble/hashes',
+  'wechat-h5-auth-proxy',
+]
 
 interface PackedFile {
   path: string
@@ -114,6 +129,26 @@ async function logIn(origin: string, path: string) {
   }
 }
 
+interface Manifest {
+  name: string
+  exports: Record<string, string | { types: string; import: string }>
+  dependencies?: Record<string, string>
+}
+
+function manifestOf(which: Packaged): Manifest {
+  return JSON.parse(readFileSync(join(PACKAGES[which], 'package.json'), 'utf8')) as Manifest
+}
+
+/** The packages installed in a fixture app, by name (scoped ones as `@scope/name`). */
+function installed(app: string): Set<string> {
+  const modules = join(work, app, 'node_modules')
+  return new Set(
+    readdirSync(modules).flatMap((name) =>
+      name.startsWith('@') ? readdirSync(join(modules, name)).map((n) => `${name}/${n}`) : [name],
+    ),
+  )
+}
+
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
     entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)],
@@ -121,7 +156,7 @@ function filesUnder(dir: string): string[] {
 }
 
 let work: string
-let packed: PackedFile[] = []
+const packed: Partial<Record<Packaged, PackedFile[]>> = {}
 let express: Running | undefined
 let browser: Browser | undefined
 /** The Vue app's `npm run typecheck`: undefined when it passed, else its output. */
@@ -131,15 +166,22 @@ const running: (() => Promise<void>)[] = []
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'wechat-h5-auth-pack-'))
-  // Lifecycle output (the prepack build) shares stdout with the JSON: the JSON is the last thing.
-  const stdout = await run('npm', ['pack', '--json', '--pack-destination', work], ROOT, process.env)
-  const [result] = JSON.parse(stdout.slice(stdout.lastIndexOf('\n[') + 1)) as {
+  const workspaces = Object.values(PACKAGES).flatMap((dir) => ['-w', dir])
+  const args = ['pack', '--json', '--pack-destination', work, ...workspaces]
+  // Lifecycle output (the prepack builds) shares stdout with the JSON: the JSON is the last thing.
+  const stdout = await run('npm', args, ROOT, process.env)
+  const results = JSON.parse(stdout.slice(stdout.lastIndexOf('\n[') + 1)) as {
+    name: string
     filename: string
     files: PackedFile[]
   }[]
-  if (!result) throw new Error('npm pack printed no result')
-  packed = result.files
-  renameSync(join(work, result.filename), join(work, 'wechat-h5-auth.tgz'))
+  for (const which of Object.keys(PACKAGES) as Packaged[]) {
+    const { name } = manifestOf(which)
+    const result = results.find((r) => r.name === name)
+    if (!result) throw new Error(`npm pack printed no result for ${name}`)
+    packed[which] = result.files
+    renameSync(join(work, result.filename), join(work, TARBALL[which]))
+  }
   for (const app of ['vue-app', 'express-app']) {
     cpSync(join(FIXTURES, app), join(work, app), { recursive: true })
   }
@@ -174,30 +216,44 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true })
 })
 
-describe('the npm package', () => {
-  it('holds the built library and the docs, not the sources or the tests', () => {
-    const paths = packed.map((file) => file.path)
-    expect(paths.filter((path) => !path.startsWith('lib/') && !DOCS.includes(path))).toEqual([])
-    expect(paths).toEqual(expect.arrayContaining(DOCS))
+describe('the npm packages', () => {
+  it.each(Object.keys(PACKAGES) as Packaged[])(
+    'packs %s with its built library and the docs, not the sources or the tests',
+    (which) => {
+      const paths = (packed[which] ?? []).map((file) => file.path)
+      expect(paths.filter((path) => !path.startsWith('lib/') && !DOCS.includes(path))).toEqual([])
+      expect(paths).toEqual(expect.arrayContaining(DOCS))
+    },
+  )
+
+  it.each(Object.keys(PACKAGES) as Packaged[])(
+    'has a JS file and a declaration file behind every export of %s',
+    (which) => {
+      const paths = new Set((packed[which] ?? []).map((file) => file.path))
+      const targets = Object.values(manifestOf(which).exports).flatMap((target) =>
+        typeof target === 'string' ? [target] : [target.types, target.import],
+      )
+      expect(targets.length).toBeGreaterThanOrEqual(which === 'kit' ? 11 : 7)
+      for (const target of targets) expect(paths).toContain(target.replace(/^\.\//, ''))
+    },
+  )
+
+  it('lists no server library among the kit’s dependencies', () => {
+    const dependencies = Object.keys(manifestOf('kit').dependencies ?? {})
+    expect(dependencies.filter((name) => SERVER_LIBRARIES.includes(name))).toEqual([])
   })
 
-  it('has a JS file and a declaration file behind every export', () => {
-    const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as {
-      exports: Record<string, string | { types: string; import: string }>
-    }
-    const paths = new Set(packed.map((file) => file.path))
-    const targets = Object.values(manifest.exports).flatMap((target) =>
-      typeof target === 'string' ? [target] : [target.types, target.import],
-    )
-    expect(targets.length).toBeGreaterThanOrEqual(17)
-    for (const target of targets) expect(paths).toContain(target.replace(/^\.\//, ''))
+  it('installs the kit in a Vue app without any server library', () => {
+    const modules = installed('vue-app')
+    expect(modules.has('wechat-h5-auth')).toBe(true)
+    expect(SERVER_LIBRARIES.filter((name) => modules.has(name))).toEqual([])
   })
 
-  it('installs in an Express-only app without the kit’s peers vue, vue-router and pinia', () => {
-    const modules = join(work, 'express-app', 'node_modules')
-    expect(existsSync(join(modules, 'wechat-h5-auth', 'lib', 'proxy', 'index.js'))).toBe(true)
-    for (const peer of ['vue', 'vue-router', 'pinia']) {
-      expect(existsSync(join(modules, peer)), peer).toBe(false)
+  it('installs the proxy in an Express-only app without the kit or its peers', () => {
+    const modules = installed('express-app')
+    expect(modules.has('wechat-h5-auth-proxy')).toBe(true)
+    for (const name of ['wechat-h5-auth', 'vue', 'vue-router', 'pinia']) {
+      expect(modules.has(name), name).toBe(false)
     }
   })
 
@@ -242,12 +298,20 @@ describe('the npm package', () => {
     }
   })
 
-  it('logs in through the mock WeChat under `vite` with the dev plugin from wechat-h5-auth/vite', async () => {
+  it('logs in through the mock WeChat under `vite` with the dev plugin from wechat-h5-auth-proxy/vite', async () => {
     const app = join(work, 'vue-app')
+    // As the README says: the server half as a dev dependency, for the dev server only.
+    await run(
+      'npm',
+      ['install', '-D', '--no-audit', '--no-fund', '--prefer-offline', `../${TARBALL.proxy}`],
+      app,
+    )
     const port = await freePort()
     const vite = await startServer(
       [
         join(app, 'node_modules/vite/bin/vite.js'),
+        '--config',
+        'vite.dev.config.ts',
         '--host',
         '127.0.0.1',
         '--port',
