@@ -7,7 +7,7 @@ import { securityHeaders } from './page-headers.js'
 import type { Store } from '../store/index.js'
 import { createMockWechat, DEMO_MP_APP, DEMO_WEB_APP, type MockApp } from '../mock-wechat/index.js'
 
-/** Where the proxy and the mock are mounted; part of the public contract (DESIGN.md). */
+/** Where the proxy and the mock are mounted; part of the public contract (docs/architecture.md#the-http-api). */
 export const PROXY_PATH = '/api/wechat'
 export const MOCK_PATH = '/mock-wechat'
 

@@ -44,7 +44,7 @@ export interface WechatProxyDeps {
   now?: () => number
 }
 
-/** The proxy's HTTP API (DESIGN.md), to be mounted at `/api/wechat`. */
+/** The proxy's HTTP API (docs/architecture.md#the-http-api), to be mounted at `/api/wechat`. */
 export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {}): express.Router {
   const { now = Date.now } = deps
   const logger = deps.logger ?? createLogger(config)

@@ -5,7 +5,7 @@ import { ProxyError } from '../errors.js'
 import type { WechatApp } from './session.js'
 import type { CodeOutcome, Store } from '../store/index.js'
 
-/** WeChat's code lifetimes (WECHAT.md): a code is known as used as long as it could come back. */
+/** WeChat's code lifetimes (docs/wechat.md#lifetimes): a code is known as used as long as it could come back. */
 const CODE_TTL_SECONDS: Record<WechatApp, number> = { mp: 300, web: 600 }
 
 /**

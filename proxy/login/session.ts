@@ -101,7 +101,7 @@ export function signSessionNow(
   const expiresAt = issuedAt + ttlSeconds
   const payload: Record<string, unknown> = { scope: claims.scope, app: claims.app }
   if (claims.unionid !== undefined) payload.unionid = claims.unionid
-  // A snapshot identity is virtual (WECHAT.md): backends must be able to tell it from a real user.
+  // A snapshot identity is virtual (docs/wechat.md#snapshot-pages): backends must be able to tell it from a real user.
   if (claims.snapshotUser) payload.snapshotUser = true
   payload.sub = claims.openid
   payload.iss = SESSION_ISSUER

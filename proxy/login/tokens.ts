@@ -7,7 +7,7 @@ import type { WechatApp } from './session.js'
 import type { Store, StoredTokens } from '../store/index.js'
 import type { WechatApi, WechatTokenResponse } from '../wechat/api.js'
 
-/** refresh_token lives 30 days (WECHAT.md): the stored tokens are useless after that. */
+/** refresh_token lives 30 days (docs/wechat.md#lifetimes): the stored tokens are useless after that. */
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600
 /** An access_token this close to its known expiry is refreshed before use (clock skew, latency). */
 const EXPIRY_MARGIN_MS = 60_000

@@ -13,7 +13,7 @@ export function openidOfGrant(grant: Grant): string {
 
 /** The unionid to show for a grant, if any (bound apps only; virtual for a snapshot visit). */
 export function unionidOfGrant(state: MockState, app: MockApp, grant: Grant): string | undefined {
-  // WECHAT.md: unionid only for bound apps, and for an official account only with snsapi_userinfo.
+  // docs/wechat.md#unionid: unionid only for bound apps, and for an official account only with snsapi_userinfo.
   if (!state.isUnionBound(app)) return undefined
   if (app.kind === 'mp' && grant.scope !== 'snsapi_userinfo') return undefined
   return grant.snapshot ? snapshotUnionidFor(grant.userId) : unionidFor(grant.userId)

@@ -5,7 +5,7 @@ import type { ApiEndpoint, MockState } from './state.js'
 
 export type WechatBody = Record<string, unknown>
 
-/** WeChat's errmsg (before the rid suffix) for the errcodes the kit may meet (WECHAT.md). */
+/** WeChat's errmsg (before the rid suffix) for the errcodes the kit may meet (docs/wechat.md#errcodes). */
 const WECHAT_ERRMSG: ReadonlyMap<number, string> = new Map([
   [-1, 'system error'],
   [40001, 'invalid credential, access_token is invalid or not latest'],

@@ -12,7 +12,7 @@ interface ErrcodeRule {
 
 /**
  * The ONE table from WeChat errcodes to our codes. Decided by errcode only: errmsg carries a request id
- * whose format WeChat changes over time (WECHAT.md), so matching on it breaks silently.
+ * whose format WeChat changes over time (docs/wechat.md#errcodes), so matching on it breaks silently.
  */
 const ERRCODES: Record<number, ErrcodeRule> = {
   [-1]: { code: 'upstream_unavailable', message: 'WeChat is busy, try again' },

@@ -12,7 +12,7 @@ export interface BusyRetryOptions {
   random?: () => number
 }
 
-/** True for WeChat's `-1 system error`: WeChat is busy and says a retry may work (WECHAT.md). */
+/** True for WeChat's `-1 system error`: WeChat is busy and says a retry may work (docs/wechat.md#errcodes). */
 function isBusy(error: unknown): boolean {
   return error instanceof ProxyError && error.errcode === -1
 }

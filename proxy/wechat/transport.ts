@@ -9,7 +9,7 @@ const MAX_BODY_BYTES = 64 * 1024
 /**
  * One GET to WeChat over node:http(s) with a keep-alive agent of our own: no HTTP client library
  * on the path of every login (axios cost more CPU per call than everything else the exchange does).
- * Resolves to the status and the body as text (WeChat often says text/plain for JSON, WECHAT.md);
+ * Resolves to the status and the body as text (WeChat often says text/plain for JSON, docs/wechat.md#response-bodies);
  * any failure to get a whole answer is a ProxyError.
  */
 export function createGet(apiBase: string, timeoutMs: number) {

@@ -2,7 +2,7 @@ import type { WechatLang, WechatProfile } from '../../client/wire.js'
 import type { AppCredentials, WechatAppCredentials } from '../config.js'
 import type { BusyRetryOptions } from './retry.js'
 
-/** WeChat's answer to a code exchange (WECHAT.md, step 2). */
+/** WeChat's answer to a code exchange (docs/wechat.md#code-exchange). */
 export interface WechatTokenResponse {
   access_token: string
   expires_in: number

@@ -1,4 +1,4 @@
-/** Real user agents (WECHAT.md and captured from devices), by the environment they should map to. */
+/** Real user agents (docs/wechat.md#user-agents, and captured from devices), by the environment they should map to. */
 export const UA = {
   wechatIos:
     'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003135) NetType/WIFI Language/zh_CN',

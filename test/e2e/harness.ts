@@ -121,7 +121,7 @@ export async function openWechatPage(
 export interface DemoContext {
   origin: string
   browser: Browser
-  /** The mock WeChat's control endpoints (DESIGN.md) on the dev server. */
+  /** The mock WeChat's control endpoints (docs/architecture.md#the-mock-wechat) on the dev server. */
   mock: MockControl
   /** A fresh WeChat tab for each test (closed after it). */
   tab: TrackedPage
