@@ -3,7 +3,20 @@ export type { WechatProxyDeps } from './http/router.js'
 export { ConfigError, loadConfig, publicConfig } from './config.js'
 export type { ConfigProblem, ProxyConfig, WechatAppCredentials } from './config.js'
 export { ProxyError, HTTP_STATUS } from './errors.js'
-export type { ProxyErrorCode } from './errors.js'
+// The HTTP API's JSON, for backends and tests that call the proxy (docs/architecture.md#the-wire-contract).
+export type {
+  ErrorResponse,
+  HealthResponse,
+  OpenidRequestBody,
+  OpenidResponse,
+  ProxyErrorCode,
+  PublicConfig,
+  SessionResponse,
+  WechatLang,
+  WechatProfile,
+  WechatScope,
+  WechatSessionScope,
+} from '../client/wire.js'
 export { signSession, verifySession, SESSION_ISSUER } from './login/session.js'
 export type { SessionClaims, SessionInput, WechatApp } from './login/session.js'
 export { securityHeaders } from './host/page-headers.js'
