@@ -1,41 +1,6 @@
 import axios, { type AxiosInstance } from 'axios'
-import type { WechatSessionScope } from './authorize-url'
-import { WechatAuthError, type WechatAuthErrorCode } from './errors'
-
-/** `GET /config`: the proxy's public settings. */
-export interface ProxyConfig {
-  appid: string
-  webAppid?: string
-  mock: boolean
-  authorizeBase: string
-}
-
-/** `POST /openid` success. */
-export interface ExchangeResult {
-  openid: string
-  unionid?: string
-  scope: WechatSessionScope
-  snapshotUser: boolean
-  session: string
-  /** ISO 8601. */
-  sessionExpiresAt: string
-}
-
-/** `GET /userinfo` success: WeChat's profile (sex is 0 and the region empty for everyone since 2021). */
-export interface WechatProfile {
-  openid: string
-  nickname: string
-  /** The last path segment is the size (0 = 640x640, 46, 64, 96, 132); empty without an avatar. */
-  headimgurl: string
-  sex: number
-  province: string
-  city: string
-  country: string
-  privilege: string[]
-  unionid?: string
-}
-
-export type WechatLang = 'zh_CN' | 'zh_TW' | 'en'
+import { WechatAuthError } from './errors'
+import type { ErrorResponse } from './wire'
 
 /**
  * One call to the proxy: `path` under the proxy base; `key`, a string field the answer must have
@@ -57,13 +22,11 @@ export interface ProxyClientOptions {
   timeoutMs?: number
 }
 
-interface ErrorBody {
-  error?: { code?: WechatAuthErrorCode; message?: string; errcode?: number }
-}
-
 /** Turns any failure of a proxy call into a WechatAuthError, keeping the proxy's own code and status. */
 export function toWechatAuthError(err: unknown): WechatAuthError {
-  const res = (err as { response?: { status: number; data?: ErrorBody } } | null)?.response
+  // The proxy's ErrorResponse, read as any body: a dev server or a gateway may answer instead.
+  type AnyBody = { error?: Partial<ErrorResponse['error']> } | undefined
+  const res = (err as { response?: { status: number; data?: AnyBody } } | null)?.response
   const body = res?.data?.error
   return err instanceof WechatAuthError
     ? err

@@ -1,8 +1,7 @@
 import { inject, type App, type InjectionKey } from 'vue'
 import type { RouteLocation, RouteLocationRaw, Router } from 'vue-router'
-import type { ExchangeResult, ProxyConfig } from './api'
 import { createProxyClient, toWechatAuthError } from './api'
-import { buildUrl, type WechatScope } from './authorize-url'
+import { buildUrl } from './authorize-url'
 import { parseCallback, stripCallback, type CallbackParams } from './callback'
 import { detectEnvironment } from './detect'
 import { WechatAuthError } from './errors'
@@ -13,6 +12,7 @@ import { safeReturnPath } from './safe-return-path'
 import { safeStorage } from './safe-storage'
 import { SESSION_PREFIX, loadSession, type CachedSession } from './session-cache'
 import { signedOut, useWechatAuthStore, type WechatAuthStatus } from './store'
+import type { OpenidResponse, PublicConfig, WechatApp, WechatScope } from './wire'
 
 /**
  * The loop breaker's window: at most 2 trips to WeChat within it may come back without a session.
@@ -61,7 +61,7 @@ export function createWechatAuthRuntime(
    * The app this browser logs in with: the official account, or the website app (PC QR code).
    * Once ready, `appid` is that app's.
    */
-  let wechatApp: 'mp' | 'web' = 'mp'
+  let wechatApp: WechatApp = 'mp'
 
   /** Any status but `error`/`denied` clears the error. */
   function setStatus(next: WechatAuthStatus, err: WechatAuthError | null = null): void {
@@ -89,8 +89,9 @@ export function createWechatAuthRuntime(
     return (ready ??= (async () => {
       if (!appid || !authorizeBase) {
         // Cached for the tab: the trip to WeChat and back should not cost a second config call.
-        let config = tab.get('config') as Partial<ProxyConfig> | null
-        if (!config?.appid) tab.set('config', (config = await api<ProxyConfig>('/config', 'appid')))
+        let config = tab.get('config') as Partial<PublicConfig> | null
+        if (!config?.appid)
+          tab.set('config', (config = await api<PublicConfig>('/config', 'appid')))
         appid ||= config.appid
         authorizeBase ||= config.authorizeBase
         webAppid ||= config.webAppid
@@ -249,7 +250,7 @@ export function createWechatAuthRuntime(
     setStatus('exchanging')
     flying = code
     // The proxy exchanges with the credentials of the app that issued the code.
-    inFlight = api<ExchangeResult>('/openid', 'session', {
+    inFlight = api<OpenidResponse>('/openid', 'session', {
       code,
       state,
       verifier,

@@ -1,7 +1,7 @@
-/** The official account's scopes (oauth2/authorize). */
-export type WechatScope = 'snsapi_base' | 'snsapi_userinfo'
-/** A session's scope: an official-account scope, or the website app's `snsapi_login` (qrconnect). */
-export type WechatSessionScope = WechatScope | 'snsapi_login'
+import type { WechatScope } from './wire'
+
+// Declared with the proxy's API; exported here too, for `wechat-h5-auth/helpers`.
+export type { WechatScope, WechatSessionScope } from './wire'
 
 export interface QrconnectUrlParams {
   /** `https://open.weixin.qq.com`, or a same-origin base such as `/mock-wechat`. */
@@ -18,7 +18,7 @@ export interface AuthorizeUrlParams extends QrconnectUrlParams {
 
 /**
  * WeChat matches these URLs with a regex: the parameter order is fixed and `#wechat_redirect` is
- * required (WECHAT.md). String concatenation keeps both exact; URLSearchParams would encode spaces
+ * required (docs/wechat.md). String concatenation keeps both exact; URLSearchParams would encode spaces
  * and reserved characters differently. `web`: the website app's full-page `qrconnect` (scope
  * `snsapi_login`, `scope` ignored), else the official account's `oauth2/authorize`, where
  * `connect_redirect=1` keeps Android WeChat from delivering the callback twice. Positional, for the

@@ -1,4 +1,4 @@
-import type { WechatScope } from './authorize-url'
+import type { WechatApp, WechatScope } from './wire'
 
 /** A login this tab started, kept in sessionStorage (it survives the trip to WeChat) until it returns. */
 export interface PendingLogin {
@@ -13,7 +13,7 @@ export interface PendingLogin {
    * The app the login went to (`web`: the website app's qrconnect). A record only: the exchange uses
    * the app this browser logs in with, which is the same for every login of the tab.
    */
-  app?: 'mp' | 'web'
+  app?: WechatApp
   createdAt: number
   /** A fresh login started because WeChat refused the last code: a refusal of this one's is shown. */
   again?: boolean

@@ -1,7 +1,7 @@
 import { readonly, toRef, type Ref } from 'vue'
-import type { WechatLang, WechatProfile } from './api'
 import { WINDOW_MS, useRuntime } from './auth'
 import type { WechatAuthError } from './errors'
+import type { WechatLang, WechatProfile } from './wire'
 
 export interface FetchProfileOptions {
   /** The language of the region fields. @default 'zh_CN' */

@@ -1,5 +1,5 @@
-import type { WechatSessionScope } from './authorize-url'
 import type { SafeStorage } from './safe-storage'
+import type { WechatApp, WechatSessionScope } from './wire'
 
 /**
  * What the kit keeps in localStorage after a login: one entry per appid, under SESSION_PREFIX and
@@ -9,7 +9,7 @@ export interface CachedSession {
   openid: string
   unionid?: string
   scope: WechatSessionScope
-  app: 'mp' | 'web'
+  app: WechatApp
   /** The proxy's session JWT. */
   session: string
   /** When the session JWT expires, in ms since the epoch. */
