@@ -2,16 +2,25 @@ import axios, { type AxiosInstance } from 'axios'
 import { WechatAuthError } from './errors'
 import type { ErrorResponse } from './wire'
 
-/**
- * One call to the proxy: `path` under the proxy base; `key`, a string field the answer must have
- * (a GET; without it, or with `data`, a POST); `session`, sent as Bearer.
- */
-export type ProxyCall = <T>(
-  path: string,
-  key?: string,
-  data?: object,
-  session?: string,
-) => Promise<T>
+/** One call to the proxy. */
+export interface ProxyRequest {
+  /** Under the proxy base, with its query: `/userinfo?lang=en`. */
+  path: string
+  /** @default 'get' */
+  method?: 'get' | 'post'
+  /**
+   * A string field the answer must have, else the call fails with `network_error`: a dev server's
+   * HTML fallback answers 200 too. Without it, any answer counts (`POST /logout`'s empty 204).
+   */
+  expect?: string
+  /** Sent as JSON. */
+  body?: object
+  /** The proxy's session JWT, sent as `Authorization: Bearer`. */
+  session?: string
+}
+
+/** Makes one call to the proxy; resolves to the answer's body, rejects with a WechatAuthError. */
+export type ProxyCall = <T>(request: ProxyRequest) => Promise<T>
 
 export interface ProxyClientOptions {
   /** @default '/api/wechat' */
@@ -44,19 +53,19 @@ export function createProxyClient({
   http = axios.create(),
   timeoutMs = 15000,
 }: ProxyClientOptions = {}): ProxyCall {
-  return (path, key, data, session) =>
+  return ({ path, method = 'get', expect, body, session }) =>
     http
       .request({
-        method: data || !key ? 'post' : 'get',
+        method,
         url: proxyBase.replace(/\/$/, '') + path,
-        data,
+        data: body,
         timeout: timeoutMs,
         headers: { Authorization: session && `Bearer ${session}` },
       })
-      .then(({ data: body }: { data: Record<string, unknown> | undefined }) => {
+      .then(({ data }: { data: Record<string, unknown> | undefined }) => {
         // A dev server's HTML fallback answers 200 too: only the expected JSON shape counts.
-        if (key && typeof body?.[key] != 'string') throw new WechatAuthError('network_error')
-        return body as never
+        if (expect && typeof data?.[expect] != 'string') throw new WechatAuthError('network_error')
+        return data as never
       })
       .catch((err: unknown) => {
         throw toWechatAuthError(err)

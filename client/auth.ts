@@ -1,7 +1,7 @@
 import { inject, type App, type InjectionKey } from 'vue'
 import type { RouteLocation, RouteLocationRaw, Router } from 'vue-router'
 import { createProxyClient, toWechatAuthError } from './api'
-import { buildUrl } from './authorize-url'
+import { buildLoginUrl } from './authorize-url'
 import { parseCallback, stripCallback, type CallbackParams } from './callback'
 import { detectEnvironment } from './detect'
 import { WechatAuthError } from './errors'
@@ -90,8 +90,12 @@ export function createWechatAuthRuntime(
       if (!appid || !authorizeBase) {
         // Cached for the tab: the trip to WeChat and back should not cost a second config call.
         let config = tab.get('config') as Partial<PublicConfig> | null
-        if (!config?.appid)
-          tab.set('config', (config = await api<PublicConfig>('/config', 'appid')))
+        if (!config?.appid) {
+          tab.set(
+            'config',
+            (config = await api<PublicConfig>({ path: '/config', expect: 'appid' })),
+          )
+        }
         appid ||= config.appid
         authorizeBase ||= config.authorizeBase
         webAppid ||= config.webAppid
@@ -186,15 +190,15 @@ export function createWechatAuthRuntime(
         verifier: randomString(),
         createdAt: now(),
       })
-      const url = buildUrl(
-        wechatApp == 'web',
-        authorizeBase!,
-        appid!,
+      const url = buildLoginUrl({
+        app: wechatApp,
+        authorizeBase: authorizeBase!,
+        appid: appid!,
         // The page URL for `to` in any history mode; hash mode keeps the current path and query.
-        stripCallback(new URL(to.href, win!.location.href).href),
+        redirectUri: stripCallback(new URL(to.href, win!.location.href).href),
         scope,
         state,
-      )
+      })
       if (embedded) return url
       setStatus('redirecting')
       win!.location.replace(url)
@@ -250,11 +254,11 @@ export function createWechatAuthRuntime(
     setStatus('exchanging')
     flying = code
     // The proxy exchanges with the credentials of the app that issued the code.
-    inFlight = api<OpenidResponse>('/openid', 'session', {
-      code,
-      state,
-      verifier,
-      app: wechatApp,
+    inFlight = api<OpenidResponse>({
+      path: '/openid',
+      method: 'post',
+      expect: 'session',
+      body: { code, state, verifier, app: wechatApp },
     })
       .finally(settle)
       .then(
@@ -347,7 +351,7 @@ export function createWechatAuthRuntime(
       const { session } = store
       // Forgotten first, so the page is signed out even if the proxy is slow or down.
       forget()
-      if (session) await api('/logout', undefined, undefined, session).catch(() => {})
+      if (session) await api({ path: '/logout', method: 'post', session }).catch(() => {})
     },
   }
 }

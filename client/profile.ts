@@ -37,13 +37,11 @@ export function useWechatProfile(): UseWechatProfileReturn {
         await ensureReady()
         // A snapshot user is a guest: WeChat refuses its profile anyway.
         if (hasSession('base') && !store.snapshotUser) {
-          const path = `/userinfo?lang=${lang}`
-          return (store.profile = await api<WechatProfile>(
-            path,
-            'openid',
-            undefined,
-            store.session!,
-          ))
+          return (store.profile = await api<WechatProfile>({
+            path: `/userinfo?lang=${lang}`,
+            expect: 'openid',
+            session: store.session!,
+          }))
         }
       } catch (e) {
         // Every failure here is the proxy client's or the config's: a WechatAuthError.
