@@ -12,7 +12,13 @@ import { safeReturnPath } from './safe-return-path'
 import { safeStorage } from './safe-storage'
 import { SESSION_PREFIX, loadSession, type CachedSession } from './session-cache'
 import { signedOut, useWechatAuthStore, type WechatAuthStatus } from './store'
-import type { OpenidResponse, PublicConfig, WechatApp, WechatScope } from './wire'
+import type {
+  OpenidRequestBody,
+  OpenidResponse,
+  PublicConfig,
+  WechatApp,
+  WechatScope,
+} from './wire'
 
 /**
  * The loop breaker's window: at most 2 trips to WeChat within it may come back without a session.
@@ -253,13 +259,10 @@ export function createWechatAuthRuntime(
     // was not enough (a stronger scope, or a grant WeChat refused).
     setStatus('exchanging')
     flying = code
+    // No `state`: the kit checked it above, and the verifier is what binds the code to this browser.
     // The proxy exchanges with the credentials of the app that issued the code.
-    inFlight = api<OpenidResponse>({
-      path: '/openid',
-      method: 'post',
-      expect: 'session',
-      body: { code, state, verifier, app: wechatApp },
-    })
+    const body: OpenidRequestBody = { code, verifier, app: wechatApp }
+    inFlight = api<OpenidResponse>({ path: '/openid', method: 'post', expect: 'session', body })
       .finally(settle)
       .then(
         ({ sessionExpiresAt, ...res }) => {

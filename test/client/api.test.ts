@@ -4,7 +4,7 @@ import { createProxyClient } from '../../client/api'
 import { WechatAuthError } from '../../client/index'
 import { fakeProxy, okExchange, type Event } from './helpers'
 
-const body = { code: 'C', state: 'S', verifier: 'V' }
+const body = { code: 'C', verifier: 'V', app: 'mp' }
 /** The kit's calls, as the flow makes them. */
 const openid = { path: '/openid', method: 'post', expect: 'session', body } as const
 const config = { path: '/config', expect: 'appid' } as const
@@ -20,7 +20,7 @@ async function caught(promise: Promise<unknown>): Promise<WechatAuthError> {
 }
 
 describe('proxy client', () => {
-  it('posts code, state and verifier to /openid under the proxy base', async () => {
+  it('posts the body as JSON to /openid under the proxy base', async () => {
     const events: Event[] = []
     const client = createProxyClient({
       proxyBase: '/auth/',
