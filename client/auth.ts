@@ -271,16 +271,11 @@ export function createWechatAuthRuntime(
             ...res,
             expiresAt: Date.parse(sessionExpiresAt),
           }
-          // Read again: another tab may have signed in meanwhile. Never downgrade: a base login does
-          // not replace a userinfo session (same openid; the stronger grant stays).
-          const held = loadSession(local, appid!, now())
-          if (held?.scope == 'snsapi_userinfo' && fresh.scope == 'snsapi_base') {
-            setSession(held)
-          } else {
-            // A snapshot identity is virtual and WeChat throws the snapshot's storage away: memory only.
-            if (!fresh.snapshotUser) local.set(appid!, fresh)
-            setSession(fresh)
-          }
+          // Kept as the proxy answered: it decides the scope (a base login over a userinfo grant it
+          // still keeps answers snsapi_userinfo), and the session JWT it signed carries that scope.
+          // A snapshot identity is virtual and WeChat throws the snapshot's storage away: memory only.
+          if (!fresh.snapshotUser) local.set(appid!, fresh)
+          setSession(fresh)
           // A session ends the run of trips the loop breaker counts.
           tab.set('trips', [])
           return route
