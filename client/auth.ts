@@ -293,8 +293,18 @@ export function createWechatAuthRuntime(
     return inFlight.finally(() => (inFlight = flying = undefined))
   }
 
-  /** The same page, replacing the history entry (the one with the callback in it). */
-  const replace = (to: RouteLocation) => ({ ...to, replace: true })
+  /**
+   * Whether `href` (a route's path) carries the callback this page came back with: found as the
+   * page URL's is (parseCallback, the one decision of what a callback is), with the same values,
+   * so that an app's own `?state=open` is not taken for WeChat's.
+   */
+  function carriesCallback(href: string): boolean {
+    const found = parseCallback(href)
+    return !!found && !!callback && found.code == callback.code && found.state == callback.state
+  }
+
+  /** `path` in place of the current history entry (the one with the callback in it). */
+  const replaceWith = (path: string) => ({ ...router().resolve(path), replace: true })
 
   return {
     store,
@@ -310,14 +320,13 @@ export function createWechatAuthRuntime(
 
       // A tampered pending route must not turn the login into an open redirect.
       if (back && back != to.fullPath) {
-        return replace(router().resolve(safeReturnPath(back)))
+        return replaceWith(safeReturnPath(back))
       }
-      // History mode: the callback is also in the route's query; replace the URL without it. Only
-      // WeChat's values are removed: an app's own `?state=open` is none of the kit's business.
-      const { code, state, ...query } = to.query
-      if (callback && code == callback.code && state == callback.state) {
-        return replace({ ...to, query })
-      }
+      // The callback is also in the route (history mode, or qrconnect's query inside the hash):
+      // replace the route without it, stripped as the page URL was. Only when that removes
+      // something: a replacement that changed nothing would be decided again, and again.
+      const stripped = stripCallback(to.fullPath)
+      if (stripped != to.fullPath && carriesCallback(to.fullPath)) return replaceWith(stripped)
 
       const required = to.meta.wechatAuth ?? defaultAuth
       // No automatic retry after a failure: re-authorizing on every error is how login loops start.
