@@ -1,5 +1,6 @@
 import { readonly, toRef, type Ref } from 'vue'
-import { WINDOW_MS, useRuntime } from './auth'
+import { WINDOW_MS } from './loop-breaker'
+import { useRuntime } from './runtime'
 import type { WechatAuthError } from './errors'
 import type { WechatLang, WechatProfile } from './wire'
 
@@ -27,8 +28,7 @@ export interface UseWechatProfileReturn {
  * which only need the openid do not ship it.
  */
 export function useWechatProfile(): UseWechatProfileReturn {
-  const { store, _ } = useRuntime()
-  const [go, ensureReady, hasSession, api, forget, fail, tab, now] = _
+  const { store, start, ensureReady, hasSession, api, forget, fail, tab, now } = useRuntime().flow
   return {
     // Read-only, as the composable's state: only the flow writes it.
     profile: toRef(readonly(store), 'profile') as Readonly<Ref<WechatProfile | null>>,
@@ -52,7 +52,7 @@ export function useWechatProfile(): UseWechatProfileReturn {
         ) {
           tab.set('reauth', now())
           if (code == 'unauthorized') forget()
-          await go(undefined, 'snsapi_userinfo')
+          await start({ scope: 'snsapi_userinfo' })
         } else fail(e)
       }
       return null

@@ -1,6 +1,6 @@
 import { readonly, toRefs, type Ref } from 'vue'
 import type { RouteLocationRaw } from 'vue-router'
-import { useRuntime } from './auth'
+import { useRuntime } from './runtime'
 import type { WechatAuthError } from './errors'
 import type { WechatAuthStatus, WechatLoginMode } from './store'
 import type { WechatApp, WechatProfile, WechatSessionScope } from './wire'
