@@ -1,52 +1,26 @@
 import axios, { type AxiosInstance } from 'axios'
-import type { WechatSessionScope } from './authorize-url'
-import { WechatAuthError, type WechatAuthErrorCode } from './errors'
+import { WechatAuthError } from './errors'
+import type { ErrorResponse } from './wire'
 
-/** `GET /config`: the proxy's public settings. */
-export interface ProxyConfig {
-  appid: string
-  webAppid?: string
-  mock: boolean
-  authorizeBase: string
+/** One call to the proxy. */
+export interface ProxyRequest {
+  /** Under the proxy base, with its query: `/userinfo?lang=en`. */
+  path: string
+  /** @default 'get' */
+  method?: 'get' | 'post'
+  /**
+   * A string field the answer must have, else the call fails with `network_error`: a dev server's
+   * HTML fallback answers 200 too. Without it, any answer counts (`POST /logout`'s empty 204).
+   */
+  expect?: string
+  /** Sent as JSON. */
+  body?: object
+  /** The proxy's session JWT, sent as `Authorization: Bearer`. */
+  session?: string
 }
 
-/** `POST /openid` success. */
-export interface ExchangeResult {
-  openid: string
-  unionid?: string
-  scope: WechatSessionScope
-  snapshotUser: boolean
-  session: string
-  /** ISO 8601. */
-  sessionExpiresAt: string
-}
-
-/** `GET /userinfo` success: WeChat's profile (sex is 0 and the region empty for everyone since 2021). */
-export interface WechatProfile {
-  openid: string
-  nickname: string
-  /** The last path segment is the size (0 = 640x640, 46, 64, 96, 132); empty without an avatar. */
-  headimgurl: string
-  sex: number
-  province: string
-  city: string
-  country: string
-  privilege: string[]
-  unionid?: string
-}
-
-export type WechatLang = 'zh_CN' | 'zh_TW' | 'en'
-
-/**
- * One call to the proxy: `path` under the proxy base; `key`, a string field the answer must have
- * (a GET; without it, or with `data`, a POST); `session`, sent as Bearer.
- */
-export type ProxyCall = <T>(
-  path: string,
-  key?: string,
-  data?: object,
-  session?: string,
-) => Promise<T>
+/** Makes one call to the proxy; resolves to the answer's body, rejects with a WechatAuthError. */
+export type ProxyCall = <T>(request: ProxyRequest) => Promise<T>
 
 export interface ProxyClientOptions {
   /** @default '/api/wechat' */
@@ -57,13 +31,11 @@ export interface ProxyClientOptions {
   timeoutMs?: number
 }
 
-interface ErrorBody {
-  error?: { code?: WechatAuthErrorCode; message?: string; errcode?: number }
-}
-
 /** Turns any failure of a proxy call into a WechatAuthError, keeping the proxy's own code and status. */
 export function toWechatAuthError(err: unknown): WechatAuthError {
-  const res = (err as { response?: { status: number; data?: ErrorBody } } | null)?.response
+  // The proxy's ErrorResponse, read as any body: a dev server or a gateway may answer instead.
+  type AnyBody = { error?: Partial<ErrorResponse['error']> } | undefined
+  const res = (err as { response?: { status: number; data?: AnyBody } } | null)?.response
   const body = res?.data?.error
   return err instanceof WechatAuthError
     ? err
@@ -81,19 +53,19 @@ export function createProxyClient({
   http = axios.create(),
   timeoutMs = 15000,
 }: ProxyClientOptions = {}): ProxyCall {
-  return (path, key, data, session) =>
+  return ({ path, method = 'get', expect, body, session }) =>
     http
       .request({
-        method: data || !key ? 'post' : 'get',
+        method,
         url: proxyBase.replace(/\/$/, '') + path,
-        data,
+        data: body,
         timeout: timeoutMs,
         headers: { Authorization: session && `Bearer ${session}` },
       })
-      .then(({ data: body }: { data: Record<string, unknown> | undefined }) => {
+      .then(({ data }: { data: Record<string, unknown> | undefined }) => {
         // A dev server's HTML fallback answers 200 too: only the expected JSON shape counts.
-        if (key && typeof body?.[key] != 'string') throw new WechatAuthError('network_error')
-        return body as never
+        if (expect && typeof data?.[expect] != 'string') throw new WechatAuthError('network_error')
+        return data as never
       })
       .catch((err: unknown) => {
         throw toWechatAuthError(err)

@@ -1,7 +1,7 @@
-/** The official account's scopes (oauth2/authorize). */
-export type WechatScope = 'snsapi_base' | 'snsapi_userinfo'
-/** A session's scope: an official-account scope, or the website app's `snsapi_login` (qrconnect). */
-export type WechatSessionScope = WechatScope | 'snsapi_login'
+import type { WechatApp, WechatScope } from './wire'
+
+// Declared with the proxy's API; exported here too, for `wechat-h5-auth/helpers`.
+export type { WechatScope, WechatSessionScope } from './wire'
 
 export interface QrconnectUrlParams {
   /** `https://open.weixin.qq.com`, or a same-origin base such as `/mock-wechat`. */
@@ -16,41 +16,42 @@ export interface AuthorizeUrlParams extends QrconnectUrlParams {
   scope: WechatScope
 }
 
+/** The login URL of either app, for the kit's flow (apps use the two builders below). */
+export interface LoginUrlParams extends QrconnectUrlParams {
+  /** The app: `web`, the website app's `qrconnect`; `mp`, the official account's `oauth2/authorize`. */
+  app: WechatApp
+  /** The official account's scope; the website app's is always `snsapi_login`. */
+  scope?: WechatScope
+}
+
 /**
  * WeChat matches these URLs with a regex: the parameter order is fixed and `#wechat_redirect` is
- * required (WECHAT.md). String concatenation keeps both exact; URLSearchParams would encode spaces
- * and reserved characters differently. `web`: the website app's full-page `qrconnect` (scope
- * `snsapi_login`, `scope` ignored), else the official account's `oauth2/authorize`, where
- * `connect_redirect=1` keeps Android WeChat from delivering the callback twice. Positional, for the
- * kit's flow; apps use the two builders below.
+ * required (docs/wechat.md). String concatenation keeps both exact; URLSearchParams would encode
+ * spaces and reserved characters differently. On `oauth2/authorize`, `connect_redirect=1` keeps
+ * Android WeChat from delivering the callback twice.
  */
-export const buildUrl = (
-  web: boolean,
-  authorizeBase: string,
-  appid: string,
-  redirectUri: string,
-  scope: string,
-  state: string,
-) =>
-  `${authorizeBase.replace(/\/$/, '')}/connect/${web ? 'qrconnect' : 'oauth2/authorize'}` +
-  `?appid=${appid}` +
-  `&redirect_uri=${encodeURIComponent(redirectUri)}` +
-  `&response_type=code&scope=${web ? 'snsapi_login' : scope}` +
-  `&state=${state}${web ? '' : '&connect_redirect=1'}#wechat_redirect`
-
-/** The official account's `oauth2/authorize` URL (inside WeChat). */
-export const buildAuthorizeUrl = ({
+export function buildLoginUrl({
+  app,
   authorizeBase,
   appid,
   redirectUri,
   scope,
   state,
-}: AuthorizeUrlParams): string => buildUrl(false, authorizeBase, appid, redirectUri, scope, state)
+}: LoginUrlParams): string {
+  const web = app == 'web'
+  return (
+    `${authorizeBase.replace(/\/$/, '')}/connect/${web ? 'qrconnect' : 'oauth2/authorize'}` +
+    `?appid=${appid}` +
+    `&redirect_uri=${encodeURIComponent(redirectUri)}` +
+    `&response_type=code&scope=${web ? 'snsapi_login' : scope}` +
+    `&state=${state}${web ? '' : '&connect_redirect=1'}#wechat_redirect`
+  )
+}
+
+/** The official account's `oauth2/authorize` URL (inside WeChat). */
+export const buildAuthorizeUrl = (params: AuthorizeUrlParams): string =>
+  buildLoginUrl({ ...params, app: 'mp' })
 
 /** The website app's full-page `qrconnect` URL (PC QR-code login, scope `snsapi_login`). */
-export const buildQrconnectUrl = ({
-  authorizeBase,
-  appid,
-  redirectUri,
-  state,
-}: QrconnectUrlParams): string => buildUrl(true, authorizeBase, appid, redirectUri, '', state)
+export const buildQrconnectUrl = (params: QrconnectUrlParams): string =>
+  buildLoginUrl({ ...params, app: 'web' })

@@ -1,5 +1,5 @@
 /**
- * Where the page runs, from the user agent (WECHAT.md):
+ * Where the page runs, from the user agent (docs/wechat.md):
  * - `wecom`: WeCom (企业微信); it also says MicroMessenger
  * - `miniprogram`: a mini-program web-view (the official-account login works there)
  * - `wechat-pc`: PC WeChat (Windows, Mac), where the official-account login does not apply

@@ -1,22 +1,9 @@
-/** The proxy's stable error codes (DESIGN.md), passed through unchanged. */
-export type ProxyErrorCode =
-  | 'invalid_request'
-  | 'unauthorized'
-  | 'reauth_required'
-  | 'code_invalid'
-  | 'code_used'
-  | 'code_expired'
-  | 'wechat_misconfigured'
-  | 'rate_limited'
-  | 'upstream_error'
-  | 'upstream_unavailable'
-  | 'upstream_timeout'
-  | 'not_found'
-  | 'internal_error'
+import type { ProxyErrorCode } from './wire'
 
 /**
  * Stable codes of every error the kit reports. Apps branch on these, never on messages (which are
- * terse on purpose: the code is the contract).
+ * terse on purpose: the code is the contract). The proxy's codes (ProxyErrorCode, in
+ * docs/architecture.md) pass through unchanged; the others are the kit's own:
  * - `state_mismatch`: the callback's state is unknown, expired or already used (possible CSRF)
  * - `access_denied`: the user refused consent (WeChat came back with a state and no code)
  * - `network_error`: the proxy could not be reached or did not answer JSON

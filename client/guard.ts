@@ -1,5 +1,5 @@
 import type { NavigationGuard } from 'vue-router'
-import { useRuntime } from './auth'
+import { useRuntime } from './runtime'
 
 /**
  * The router guard: `router.beforeEach(createWechatAuthGuard())`. It completes a login whose callback

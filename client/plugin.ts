@@ -1,5 +1,5 @@
 import type { Plugin } from 'vue'
-import { WECHAT_AUTH_KEY, createWechatAuthRuntime } from './auth'
+import { WECHAT_AUTH_KEY, createWechatAuthRuntime } from './runtime'
 import type { WechatAuthOptions } from './options'
 
 /**

@@ -10,6 +10,8 @@
  * kit's entry: index.ts never imports it.
  */
 
+import type { PublicConfig } from './wire.js'
+
 /** What the page needs to know, baked in at build (public values only). */
 export interface PrebootConfig {
   scope: 'snsapi_base' | 'snsapi_userinfo'
@@ -22,7 +24,7 @@ export interface PrebootConfig {
    * `https://open.weixin.qq.com` or the mock's `/mock-wechat`, no trailing slash). Also cached for the
    * tab as the kit caches it, so the kit's return skips that call.
    */
-  config: { appid: string; webAppid?: string; mock: boolean; authorizeBase: string }
+  config: PublicConfig
 }
 
 export function preboot(c: PrebootConfig): void {

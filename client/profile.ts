@@ -1,7 +1,8 @@
 import { readonly, toRef, type Ref } from 'vue'
-import type { WechatLang, WechatProfile } from './api'
-import { WINDOW_MS, useRuntime } from './auth'
+import { WINDOW_MS } from './loop-breaker'
+import { useRuntime } from './runtime'
 import type { WechatAuthError } from './errors'
+import type { WechatLang, WechatProfile } from './wire'
 
 export interface FetchProfileOptions {
   /** The language of the region fields. @default 'zh_CN' */
@@ -27,8 +28,7 @@ export interface UseWechatProfileReturn {
  * which only need the openid do not ship it.
  */
 export function useWechatProfile(): UseWechatProfileReturn {
-  const { store, _ } = useRuntime()
-  const [go, ensureReady, hasSession, api, forget, fail, tab, now] = _
+  const { store, start, ensureReady, hasSession, api, forget, fail, tab, now } = useRuntime().flow
   return {
     // Read-only, as the composable's state: only the flow writes it.
     profile: toRef(readonly(store), 'profile') as Readonly<Ref<WechatProfile | null>>,
@@ -37,13 +37,11 @@ export function useWechatProfile(): UseWechatProfileReturn {
         await ensureReady()
         // A snapshot user is a guest: WeChat refuses its profile anyway.
         if (hasSession('base') && !store.snapshotUser) {
-          const path = `/userinfo?lang=${lang}`
-          return (store.profile = await api<WechatProfile>(
-            path,
-            'openid',
-            undefined,
-            store.session!,
-          ))
+          return (store.profile = await api<WechatProfile>({
+            path: `/userinfo?lang=${lang}`,
+            expect: 'openid',
+            session: store.session!,
+          }))
         }
       } catch (e) {
         // Every failure here is the proxy client's or the config's: a WechatAuthError.
@@ -54,7 +52,7 @@ export function useWechatProfile(): UseWechatProfileReturn {
         ) {
           tab.set('reauth', now())
           if (code == 'unauthorized') forget()
-          await go(undefined, 'snsapi_userinfo')
+          await start({ scope: 'snsapi_userinfo' })
         } else fail(e)
       }
       return null

@@ -1,6 +1,6 @@
 import { defineComponent, h, onBeforeUnmount, onMounted, ref, type PropType } from 'vue'
 import type { RouteLocationRaw } from 'vue-router'
-import { useRuntime } from './auth'
+import { useRuntime } from './runtime'
 import { PENDING_TTL_MS } from './pending-login'
 
 /** The embedded QR page's look and behaviour, as WeChat's WxLogin takes them. */
@@ -55,13 +55,13 @@ export const WechatQrLogin = defineComponent({
   setup(props) {
     // The flow's start, embedded: a fresh pending website-app login for the route and the URL of the
     // QR page, without leaving (undefined on a failure, then in `error`).
-    const [go] = useRuntime()._
+    const { start } = useRuntime().flow
     const src = ref<string>()
     let timer: ReturnType<typeof setInterval> | undefined
 
     async function load(): Promise<void> {
       // A failure shows up in the kit's `error`; there is nothing to frame then.
-      const url = await go(props.redirect, undefined, undefined, true)
+      const url = await start({ target: props.redirect, embedded: true })
       if (url) src.value = buildEmbeddedQrconnectUrl(url, props)
     }
 

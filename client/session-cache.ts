@@ -1,5 +1,5 @@
-import type { WechatSessionScope } from './authorize-url'
 import type { SafeStorage } from './safe-storage'
+import type { OpenidResponse, WechatApp, WechatSessionScope } from './wire'
 
 /**
  * What the kit keeps in localStorage after a login: one entry per appid, under SESSION_PREFIX and
@@ -9,10 +9,10 @@ export interface CachedSession {
   openid: string
   unionid?: string
   scope: WechatSessionScope
-  app: 'mp' | 'web'
+  app: WechatApp
   /** The proxy's session JWT. */
   session: string
-  /** When the session JWT expires, in ms since the epoch. */
+  /** When the session JWT expires, in ms since the epoch (see sessionFromOpenid). */
   expiresAt: number
   /** A snapshot-page (快照页) identity: virtual, a guest; kept in memory only, never cached. */
   snapshotUser?: boolean
@@ -46,3 +46,13 @@ export function loadSession(
   }
   storage.remove(appid)
 }
+
+/**
+ * The session a `POST /openid` answer of `app` makes, as the store and the cache keep it: the
+ * answer's `sessionExpiresAt` (ISO 8601; `GET /session` calls the same instant `expiresAt`)
+ * becomes `expiresAt` in ms since the epoch; the other fields are kept as the proxy sent them.
+ */
+export const sessionFromOpenid = (
+  { sessionExpiresAt, ...answer }: OpenidResponse,
+  app: WechatApp,
+): CachedSession => ({ app, ...answer, expiresAt: Date.parse(sessionExpiresAt) })

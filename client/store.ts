@@ -1,7 +1,6 @@
 import { defineStore } from 'pinia'
-import type { WechatProfile } from './api'
-import type { WechatSessionScope } from './authorize-url'
 import type { WechatAuthError } from './errors'
+import type { WechatApp, WechatProfile, WechatSessionScope } from './wire'
 
 export type WechatAuthStatus =
   'idle' | 'redirecting' | 'exchanging' | 'authenticated' | 'denied' | 'error'
@@ -20,7 +19,7 @@ export const signedOut = () => ({
   openid: null as string | null,
   unionid: null as string | null,
   scope: null as WechatSessionScope | null,
-  app: null as 'mp' | 'web' | null,
+  app: null as WechatApp | null,
   session: null as string | null,
   expiresAt: null as number | null,
   /** A snapshot-page (快照页) visitor: a virtual identity, to be treated as a guest. */

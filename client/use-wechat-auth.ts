@@ -1,10 +1,9 @@
 import { readonly, toRefs, type Ref } from 'vue'
 import type { RouteLocationRaw } from 'vue-router'
-import type { WechatProfile } from './api'
-import { useRuntime } from './auth'
-import type { WechatSessionScope } from './authorize-url'
+import { useRuntime } from './runtime'
 import type { WechatAuthError } from './errors'
 import type { WechatAuthStatus, WechatLoginMode } from './store'
+import type { WechatApp, WechatProfile, WechatSessionScope } from './wire'
 
 export interface UseWechatAuthState {
   status: Readonly<Ref<WechatAuthStatus>>
@@ -12,7 +11,7 @@ export interface UseWechatAuthState {
   unionid: Readonly<Ref<string | null>>
   scope: Readonly<Ref<WechatSessionScope | null>>
   /** The app of the session: `mp` (official account) or `web` (website app, PC QR-code login). */
-  app: Readonly<Ref<'mp' | 'web' | null>>
+  app: Readonly<Ref<WechatApp | null>>
   /** How this browser logs in; the page shows `<WechatQrLogin>` for `pc-embedded`. */
   loginMode: Readonly<Ref<WechatLoginMode | null>>
   error: Readonly<Ref<WechatAuthError | null>>

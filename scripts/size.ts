@@ -38,12 +38,13 @@ export interface SizeResult {
 }
 
 /**
- * The kit's budget is the issue's 3 KB. The optional entries (the profile, the pure helpers, the QR
- * code, the PC login component) have budgets of their own: about what they weigh when first
- * measured plus headroom, so growth shows.
+ * The kit's budget is 3,584 B (3.5 KB): the issue's 3 KB plus what issue 14 spends on a clearer
+ * flow (named state and options objects instead of tuples and positional arguments). The optional
+ * entries (the profile, the pure helpers, the QR code, the PC login component) have budgets of their
+ * own: about what they weigh when first measured plus headroom, so growth shows.
  */
 export const ENTRIES: readonly SizeEntry[] = [
-  { name: 'kit (`client/index.ts`)', file: 'client/index.ts', budget: 3 * 1024 },
+  { name: 'kit (`client/index.ts`)', file: 'client/index.ts', budget: 3584 },
   { name: 'profile (`client/profile.ts`)', file: 'client/profile.ts', budget: 0.75 * 1024 },
   { name: 'helpers (`client/helpers.ts`)', file: 'client/helpers.ts', budget: 0.75 * 1024 },
   { name: 'QR code (`client/qr.ts`)', file: 'client/qr.ts', budget: 4 * 1024 },

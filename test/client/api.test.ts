@@ -4,7 +4,10 @@ import { createProxyClient } from '../../client/api'
 import { WechatAuthError } from '../../client/index'
 import { fakeProxy, okExchange, type Event } from './helpers'
 
-const body = { code: 'C', state: 'S', verifier: 'V' }
+const body = { code: 'C', verifier: 'V', app: 'mp' }
+/** The kit's calls, as the flow makes them. */
+const openid = { path: '/openid', method: 'post', expect: 'session', body } as const
+const config = { path: '/config', expect: 'appid' } as const
 
 async function caught(promise: Promise<unknown>): Promise<WechatAuthError> {
   const err: unknown = await promise.then(
@@ -17,13 +20,13 @@ async function caught(promise: Promise<unknown>): Promise<WechatAuthError> {
 }
 
 describe('proxy client', () => {
-  it('posts code, state and verifier to /openid under the proxy base', async () => {
+  it('posts the body as JSON to /openid under the proxy base', async () => {
     const events: Event[] = []
     const client = createProxyClient({
       proxyBase: '/auth/',
       http: fakeProxy(events, () => okExchange()),
     })
-    const result = await client<{ openid: string }>('/openid', 'session', body)
+    const result = await client<{ openid: string }>(openid)
     expect(result.openid).toBe('oAbCdEfGhIjKlMnOpQrStUvWxYz0')
     expect(events).toEqual([{ type: 'request', method: 'post', url: '/auth/openid', data: body }])
   })
@@ -33,19 +36,19 @@ describe('proxy client', () => {
       status: 409,
       data: { error: { code: 'code_used', message: 'code been used', errcode: 40163 } },
     }))
-    const err = await caught(createProxyClient({ http })('/openid', 'session', body))
+    const err = await caught(createProxyClient({ http })(openid))
     expect([err.code, err.status, err.errcode]).toEqual(['code_used', 409, 40163])
   })
 
   it('reports network_error when the proxy answers HTML', async () => {
     const http = fakeProxy([], () => ({ status: 200, data: '<!doctype html><html></html>' }))
-    const err = await caught(createProxyClient({ http })('/config', 'appid'))
+    const err = await caught(createProxyClient({ http })(config))
     expect(err.code).toBe('network_error')
   })
 
   it('reports network_error when an error answer is not JSON', async () => {
     const http = fakeProxy([], () => ({ status: 502, data: 'Bad Gateway' }))
-    const err = await caught(createProxyClient({ http })('/openid', 'session', body))
+    const err = await caught(createProxyClient({ http })(openid))
     expect([err.code, err.status]).toEqual(['network_error', 502])
   })
 
@@ -54,7 +57,7 @@ describe('proxy client', () => {
       adapter: (config) =>
         Promise.reject(new AxiosError('connect ECONNREFUSED', 'ECONNREFUSED', config)),
     })
-    const err = await caught(createProxyClient({ http })('/config', 'appid'))
+    const err = await caught(createProxyClient({ http })(config))
     expect(err.code).toBe('network_error')
   })
 
@@ -64,19 +67,18 @@ describe('proxy client', () => {
       timeout = config.timeout
       return { status: 200, data: { appid: 'wxA', mock: true, authorizeBase: '/mock-wechat' } }
     })
-    await createProxyClient({ http, timeoutMs: 1234 })('/config', 'appid')
+    await createProxyClient({ http, timeoutMs: 1234 })(config)
     expect(timeout).toBe(1234)
   })
 
   it('gets /userinfo with the session as Bearer and the language', async () => {
     const events: Event[] = []
     const http = fakeProxy(events, () => ({ status: 200, data: { openid: 'o1', nickname: 'n' } }))
-    const profile = await createProxyClient({ http })(
-      '/userinfo?lang=en',
-      'openid',
-      undefined,
-      'a.b.c',
-    )
+    const profile = await createProxyClient({ http })({
+      path: '/userinfo?lang=en',
+      expect: 'openid',
+      session: 'a.b.c',
+    })
     expect(profile).toMatchObject({ openid: 'o1' })
     expect(events).toEqual([
       expect.objectContaining({
@@ -90,7 +92,11 @@ describe('proxy client', () => {
   it('reports network_error when /userinfo answers HTML', async () => {
     const http = fakeProxy([], () => ({ status: 200, data: '<!doctype html>' }))
     const err = await caught(
-      createProxyClient({ http })('/userinfo?lang=zh_CN', 'openid', undefined, 'a.b.c'),
+      createProxyClient({ http })({
+        path: '/userinfo?lang=zh_CN',
+        expect: 'openid',
+        session: 'a.b.c',
+      }),
     )
     expect(err.code).toBe('network_error')
   })
@@ -99,7 +105,7 @@ describe('proxy client', () => {
     const events: Event[] = []
     const http = fakeProxy(events, () => ({ status: 204, data: '' }))
     await expect(
-      createProxyClient({ http })('/logout', undefined, undefined, 'a.b.c'),
+      createProxyClient({ http })({ path: '/logout', method: 'post', session: 'a.b.c' }),
     ).resolves.toBe('')
     expect(events).toEqual([
       expect.objectContaining({
@@ -112,11 +118,7 @@ describe('proxy client', () => {
 
   it('sends no Authorization header without a session', async () => {
     const events: Event[] = []
-    await createProxyClient({ http: fakeProxy(events, () => okExchange()) })(
-      '/openid',
-      'session',
-      body,
-    )
+    await createProxyClient({ http: fakeProxy(events, () => okExchange()) })(openid)
     expect(events[0]).not.toHaveProperty('authorization')
   })
 })

@@ -136,7 +136,7 @@ describe('the verifier', () => {
     const trip = await visit(env, '/orders')
     const { verifier } = pendingLogin(env, trip.state) ?? {}
     const page = await callback(env, trip.state, () => okExchange())
-    expect(page.requests()[0]).toMatchObject({ data: { code: 'C1', state: trip.state, verifier } })
+    expect(page.requests()[0]).toMatchObject({ data: { code: 'C1', verifier } })
     const urls = [
       tripUrl(trip),
       ...env.events.map((e) => e.url),
@@ -159,8 +159,8 @@ describe('a callback loaded again while its exchange is in flight', () => {
     await second.router.push(path)
     const posts = second.requests().filter((e) => e.type === 'request' && e.url.endsWith('/openid'))
     expect(posts.map((e) => e.type === 'request' && e.data)).toEqual([
-      { code: 'C1', state: 'S1', verifier: 'V1', app: 'mp' },
-      { code: 'C1', state: 'S1', verifier: 'V1', app: 'mp' },
+      { code: 'C1', verifier: 'V1', app: 'mp' },
+      { code: 'C1', verifier: 'V1', app: 'mp' },
     ])
     expect(second.store.status).toBe('authenticated')
     expect(second.win.location.replace).not.toHaveBeenCalled()

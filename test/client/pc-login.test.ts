@@ -104,7 +104,7 @@ describe('PC QR-code login', () => {
       expect.objectContaining({
         method: 'post',
         url: '/api/wechat/openid',
-        data: { code: 'WEBCODE', state, verifier, app: 'web' },
+        data: { code: 'WEBCODE', verifier, app: 'web' },
       }),
     ])
     expect(page.win.location.href).toBe(`${ORIGIN}/app/#/orders`)

@@ -58,7 +58,7 @@ describe('pending logins', () => {
     const state = await trip(env)
     const { verifier } = pendingLogin(env, state) ?? {}
     const { requests } = await comeBack(env, state)
-    expect(requests[0]).toMatchObject({ data: { code: 'C1', state, verifier } })
+    expect(requests[0]).toMatchObject({ data: { code: 'C1', verifier } })
   })
 
   it('are removed once taken', async () => {

@@ -69,17 +69,21 @@ describe('per-route scope', () => {
     expect(page.router.currentRoute.value.fullPath).toBe('/orders')
   })
 
-  it('keeps the cached userinfo session when a base callback arrives', async () => {
+  // Never downgrading a userinfo grant is the proxy's decision: it knows the grant it keeps, answers a
+  // base login over it with snsapi_userinfo, and signs that scope into the session. The kit holds
+  // what /openid answers.
+  it('holds the userinfo scope the proxy answers for a base login over a kept grant', async () => {
     const env = createEnv()
-    saveSession(env, 'snsapi_userinfo')
+    saveSession(env, 'snsapi_userinfo', { session: 'old.session.jwt' })
     savePending(env, { state: 'S1', route: '/', scope: 'snsapi_base' })
-    const page = loadPage(env, `${ORIGIN}/?code=C1&state=S1`)
+    const reply = () => okExchange({ scope: 'snsapi_userinfo', session: 'new.session.jwt' })
+    const page = loadPage(env, `${ORIGIN}/?code=C1&state=S1`, { reply })
     await page.router.push('/?code=C1&state=S1')
+    expect([page.store.scope, page.store.session]).toEqual(['snsapi_userinfo', 'new.session.jwt'])
     expect(cachedScope(env)).toBe('snsapi_userinfo')
-    expect(page.store.scope).toBe('snsapi_userinfo')
   })
 
-  it('keeps a userinfo session another tab cached while a base exchange was running', async () => {
+  it('holds the /openid answer over a userinfo session another tab cached during the exchange', async () => {
     const env = createEnv()
     savePending(env, { state: 'S1', route: '/', scope: 'snsapi_base' })
     const page = loadPage(env, `${ORIGIN}/?code=C1&state=S1`, { delayMs: 20 })
@@ -88,8 +92,12 @@ describe('per-route scope', () => {
     saveSession(env, 'snsapi_userinfo')
     await done
     expect(page.requests()).toHaveLength(1)
-    expect(cachedScope(env)).toBe('snsapi_userinfo')
-    expect(page.store.scope).toBe('snsapi_userinfo')
+    // The proxy answered snsapi_base: its session JWT carries that scope, and so do the store and cache.
+    expect([page.store.scope, page.store.session]).toEqual([
+      'snsapi_base',
+      'header.payload.signature',
+    ])
+    expect(cachedScope(env)).toBe('snsapi_base')
   })
 
   it('never starts a base login while holding a userinfo session', async () => {

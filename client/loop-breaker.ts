@@ -1,0 +1,31 @@
+import { WechatAuthError } from './errors'
+import { storedList, type SafeStorage } from './safe-storage'
+
+/**
+ * The loop breaker's window: at most 2 trips to WeChat within it may come back without a session.
+ * Also the window in which a second refusal met by `fetchProfile()` is an error, not a trip.
+ */
+export const WINDOW_MS = 60_000
+
+/**
+ * Trips to WeChat that keep coming back without a session (a fault, a code WeChat keeps refusing,
+ * a page that reloads on error) stop at the third instead of bouncing forever. The trips are
+ * counted in this tab's storage, which survives them.
+ */
+export interface LoopBreaker {
+  /** Counts a trip about to start; throws `login_loop` instead when two within WINDOW_MS did. */
+  count(): void
+  /** Ends the run of trips: a session came back, or the user asked again (`login()`). */
+  reset(): void
+}
+
+export function loopBreaker(tab: SafeStorage, now: () => number): LoopBreaker {
+  return {
+    count() {
+      const trips = (storedList(tab, 'trips') as number[]).filter((t) => now() - t < WINDOW_MS)
+      if (trips.length > 1) throw new WechatAuthError('login_loop')
+      tab.set('trips', [...trips, now()])
+    },
+    reset: () => tab.set('trips', []),
+  }
+}
