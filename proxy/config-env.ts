@@ -44,6 +44,19 @@ export interface ConfigProblem {
   problem: string
 }
 
+/** A startup error naming every bad variable and what is expected of it — never a value. */
+export class ConfigError extends Error {
+  readonly problems: ConfigProblem[]
+
+  constructor(problems: ConfigProblem[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.problem}`).join('\n')}`,
+    )
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
 /**
  * Readers of `env` that note every bad variable in `problems` (and fall back) instead of stopping at
  * the first, so that one start-up error names them all.

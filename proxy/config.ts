@@ -1,10 +1,19 @@
 import { randomBytes } from 'node:crypto'
 import type { PublicConfig, WechatApp } from '../client/wire.js'
-import { envReader, httpUrl, list, parseDuration, parseTrustProxy, read } from './config-env.js'
-import type { ConfigProblem, Env } from './config-env.js'
+import {
+  ConfigError,
+  envReader,
+  httpUrl,
+  list,
+  parseDuration,
+  parseTrustProxy,
+  read,
+} from './config-env.js'
+import type { Env } from './config-env.js'
 import { DEMO_MP_APP, DEMO_OAUTH_DOMAINS, DEMO_WEB_APP } from './mock-wechat/demo-apps.js'
 
 export { parseDuration } from './config-env.js'
+export { ConfigError } from './config-env.js'
 export type { ConfigProblem } from './config-env.js'
 
 export interface WechatAppCredentials {
@@ -42,19 +51,6 @@ export interface ProxyConfig {
   upstreamTimeoutMs: number
   logLevel: string
   trustProxy: boolean | number | string
-}
-
-/** A startup error naming every bad variable and what is expected of it — never a value. */
-export class ConfigError extends Error {
-  readonly problems: ConfigProblem[]
-
-  constructor(problems: ConfigProblem[]) {
-    super(
-      `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.problem}`).join('\n')}`,
-    )
-    this.name = 'ConfigError'
-    this.problems = problems
-  }
 }
 
 const APPID = /^wx[0-9a-f]{16}$/i
