@@ -21,7 +21,7 @@ const CODE = /^[A-Za-z0-9_-]{1,64}$/
 // it is checked like every field and then not used: the kit checks state itself, and the verifier
 // is what binds a code to its browser.
 const STATE = /^[A-Za-z0-9]{1,128}$/
-// Long enough that it cannot be guessed (the kit sends 32 random bytes, base64url: 43 characters).
+// Long enough that it cannot be guessed (the kit sends 32 random bytes as 64 hex characters).
 const VERIFIER = /^[A-Za-z0-9_-]{16,128}$/
 const KNOWN_FIELDS = new Set(['code', 'state', 'verifier', 'app'])
 
