@@ -14,6 +14,7 @@ import {
   tripUrl,
   type Env,
 } from './helpers'
+import { createGate } from '../helpers/gate'
 
 const cachedScope = (env: Env) =>
   (JSON.parse(env.local.getItem(SESSION_KEY) ?? '{}') as { scope?: string }).scope
@@ -82,10 +83,12 @@ describe('per-route scope', () => {
   it('keeps a userinfo session another tab cached while a base exchange was running', async () => {
     const env = createEnv()
     savePending(env, { state: 'S1', route: '/', scope: 'snsapi_base' })
-    const page = loadPage(env, `${ORIGIN}/?code=C1&state=S1`, { delayMs: 20 })
+    const gate = createGate()
+    const page = loadPage(env, `${ORIGIN}/?code=C1&state=S1`, { gate })
     const done = page.router.push('/?code=C1&state=S1')
-    await new Promise((r) => setTimeout(r, 5))
+    await gate.reached
     saveSession(env, 'snsapi_userinfo')
+    gate.open()
     await done
     expect(page.requests()).toHaveLength(1)
     expect(cachedScope(env)).toBe('snsapi_userinfo')
