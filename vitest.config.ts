@@ -15,6 +15,9 @@ export default defineConfig({
             'test/mock-wechat/**/*.test.ts',
           ],
           environment: 'node',
+          // The Store contract runs concurrently: its ten lifetime tests wait on Redis's real clock
+          // together (about 2 s), not in turns of five.
+          maxConcurrency: 16,
           // The Redis suites need a real redis-server: installed here when missing.
           globalSetup: ['test/setup/ensure-redis.ts'],
         },
