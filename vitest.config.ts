@@ -1,9 +1,14 @@
+import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
 
 export default defineConfig({
   plugins: [vue()],
   test: {
+    // Vitest's default (one worker per core but one) is a single worker on two cores, where the unit
+    // files and the package test then run one after another; they wait on sockets, Redis and child
+    // processes as much as on the CPU, so two share two cores well. (e2e keeps its one file at a time.)
+    maxWorkers: Math.max(availableParallelism() - 1, 2),
     projects: [
       {
         extends: true,
@@ -15,6 +20,9 @@ export default defineConfig({
             'test/mock-wechat/**/*.test.ts',
           ],
           environment: 'node',
+          // The Store contract runs concurrently: its ten lifetime tests wait on Redis's real clock
+          // together (about 2 s), not in turns of five.
+          maxConcurrency: 16,
           // The Redis suites need a real redis-server: installed here when missing.
           globalSetup: ['test/setup/ensure-redis.ts'],
         },

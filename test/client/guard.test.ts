@@ -1,3 +1,4 @@
+import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
 import {
   APPID,
@@ -12,6 +13,7 @@ import {
   tripUrl,
   type Env,
 } from './helpers'
+import { createGate } from '../helpers/gate'
 
 /** Visits `path` without a session and returns the state WeChat will send back. */
 async function tripToWechat(env: Env, path: string): Promise<string> {
@@ -230,12 +232,16 @@ describe('wechat auth guard', () => {
     const env = createEnv()
     const state = await tripToWechat(env, '/orders')
     const landing = `/orders?code=CODE1&state=${state}`
-    const page = loadPage(env, ORIGIN + landing, { delayMs: 20 })
+    const gate = createGate()
+    const page = loadPage(env, ORIGIN + landing, { gate })
     // The second starts while the first's guard waits for the proxy (a synchronous second push
-    // would cancel the first before its guards run).
+    // would cancel the first before its guards run), and reaches its own guard before the answer.
     const first = page.router.push(landing)
-    await new Promise((r) => setTimeout(r, 5))
-    await Promise.all([first, page.router.push(landing)])
+    await gate.reached
+    const second = page.router.push(landing)
+    await flushPromises()
+    gate.open()
+    await Promise.all([first, second])
     expect(page.requests()).toHaveLength(1)
     expect(page.store.status).toBe('authenticated')
     expect(page.router.currentRoute.value.fullPath).toBe('/orders')
@@ -246,12 +252,16 @@ describe('wechat auth guard', () => {
     const env = createEnv()
     const state = await tripToWechat(env, '/orders')
     const landing = `/orders?code=CODE1&state=${state}`
-    const page = loadPage(env, ORIGIN + landing, { delayMs: 20, keepHref: true })
+    const gate = createGate()
+    const page = loadPage(env, ORIGIN + landing, { gate, keepHref: true })
     // The second starts while the first's guard waits for the proxy (a synchronous second push
-    // would cancel the first before its guards run).
+    // would cancel the first before its guards run), and reaches its own guard before the answer.
     const first = page.router.push(landing)
-    await new Promise((r) => setTimeout(r, 5))
-    await Promise.all([first, page.router.push(landing)])
+    await gate.reached
+    const second = page.router.push(landing)
+    await flushPromises()
+    gate.open()
+    await Promise.all([first, second])
     expect(page.requests()).toHaveLength(1)
     expect(page.win.location.replace).not.toHaveBeenCalled()
     expect(page.router.currentRoute.value.fullPath).toBe('/orders')
@@ -270,10 +280,16 @@ describe('wechat auth guard', () => {
   it('waits for the exchange in flight before deciding another navigation', async () => {
     const env = createEnv()
     const state = await tripToWechat(env, '/')
-    const page = loadPage(env, `${ORIGIN}/?code=CODE1&state=${state}`, { delayMs: 20 })
+    const gate = createGate()
+    const page = loadPage(env, `${ORIGIN}/?code=CODE1&state=${state}`, { gate })
     const first = page.router.push(`/?code=CODE1&state=${state}`)
-    await new Promise((r) => setTimeout(r, 5))
-    await page.router.push('/orders')
+    await gate.reached
+    let decided = false
+    const second = page.router.push('/orders').then(() => void (decided = true))
+    await flushPromises()
+    expect(decided).toBe(false)
+    gate.open()
+    await second
     await first
     expect(page.win.location.replace).not.toHaveBeenCalled()
     expect(page.router.currentRoute.value.fullPath).toBe('/orders')

@@ -15,6 +15,7 @@ import {
   type WechatAuthOptions,
   type WechatAuthWindow,
 } from '../../client/index'
+import type { Gate } from '../helpers/gate'
 import { UA } from './user-agents'
 
 export const ORIGIN = 'https://h5.example.com'
@@ -63,11 +64,14 @@ export function fakeWindow(href: string, events: Event[], keepHref = false) {
 
 export type Reply = { status: number; data: unknown }
 
-/** An axios instance whose adapter records calls and answers from `reply` (after `delayMs`). */
+/**
+ * An axios instance whose adapter records calls and answers from `reply`: in a later task, as a
+ * network answer arrives, or once `gate` is open.
+ */
 export function fakeProxy(
   events: Event[],
   reply: (config: InternalAxiosRequestConfig) => Reply,
-  delayMs = 0,
+  gate?: Gate,
 ) {
   return axios.create({
     adapter: async (config) => {
@@ -80,7 +84,7 @@ export function fakeProxy(
         data,
         ...(typeof authorization === 'string' ? { authorization } : {}),
       })
-      await new Promise((r) => setTimeout(r, delayMs))
+      await (gate ? gate.pass() : new Promise((r) => setTimeout(r)))
       const { status, data: body } = reply(config)
       const response: AxiosResponse = {
         status,
@@ -156,7 +160,8 @@ export function envWindow(
 export interface PageOptions {
   /** The fake proxy's answer. @default okExchange() */
   reply?: (c: InternalAxiosRequestConfig) => Reply
-  delayMs?: number
+  /** Holds the fake proxy's answers until the test opens it (test/helpers/gate.ts). */
+  gate?: Gate
   /** The memory history's base (`'/#'` for a hash router). */
   base?: string
   /** Over the kit's options the pages share (APPID, WeChat's authorize base, the env's clock). */
@@ -170,14 +175,14 @@ export interface PageOptions {
 export const wechatAuthPlugin = (
   env: Env,
   win: WechatAuthWindow,
-  { reply = () => okExchange(), delayMs = 0, options = {} }: PageOptions = {},
+  { reply = () => okExchange(), gate, options = {} }: PageOptions = {},
 ) =>
   createWechatAuth({
     appid: APPID,
     authorizeBase: 'https://open.weixin.qq.com',
     window: win,
     now: env.now,
-    http: fakeProxy(env.events, reply, delayMs),
+    http: fakeProxy(env.events, reply, gate),
     ...options,
   })
 

@@ -14,6 +14,7 @@ import {
   type Env,
   type Reply,
 } from './helpers'
+import { createGate } from '../helpers/gate'
 
 /** A page load of `path`: the state of the trip to WeChat it started, if it started one. */
 async function visit(env: Env, path = '/orders') {
@@ -152,9 +153,10 @@ describe('a callback loaded again while its exchange is in flight', () => {
     savePending(env, { state: 'S1', route: '/orders', scope: 'snsapi_base' })
     const path = '/orders?code=C1&state=S1'
     // The first load dies mid-exchange (Android loads the callback twice): its answer never lands.
-    const first = loadPage(env, ORIGIN + path, { delayMs: 60_000 })
+    const never = createGate()
+    const first = loadPage(env, ORIGIN + path, { gate: never })
     void first.router.push(path)
-    await new Promise((r) => setTimeout(r, 5))
+    await never.reached
     const second = loadPage(env, ORIGIN + path)
     await second.router.push(path)
     const posts = second.requests().filter((e) => e.type === 'request' && e.url.endsWith('/openid'))

@@ -13,6 +13,7 @@ import {
   tripUrl,
   type Env,
 } from './helpers'
+import { createGate } from '../helpers/gate'
 
 /** Goes to WeChat from `path` and returns the state of the trip. */
 async function trip(env: Env, path = '/'): Promise<string> {
@@ -94,14 +95,16 @@ describe('pending logins', () => {
   it('are settled one at a time: an exchange that ends leaves a login started meanwhile', async () => {
     const env = createEnv()
     savePending(env, { state: 'S1', route: '/', scope: 'snsapi_base' })
+    const gate = createGate()
     const page = loadPage(env, `${ORIGIN}/?code=C1&state=S1`, {
       reply: () => proxyError(503, 'upstream_unavailable'),
-      delayMs: 20,
+      gate,
     })
     const navigation = page.router.push('/?code=C1&state=S1')
     // While the exchange runs, the page starts another login (a framed QR code does).
-    await new Promise((r) => setTimeout(r, 5))
+    await gate.reached
     savePending(env, { state: 'S2', route: '/orders', scope: 'snsapi_base' })
+    gate.open()
     await navigation
     expect(page.store.error?.code).toBe('upstream_unavailable')
     expect(pendingLogin(env, 'S2')).toMatchObject({ route: '/orders' })

@@ -14,6 +14,7 @@ import {
   tripUrl,
   type Env,
 } from './helpers'
+import { createGate } from '../helpers/gate'
 
 const cachedScope = (env: Env) =>
   (JSON.parse(env.local.getItem(SESSION_KEY) ?? '{}') as { scope?: string }).scope
@@ -86,10 +87,12 @@ describe('per-route scope', () => {
   it('holds the /openid answer over a userinfo session another tab cached during the exchange', async () => {
     const env = createEnv()
     savePending(env, { state: 'S1', route: '/', scope: 'snsapi_base' })
-    const page = loadPage(env, `${ORIGIN}/?code=C1&state=S1`, { delayMs: 20 })
+    const gate = createGate()
+    const page = loadPage(env, `${ORIGIN}/?code=C1&state=S1`, { gate })
     const done = page.router.push('/?code=C1&state=S1')
-    await new Promise((r) => setTimeout(r, 5))
+    await gate.reached
     saveSession(env, 'snsapi_userinfo')
+    gate.open()
     await done
     expect(page.requests()).toHaveLength(1)
     // The proxy answered snsapi_base: its session JWT carries that scope, and so do the store and cache.

@@ -6,7 +6,8 @@ import { useDemo } from './harness'
 // A short upstream timeout so the latency fault ends in upstream_timeout quickly.
 const demo = useDemo({ WECHAT_TIMEOUT_MS: '1000' })
 
-const settle = (ms = 2500) => demo.tab.page.waitForTimeout(ms)
+/** The page's flow has stopped: what it did is all it will do (see TrackedPage.settled). */
+const settle = () => demo.tab.settled()
 
 async function errorCode(): Promise<string | null> {
   const error = demo.tab.page.getByTestId('auth-error')

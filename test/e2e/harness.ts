@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { freePort } from '../helpers/net'
 import { mockControlClient } from '../helpers/mock-server'
@@ -65,6 +66,13 @@ export interface TrackedPage {
   page: Page
   /** Every request the page made, in order. */
   requests: Request[]
+  /**
+   * Resolves once no request of the page is in flight and none has started for QUIET_MS: the flow
+   * has stopped (the kit has no timers, so a next step would follow a response or a navigation).
+   * Call it after the final state shows, then check that nothing more happened. Fails after
+   * SETTLE_TIMEOUT_MS, naming what is still in flight.
+   */
+  settled: () => Promise<void>
   exchanges: () => number
   authorizeTrips: () => number
   /** Page loads of WeChat's PC QR-code login (qrconnect), full page or in an iframe. */
@@ -73,6 +81,10 @@ export interface TrackedPage {
   proxyResponses: () => Promise<string[]>
   close: () => Promise<void>
 }
+
+/** How long the network of a page must stay idle for its flow to count as stopped. */
+const QUIET_MS = 250
+const SETTLE_TIMEOUT_MS = 10_000
 
 /** A phone-sized page with WeChat's user agent whose requests are recorded. */
 export async function openWechatPage(
@@ -90,7 +102,34 @@ export async function openWechatPage(
   })
   const page = await context.newPage()
   const requests: Request[] = []
-  page.on('request', (request) => requests.push(request))
+  const inFlight = new Set<Request>()
+  let lastActivity = Date.now()
+  page.on('request', (request) => {
+    requests.push(request)
+    inFlight.add(request)
+    // A redirect is a new request: the one it follows is over.
+    const previous = request.redirectedFrom()
+    if (previous) inFlight.delete(previous)
+    lastActivity = Date.now()
+  })
+  const over = (request: Request) => {
+    inFlight.delete(request)
+    lastActivity = Date.now()
+  }
+  page.on('requestfinished', over)
+  page.on('requestfailed', over)
+  async function settled(): Promise<void> {
+    const deadline = Date.now() + SETTLE_TIMEOUT_MS
+    for (;;) {
+      const quietFor = Date.now() - lastActivity
+      if (inFlight.size === 0 && quietFor >= QUIET_MS) return
+      if (Date.now() > deadline) {
+        const urls = [...inFlight].map((r) => r.url())
+        throw new Error(`the page did not settle in ${SETTLE_TIMEOUT_MS} ms; in flight: ${urls}`)
+      }
+      await sleep(inFlight.size === 0 ? QUIET_MS - quietFor : 25)
+    }
+  }
   const proxyResponses: Promise<string>[] = []
   page.on('response', (response) => {
     if (!response.url().includes('/api/wechat/')) return
@@ -105,6 +144,7 @@ export async function openWechatPage(
   return {
     page,
     requests,
+    settled,
     exchanges: count((r) => r.method() === 'POST' && r.url().endsWith('/api/wechat/openid')),
     authorizeTrips: count(
       (r) =>

@@ -17,7 +17,7 @@ async function openInWechatShown(tab: TrackedPage): Promise<void> {
   expect(
     await tab.page.getByTestId('page-qr').evaluate((img) => (img as HTMLImageElement).naturalWidth),
   ).toBeGreaterThan(0)
-  await tab.page.waitForTimeout(1000)
+  await tab.settled()
   expect(tab.authorizeTrips()).toBe(0)
   expect(tab.qrconnectTrips()).toBe(0)
   expect(tab.exchanges()).toBe(0)

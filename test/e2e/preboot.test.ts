@@ -2,13 +2,32 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Request } from 'playwright-core'
+import type { Browser, Page, Request } from 'playwright-core'
 import { buildDemo, buildServer, DEMO_EXCLUDE, startServer } from '../../bench/preboot-app'
 import type { RunningServer } from '../../bench/preboot-app'
 import { PAGE_SCRIPTS_FILE } from '../../proxy/host/page-scripts'
 import { IOS_SAFARI_UA, launchChromium, openWechatPage, useDemo, WECOM_UA } from './harness'
 
 const isAuthorize = (r: Request) => new URL(r.url()).pathname.endsWith('/connect/oauth2/authorize')
+
+/**
+ * A network slower than loopback, as on a phone: requests for `scripts` are held until the page has
+ * left for WeChat (a document of WeChat's, or the callback, committed), so the pre-boot runs while
+ * they are on the way. A page that does not leave gets them after HOLD_MS, and then fails the test by
+ * downloading them before its trip.
+ */
+const HOLD_MS = 5_000
+async function holdUntilTrip(page: Page, scripts: RegExp | string): Promise<void> {
+  const left = (url: URL) =>
+    url.pathname.endsWith('/connect/oauth2/authorize') || url.searchParams.has('code')
+  const trip = page
+    .waitForURL(left, { waitUntil: 'commit', timeout: HOLD_MS })
+    .catch(() => undefined)
+  await page.route(scripts, async (route) => {
+    await trip
+    await route.continue().catch(() => undefined)
+  })
+}
 /** The app's JavaScript in dev: Vite's client, the demo's modules, pre-bundled dependencies. */
 const isAppScript = (r: Request) =>
   r.resourceType() === 'script' ||
@@ -17,16 +36,12 @@ const isAppScript = (r: Request) =>
 describe('the pre-boot redirect (npm run dev)', () => {
   // The demo's pages that need no login are excluded.
   const demo = useDemo({}, { preboot: { exclude: DEMO_EXCLUDE } })
-  /** Lets the kit settle after the page showed something (a trip would start by then). */
-  const settle = () => demo.tab.page.waitForTimeout(1000)
+  /** The page's flow has stopped after it showed something: a trip would have started by then. */
+  const settle = () => demo.tab.settled()
 
   it('leaves for WeChat before any app script is downloaded', async () => {
     const { page, requests } = demo.tab
-    // A network slower than loopback, as on a phone: the pre-boot runs while the scripts are on the way.
-    await page.route(/\/(@vite|client|node_modules)\//, async (route) => {
-      await new Promise((resolve) => setTimeout(resolve, 300))
-      await route.continue().catch(() => undefined)
-    })
+    await holdUntilTrip(page, /\/(@vite|client|node_modules)\//)
     await page.goto(`${demo.origin}/`)
     await page.getByTestId('openid').waitFor()
     const firstTrip = requests.findIndex(isAuthorize)
@@ -65,6 +80,7 @@ describe('the pre-boot redirect (npm run dev)', () => {
     await page.goto(`${demo.origin}/?code=forged&state=${'a'.repeat(64)}`)
     await page.getByTestId('auth-error').waitFor()
     expect(await page.getByTestId('auth-error').getAttribute('data-code')).toBe('state_mismatch')
+    await settle()
     expect(demo.tab.authorizeTrips()).toBe(0)
   })
 
@@ -75,6 +91,7 @@ describe('the pre-boot redirect (npm run dev)', () => {
     const { page } = await demo.newTab(userAgent)
     await page.goto(`${demo.origin}/`)
     await page.getByTestId('open-in-wechat').waitFor()
+    await settle()
     expect(demo.tab.authorizeTrips()).toBe(0)
   })
 
@@ -98,6 +115,7 @@ describe('the pre-boot redirect (npm run dev)', () => {
     await page.goto(`${demo.origin}/`)
     await page.getByTestId('auth-error').waitFor()
     expect(await page.getByTestId('auth-error').getAttribute('data-code')).toBe('login_loop')
+    await settle()
     expect(demo.tab.authorizeTrips()).toBe(0)
   })
 })
@@ -137,11 +155,7 @@ describe('the pre-boot redirect (npm run build && npm start)', () => {
     tab.page.on('console', (m) => {
       if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text())
     })
-    // A network slower than loopback: the pre-boot runs while the scripts are on the way.
-    await tab.page.route('**/assets/*.js', async (route) => {
-      await new Promise((r) => setTimeout(r, 300))
-      await route.continue().catch(() => undefined)
-    })
+    await holdUntilTrip(tab.page, '**/assets/*.js')
     await tab.page.goto(`${server.origin}/`)
     await tab.page.getByTestId('openid').waitFor()
     const firstTrip = tab.requests.findIndex(isAuthorize)

@@ -39,7 +39,7 @@ describe('profile login (snsapi_userinfo)', () => {
     const error = demo.tab.page.getByTestId('auth-error')
     await error.waitFor()
     expect(await error.getAttribute('data-code')).toBe('access_denied')
-    await demo.tab.page.waitForTimeout(3000)
+    await demo.tab.settled()
     expect(demo.tab.authorizeTrips()).toBe(1)
     expect(demo.tab.exchanges()).toBe(0)
     await demo.tab.page.getByTestId('retry').click()

@@ -65,6 +65,7 @@ describe('silent login in a WeChat browser', () => {
   it('opens a public page without any trip to WeChat', async () => {
     await demo.tab.page.goto(`${demo.origin}/public`)
     await demo.tab.page.getByTestId('public-page').waitFor()
+    await demo.tab.settled()
     expect(demo.tab.authorizeTrips()).toBe(0)
     expect(demo.tab.exchanges()).toBe(0)
   })
@@ -75,7 +76,7 @@ describe('silent login in a WeChat browser', () => {
     const error = demo.tab.page.getByTestId('auth-error')
     await error.waitFor()
     expect(await error.getAttribute('data-code')).toBe('upstream_error')
-    await demo.tab.page.waitForTimeout(500)
+    await demo.tab.settled()
     expect(demo.tab.authorizeTrips()).toBe(1)
     await demo.tab.page.getByTestId('retry').click()
     await demo.tab.page.getByTestId('openid').waitFor()

@@ -12,6 +12,7 @@
  *   await mock.control.snapshot(true)                // the next login is a snapshot-page visit
  *                                                    // (snsapi_userinfo: no consent page)
  *   await mock.control.apps({ appid, unionBound: true })     // bind the app: unionid appears
+ *   await mock.answered()                            // every answer written, late ones included
  *   await mock.close()                               // in afterEach
  *
  * `options` are passed to createMockWechat; missing fields default to the demo apps and domains.
@@ -103,6 +104,11 @@ export interface RunningMockWechat {
   control: MockControl
   /** The mock itself (its `reset()` works without HTTP). */
   mock: MockWechat
+  /**
+   * Resolves once the mock has written every answer it owes, or dropped the connection itself (a
+   * `reset` fault): the late answers of `latency` faults included, to callers that gave up on them.
+   */
+  answered(): Promise<void>
   close(): Promise<void>
 }
 
@@ -115,6 +121,7 @@ export async function startMockWechat(
     ...(options.now ? { now: options.now } : {}),
   })
   const app = express()
+  const answered = owedAnswers(app)
   app.use('/mock-wechat', mock.router)
   const { origin, close } = await listenOnLoopback(app)
   const baseUrl = `${origin}/mock-wechat`
@@ -126,8 +133,47 @@ export async function startMockWechat(
     origin,
     control,
     mock,
+    answered,
     close,
   }
+}
+
+/**
+ * Counts the requests `app` still owes an answer. One is owed until the app writes its answer (a
+ * late one too, after the caller hung up) or drops the connection itself while the caller is still
+ * there. Returns a wait for the count to reach zero.
+ */
+function owedAnswers(app: express.Express): () => Promise<void> {
+  let owed = 0
+  const waiting: (() => void)[] = []
+  app.use((req, res, next) => {
+    owed += 1
+    const socket = req.socket
+    let callerLeft = false
+    let settled = false
+    const left = () => void (callerLeft = true)
+    const settle = () => {
+      if (settled) return
+      settled = true
+      socket.off('end', left)
+      socket.off('error', left)
+      owed -= 1
+      if (owed === 0) for (const resolve of waiting.splice(0)) resolve()
+    }
+    // Ahead of the server's own listeners, which close the response.
+    socket.prependListener('end', left)
+    socket.prependListener('error', left)
+    const end = res.end
+    res.end = function (this: typeof res, ...args: unknown[]) {
+      settle()
+      return (end as (...args: unknown[]) => typeof res).apply(this, args)
+    } as typeof res.end
+    res.once('close', () => {
+      if (!callerLeft) settle()
+    })
+    next()
+  })
+  return () => new Promise((resolve) => (owed === 0 ? resolve() : waiting.push(resolve)))
 }
 
 /** The control endpoints of a mock WeChat at `baseUrl` (in this process or another). */

@@ -36,27 +36,30 @@ export async function onFreePort<T>(
 }
 
 export interface Listening {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`http://[::1]:PORT` on IPv6) */
   origin: string
   /** Stops listening and drops open connections; resolves once the server is closed. */
   close(): Promise<void>
 }
 
-/** Anything with Express's `listen` (an Express app). */
+/** Anything with Express's `listen` (an Express app, a node:http server). */
 interface Listenable {
   listen(port: number, host: string, done: (error?: Error) => void): Server
 }
 
-/** `app` on a free port of 127.0.0.1. */
-export async function listenOnLoopback(app: Listenable): Promise<Listening> {
+/** `app` on a free port of the loopback, IPv4 unless `host` says otherwise. */
+export async function listenOnLoopback(
+  app: Listenable,
+  host: '127.0.0.1' | '::1' = '127.0.0.1',
+): Promise<Listening> {
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(0, '127.0.0.1', (error?: Error) =>
+    const listening = app.listen(0, host, (error?: Error) =>
       error ? reject(error) : resolve(listening),
     )
   })
   const { port } = server.address() as AddressInfo
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()))

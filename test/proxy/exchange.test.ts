@@ -4,6 +4,7 @@ import { REPLAY_WINDOW_SECONDS } from '../../proxy/login/exchange.js'
 import { createMemoryStore } from '../../proxy/store/index.js'
 import { DEMO_WEB_APP } from '../../proxy/mock-wechat/index.js'
 import { call } from '../helpers/http.js'
+import { createGate } from '../helpers/gate.js'
 import { startProxy } from '../helpers/proxy-server.js'
 import { errorCode, post, setup, teardown } from './support.js'
 import type { Harness, Reply } from './support.js'
@@ -222,18 +223,49 @@ describe('an exchange that failed in transit', () => {
 
 describe('two proxy instances sharing one store', () => {
   it('let a request on the second wait for the exchange running on the first', async () => {
-    const h = await setup({ config: { upstreamTimeoutMs: 2000 } })
-    const second = await startProxy({ apiBase: h.mock.baseUrl }, { store: h.store })
+    const h = await setup()
+    const shared = h.store
+    // The first keeps its exchange pending in the store until the test lets it settle; the second
+    // says when it has read the code as pending, i.e. when it waits.
+    const settling = createGate()
+    const waiting = createGate()
+    const first = await startProxy(
+      { apiBase: h.mock.baseUrl },
+      {
+        store: {
+          ...shared,
+          settleCode: async (...args) => {
+            await settling.pass()
+            return shared.settleCode(...args)
+          },
+        },
+      },
+    )
+    const second = await startProxy(
+      { apiBase: h.mock.baseUrl },
+      {
+        store: {
+          ...shared,
+          readCode: async (key) => {
+            const record = await shared.readCode(key)
+            if (record?.state === 'pending') void waiting.pass()
+            return record
+          },
+        },
+      },
+    )
     try {
       const body = { code: await newCode(h), verifier: verifier() }
-      await h.mock.control.faults({ endpoint: 'access_token', mode: 'latency', ms: 300, times: 1 })
-      const first = send(h, body)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      const other = await call(second, 'POST', '/openid', { body })
-      expect(other.status).toBe(200)
-      expect(other.text).toBe((await first).text)
+      const answer = call(first, 'POST', '/openid', { body })
+      await settling.reached
+      const other = call(second, 'POST', '/openid', { body })
+      await waiting.reached
+      settling.open()
+      expect((await other).status).toBe(200)
+      expect((await other).text).toBe((await answer).text)
       expect(await exchangeCalls(h)).toBe(1)
     } finally {
+      await first.close()
       await second.close()
     }
   })

@@ -73,16 +73,17 @@ describe('the process under every fault', () => {
     process.on('unhandledRejection', record)
     process.on('uncaughtException', record)
     try {
+      const started: Harness[] = []
       for (const run of Object.values(CALLS)) {
         for (const mode of MODES) {
           const h = await harness()
+          started.push(h)
           const r = await run(h, mode)
           expect(r.status).toBe(EXPECTED[mode].status)
-          await teardown()
         }
       }
       // Late answers of the `latency` faults arrive after the proxy gave up on them.
-      await new Promise((resolve) => setTimeout(resolve, 700))
+      await Promise.all(started.map((h) => h.mock.answered()))
     } finally {
       process.off('unhandledRejection', record)
       process.off('uncaughtException', record)

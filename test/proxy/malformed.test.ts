@@ -190,56 +190,112 @@ async function upstreamCalls(): Promise<number[]> {
   return Object.values((await h.mock.control.stats()).calls)
 }
 
-function errorCodeOf(text: string): unknown {
-  return (JSON.parse(text) as { error?: { code?: unknown } }).error?.code
+/** One request to the proxy and the refusal it must get. */
+interface Malformed {
+  name: string
+  method: string
+  path: string
+  headers: Record<string, string>
+  body?: string | Uint8Array<ArrayBuffer>
+  status: number
+  code: string
+}
+
+const BEARER_ENDPOINTS = [
+  ['GET', '/session'],
+  ['GET', '/userinfo'],
+  ['POST', '/logout'],
+] as const
+
+function openidRequest(name: string, c: Case): Malformed {
+  const headers: Record<string, string> = { ...c.headers }
+  if (c.type !== undefined) headers['content-type'] = c.type
+  else if (typeof c.body === 'string') headers['content-type'] = json
+  const method = c.method ?? 'POST'
+  return {
+    name,
+    method,
+    path: '/openid',
+    headers,
+    ...(method === 'GET' ? {} : { body: c.body }),
+    status: c.status,
+    code: c.status === 404 ? 'not_found' : 'invalid_request',
+  }
+}
+
+/** Each forged or malformed Authorization header on each Bearer endpoint. */
+async function bearerRequests(): Promise<Malformed[]> {
+  const cases = await forgedHeaders(h.proxy.config.sessionSecret)
+  return Object.entries(cases).flatMap(([name, authorization]) =>
+    BEARER_ENDPOINTS.map(([method, path]): Malformed => ({
+      name: `${name} ${path}`,
+      method,
+      path,
+      headers: authorization === undefined ? {} : { authorization },
+      status: 401,
+      code: 'unauthorized',
+    })),
+  )
+}
+
+/** The `error.code` of a JSON error body; undefined for anything else. */
+function errorCodeIn(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { error?: { code?: unknown } } | null)?.error?.code
+  } catch {
+    return undefined
+  }
+}
+
+/** Sends `request`; undefined when it was refused as it must be, else what came back instead. */
+async function mismatch(request: Malformed): Promise<string | undefined> {
+  const { method, headers, body } = request
+  const response = await fetch(`${h.proxy.baseUrl}${request.path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body }),
+  })
+  const text = await response.text()
+  if (response.status === request.status && errorCodeIn(text) === request.code) return undefined
+  return `${request.name}: ${response.status} ${text}`
+}
+
+/** The mismatches of `requests`, sent one after another. */
+async function mismatches(requests: Malformed[]): Promise<string[]> {
+  const found: string[] = []
+  for (const request of requests) {
+    const wrong = await mismatch(request)
+    if (wrong !== undefined) found.push(wrong)
+  }
+  return found
 }
 
 describe('POST /openid with a malformed request', () => {
-  it.each(Object.entries(OPENID_CASES))('refuses %s without calling WeChat', async (_n, c) => {
-    const headers: Record<string, string> = { ...c.headers }
-    if (c.type !== undefined) headers['content-type'] = c.type
-    else if (typeof c.body === 'string') headers['content-type'] = json
-    const method = c.method ?? 'POST'
-    const response = await fetch(`${h.proxy.baseUrl}/openid`, {
-      method,
-      headers,
-      ...(method === 'GET' ? {} : { body: c.body }),
-    })
-    const text = await response.text()
-    expect(response.status).toBe(c.status)
-    expect(errorCodeOf(text)).toBe(c.status === 404 ? 'not_found' : 'invalid_request')
+  it.each(Object.entries(OPENID_CASES))('refuses %s without calling WeChat', async (name, c) => {
+    expect(await mismatch(openidRequest(name, c))).toBeUndefined()
     expect(await upstreamCalls()).toEqual([0, 0, 0, 0])
   })
 })
 
 describe('Bearer endpoints with a bad Authorization header', () => {
-  it('count at least 60 malformed requests in all', async () => {
-    const headers = await forgedHeaders(h.proxy.config.sessionSecret)
-    expect(Object.keys(OPENID_CASES).length + Object.keys(headers).length).toBeGreaterThanOrEqual(
-      60,
-    )
-  })
-
   it('refuse every forged or malformed header with 401 on /session, /userinfo and /logout', async () => {
-    const cases = await forgedHeaders(h.proxy.config.sessionSecret)
-    const failures: string[] = []
-    for (const [name, authorization] of Object.entries(cases)) {
-      for (const [method, path] of [
-        ['GET', '/session'],
-        ['GET', '/userinfo'],
-        ['POST', '/logout'],
-      ] as const) {
-        const response = await fetch(`${h.proxy.baseUrl}${path}`, {
-          method,
-          headers: authorization === undefined ? {} : { authorization },
-        })
-        const text = await response.text()
-        if (response.status !== 401 || errorCodeOf(text) !== 'unauthorized') {
-          failures.push(`${name} ${path}: ${response.status} ${text}`)
-        }
-      }
-    }
-    expect(failures).toEqual([])
+    expect(await mismatches(await bearerRequests())).toEqual([])
+    expect(await upstreamCalls()).toEqual([0, 0, 0, 0])
+  })
+})
+
+describe('the malformed requests in all', () => {
+  it('are at least 60 distinct requests, every one refused as it must be', async () => {
+    const requests = [
+      ...Object.entries(OPENID_CASES).map(([name, c]) => openidRequest(name, c)),
+      ...(await bearerRequests()),
+    ]
+    // Two cases that send the same bytes would count one request twice.
+    const bytes = (r: Malformed) =>
+      JSON.stringify([r.method, r.path, r.headers, Buffer.from(r.body ?? '').toString('base64')])
+    expect(new Set(requests.map(bytes)).size).toBe(requests.length)
+    expect(requests.length).toBeGreaterThanOrEqual(60)
+    expect(await mismatches(requests)).toEqual([])
     expect(await upstreamCalls()).toEqual([0, 0, 0, 0])
   })
 })

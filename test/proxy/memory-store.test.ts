@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createMemoryStore } from '../../proxy/store/index.js'
 import type { MemoryStoreOptions, Store } from '../../proxy/store/index.js'
 import { SAMPLE_TOKENS, describeStoreContract } from './store-contract.js'
@@ -108,17 +108,23 @@ describe('the memory store: memory over time', () => {
   }
 
   it('drops answers past their replay window while no new code arrives', async () => {
-    const { store, advance } = clockedStore({ sweepEveryMs: 10 })
-    await settleMany(store)
-    const holding = heapAfterGc()
-    // Past the replay window, then a few sweeps later; nothing touches the store meanwhile.
-    await advance(16_000)
-    await sleep(100)
-    const released = holding - heapAfterGc()
-    expect(released).toBeGreaterThan(count * size * 0.7)
-    // The codes are still known as used.
-    expect(await store.readCode('code-0')).toEqual({ state: 'used', verifierHash: null })
-    await store.close()
+    // The sweeper's interval on fake time: the test runs its sweeps instead of waiting for them.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    try {
+      const { store, advance } = clockedStore({ sweepEveryMs: 10 })
+      await settleMany(store)
+      const holding = heapAfterGc()
+      // Past the replay window, then a few sweeps later; nothing touches the store meanwhile.
+      await advance(16_000)
+      vi.advanceTimersByTime(30)
+      const released = holding - heapAfterGc()
+      expect(released).toBeGreaterThan(count * size * 0.7)
+      // The codes are still known as used.
+      expect(await store.readCode('code-0')).toEqual({ state: 'used', verifierHash: null })
+      await store.close()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('lets a store dropped without close() go, records and all', async () => {

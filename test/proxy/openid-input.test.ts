@@ -1,21 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startMockWechat } from '../helpers/mock-server.js'
 import type { RunningMockWechat } from '../helpers/mock-server.js'
-import { startProxy } from '../helpers/proxy-server.js'
 import type { RunningProxy } from '../helpers/proxy-server.js'
+import { setup, teardown } from './support.js'
 
 let mock: RunningMockWechat
 let proxy: RunningProxy
 
 beforeEach(async () => {
-  mock = await startMockWechat()
-  proxy = await startProxy({ apiBase: mock.baseUrl })
+  ;({ mock, proxy } = await setup())
 })
 
-afterEach(async () => {
-  await proxy.close()
-  await mock.close()
-})
+afterEach(teardown)
 
 async function post(
   body: string,
@@ -54,8 +49,7 @@ describe('POST /openid refuses bad input without calling WeChat', () => {
   })
 
   it('answers 400 invalid_request for app "web" when no website app is configured', async () => {
-    await proxy.close()
-    proxy = await startProxy({ apiBase: mock.baseUrl, web: undefined })
+    ;({ mock, proxy } = await setup({ config: { web: undefined } }))
     const result = await post(JSON.stringify({ code: 'abc', app: 'web' }))
     expect(result).toMatchObject({ status: 400, code: 'invalid_request' })
     expect(await exchangeCalls()).toBe(0)

@@ -1,23 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { verifySession } from '../../proxy/login/session.js'
 import { DEMO_MP_APP, DEMO_WEB_APP, TEST_USERS, openidFor } from '../../proxy/mock-wechat/index.js'
-import { startMockWechat } from '../helpers/mock-server.js'
 import type { RunningMockWechat } from '../helpers/mock-server.js'
-import { startProxy } from '../helpers/proxy-server.js'
+import { freePort } from '../helpers/net.js'
 import type { RunningProxy } from '../helpers/proxy-server.js'
+import { setup, teardown } from './support.js'
 
 let mock: RunningMockWechat
 let proxy: RunningProxy
 
 beforeEach(async () => {
-  mock = await startMockWechat()
-  proxy = await startProxy({ apiBase: mock.baseUrl, upstreamTimeoutMs: 300 })
+  ;({ mock, proxy } = await setup({ config: { upstreamTimeoutMs: 300 } }))
 })
 
-afterEach(async () => {
-  await proxy.close()
-  await mock.close()
-})
+afterEach(teardown)
 
 async function exchange(body: unknown): Promise<{ status: number; text: string; json: unknown }> {
   const response = await fetch(`${proxy.baseUrl}/openid`, {
@@ -77,10 +73,7 @@ describe('POST /openid against the mock WeChat', () => {
   })
 
   it('answers the unionid of an app bound to an open-platform account', async () => {
-    await proxy.close()
-    await mock.close()
-    mock = await startMockWechat({ apps: [{ ...DEMO_MP_APP, unionBound: true }] })
-    proxy = await startProxy({ apiBase: mock.baseUrl })
+    ;({ mock, proxy } = await setup({ mock: { apps: [{ ...DEMO_MP_APP, unionBound: true }] } }))
     const [code] = await mock.control.codes({ count: 1, scope: 'snsapi_userinfo' })
     const { json } = await exchange({ code })
     expect(json).toMatchObject({ scope: 'snsapi_userinfo', unionid: expect.any(String) })
@@ -121,11 +114,9 @@ describe('POST /openid against the mock WeChat', () => {
 
 describe('POST /openid with a misconfigured proxy', () => {
   it('answers 500 wechat_misconfigured naming WECHAT_SECRET for a wrong secret', async () => {
-    await proxy.close()
-    proxy = await startProxy({
-      apiBase: mock.baseUrl,
-      mp: { appid: DEMO_MP_APP.appid, secret: 'f'.repeat(32) },
-    })
+    ;({ mock, proxy } = await setup({
+      config: { mp: { appid: DEMO_MP_APP.appid, secret: 'f'.repeat(32) } },
+    }))
     const { status, json, text } = await exchange({ code: await newCode() })
     expect(status).toBe(500)
     expect(errorOf(json)).toMatchObject({ code: 'wechat_misconfigured', errcode: 40125 })
@@ -134,11 +125,9 @@ describe('POST /openid with a misconfigured proxy', () => {
   })
 
   it('answers 500 wechat_misconfigured naming WECHAT_APPID for an unknown appid', async () => {
-    await proxy.close()
-    proxy = await startProxy({
-      apiBase: mock.baseUrl,
-      mp: { appid: 'wx0000000000000000', secret: DEMO_MP_APP.secret },
-    })
+    ;({ mock, proxy } = await setup({
+      config: { mp: { appid: 'wx0000000000000000', secret: DEMO_MP_APP.secret } },
+    }))
     const { status, json, text } = await exchange({ code: await newCode() })
     expect(status).toBe(500)
     expect(errorOf(json)).toMatchObject({ code: 'wechat_misconfigured', errcode: 40013 })
@@ -146,11 +135,8 @@ describe('POST /openid with a misconfigured proxy', () => {
   })
 
   it('answers 503 upstream_unavailable when nothing listens at the API base', async () => {
-    const closedBase = mock.baseUrl
-    await mock.close()
-    mock = await startMockWechat()
-    await proxy.close()
-    proxy = await startProxy({ apiBase: closedBase })
+    const closedBase = `http://127.0.0.1:${await freePort()}/mock-wechat`
+    ;({ mock, proxy } = await setup({ config: { apiBase: closedBase } }))
     const { status, json } = await exchange({ code: 'anycode' })
     expect(status).toBe(503)
     expect(errorOf(json).code).toBe('upstream_unavailable')

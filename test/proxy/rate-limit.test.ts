@@ -1,10 +1,8 @@
 import { MemoryStore } from 'express-rate-limit'
-import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createWechatProxy } from '../../proxy/http/router.js'
 import { errorCode, post, setup, teardown } from './support.js'
 import type { Harness } from './support.js'
-import { listenOnLoopback } from '../helpers/net.js'
+import { startProxy } from '../helpers/proxy-server.js'
 
 afterEach(teardown)
 
@@ -62,14 +60,12 @@ describe('the /openid rate limit', () => {
   it('keeps its counters in the injected store', async () => {
     const h = await harness(5)
     const rateLimitStore = new MemoryStore()
-    const app = express()
-    app.use('/api', createWechatProxy(h.proxy.config, { rateLimitStore }))
-    const listening = await listenOnLoopback(app)
+    const proxy = await startProxy(h.proxy.config, { rateLimitStore })
     try {
-      await fetch(`${listening.origin}/api/openid`, { method: 'POST' })
+      await fetch(`${proxy.baseUrl}/openid`, { method: 'POST' })
       expect((await rateLimitStore.get('127.0.0.1'))?.totalHits).toBe(1)
     } finally {
-      await listening.close()
+      await proxy.close()
     }
   })
 

@@ -1,24 +1,18 @@
 import { SignJWT, UnsecuredJWT } from 'jose'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { signSession } from '../../proxy/login/session.js'
-import { createMemoryStore } from '../../proxy/store/index.js'
-import { startMockWechat } from '../helpers/mock-server.js'
 import type { RunningMockWechat } from '../helpers/mock-server.js'
-import { startProxy } from '../helpers/proxy-server.js'
 import type { RunningProxy } from '../helpers/proxy-server.js'
+import { setup, teardown } from './support.js'
 
 let mock: RunningMockWechat
 let proxy: RunningProxy
 
 beforeEach(async () => {
-  mock = await startMockWechat()
-  proxy = await startProxy({ apiBase: mock.baseUrl })
+  ;({ mock, proxy } = await setup())
 })
 
-afterEach(async () => {
-  await proxy.close()
-  await mock.close()
-})
+afterEach(teardown)
 
 async function getSession(authorization?: string): Promise<{ status: number; json: unknown }> {
   const response = await fetch(`${proxy.baseUrl}/session`, {
@@ -157,10 +151,8 @@ describe('GET /healthz', () => {
   })
 
   it('answers 503 when the store is down', async () => {
-    await proxy.close()
-    const store = createMemoryStore()
-    store.ping = () => Promise.reject(new Error('down'))
-    proxy = await startProxy({ apiBase: mock.baseUrl }, { store })
+    const down = () => Promise.reject(new Error('down'))
+    ;({ mock, proxy } = await setup({ store: (store) => ({ ...store, ping: down }) }))
     const response = await fetch(`${proxy.baseUrl}/healthz`)
     expect(response.status).toBe(503)
     expect(errorCode(await response.json())).toBe('upstream_unavailable')
@@ -185,10 +177,8 @@ describe('responses', () => {
 
 describe('POST /openid with the store down', () => {
   it('answers 503 upstream_unavailable', async () => {
-    await proxy.close()
-    const store = createMemoryStore()
-    store.saveTokens = () => Promise.reject(new Error('down'))
-    proxy = await startProxy({ apiBase: mock.baseUrl }, { store })
+    const down = () => Promise.reject(new Error('down'))
+    ;({ mock, proxy } = await setup({ store: (store) => ({ ...store, saveTokens: down }) }))
     const [code] = await mock.control.codes({ count: 1 })
     const response = await fetch(`${proxy.baseUrl}/openid`, {
       method: 'POST',

@@ -1,12 +1,10 @@
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../../proxy/logger.js'
-import { createMemoryStore } from '../../proxy/store/index.js'
 import type { Store, StoredTokens } from '../../proxy/store/index.js'
-import { startMockWechat } from '../helpers/mock-server.js'
 import type { RunningMockWechat } from '../helpers/mock-server.js'
-import { startProxy } from '../helpers/proxy-server.js'
 import type { RunningProxy } from '../helpers/proxy-server.js'
+import { setup, teardown } from './support.js'
 
 let mock: RunningMockWechat
 let proxy: RunningProxy
@@ -15,23 +13,20 @@ let saved: StoredTokens[]
 let store: Store
 
 beforeEach(async () => {
-  mock = await startMockWechat()
   logs = ''
   saved = []
-  store = createMemoryStore()
-  const saveTokens = store.saveTokens.bind(store)
-  store.saveTokens = async (app, openid, tokens, ttl) => {
-    saved.push(tokens)
-    await saveTokens(app, openid, tokens, ttl)
-  }
   const logger = pino({ level: 'trace' }, { write: (line: string) => void (logs += line) })
-  proxy = await startProxy({ apiBase: mock.baseUrl }, { logger, store })
+  const watched = (store: Store): Store => ({
+    ...store,
+    saveTokens: async (app, openid, tokens, ttl) => {
+      saved.push(tokens)
+      await store.saveTokens(app, openid, tokens, ttl)
+    },
+  })
+  ;({ mock, proxy, store } = await setup({ logger, store: watched }))
 })
 
-afterEach(async () => {
-  await proxy.close()
-  await mock.close()
-})
+afterEach(teardown)
 
 async function signIn(code: string): Promise<{ openid: string; session: string }> {
   const response = await fetch(`${proxy.baseUrl}/openid`, {

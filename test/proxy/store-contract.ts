@@ -8,9 +8,10 @@
  *   })
  *
  * `advance` moves the store's clock (a fake clock, or a real wait for a server such as Redis), so the
- * lifetimes used here are short: whole seconds.
+ * lifetimes used here are short: whole seconds. Every test has its own store (a fixture), so they run
+ * concurrently: on a real clock the waits overlap instead of adding up.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { Store, StoredTokens } from '../../proxy/store/index.js'
 
 export interface StoreHarness {
@@ -32,45 +33,48 @@ export const SAMPLE_TOKENS: StoredTokens = {
 }
 
 export function describeStoreContract(name: string, makeStore: () => Promise<StoreHarness>): void {
-  describe(`the ${name} store (Store contract)`, () => {
-    let harness: StoreHarness
-    let store: Store
+  const it = test.extend<{ harness: StoreHarness; store: Store }>({
+    // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from it
+    harness: async ({}, use) => {
+      const harness = await makeStore()
+      await use(harness)
+      await harness.store.close()
+    },
+    store: async ({ harness }, use) => use(harness.store),
+  })
 
-    beforeEach(async () => {
-      harness = await makeStore()
-      store = harness.store
-    })
-
-    afterEach(async () => {
-      await store.close()
-    })
-
-    it('returns the tokens it saved, every field intact', async () => {
+  describe.concurrent(`the ${name} store (Store contract)`, () => {
+    it('returns the tokens it saved, every field intact', async ({ store }) => {
       await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 60)
       expect(await store.getTokens('mp', 'o1')).toEqual(SAMPLE_TOKENS)
     })
 
-    it('keeps tokens apart per app and per openid', async () => {
+    it('keeps tokens apart per app and per openid', async ({ store }) => {
       await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 60)
       expect(await store.getTokens('web', 'o1')).toBeUndefined()
       expect(await store.getTokens('mp', 'o2')).toBeUndefined()
     })
 
-    it('replaces the tokens of the same app and openid', async () => {
+    it('replaces the tokens of the same app and openid', async ({ store }) => {
       await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 60)
       const next = { ...SAMPLE_TOKENS, accessToken: 'at-2', scope: 'snsapi_base' }
       await store.saveTokens('mp', 'o1', next, 60)
       expect(await store.getTokens('mp', 'o1')).toEqual(next)
     })
 
-    it('does not let a caller change stored tokens through the returned object', async () => {
+    it('does not let a caller change stored tokens through the returned object', async ({
+      store,
+    }) => {
       await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 60)
       const read = await store.getTokens('mp', 'o1')
       if (read) read.accessToken = 'changed'
       expect((await store.getTokens('mp', 'o1'))?.accessToken).toBe('at-1')
     })
 
-    it('keeps tokens until their time to live and forgets them after it', async () => {
+    it('keeps tokens until their time to live and forgets them after it', async ({
+      store,
+      harness,
+    }) => {
       await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 2)
       await harness.advance(1_000)
       expect(await store.getTokens('mp', 'o1')).toEqual(SAMPLE_TOKENS)
@@ -78,23 +82,26 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.getTokens('mp', 'o1')).toBeUndefined()
     })
 
-    it('deletes tokens', async () => {
+    it('deletes tokens', async ({ store }) => {
       await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 60)
       await store.deleteTokens('mp', 'o1')
       expect(await store.getTokens('mp', 'o1')).toBeUndefined()
     })
 
-    it('deletes tokens that are not there without failing', async () => {
+    it('deletes tokens that are not there without failing', async ({ store }) => {
       await expect(store.deleteTokens('mp', 'nobody')).resolves.toBeUndefined()
     })
 
-    it('reports a session as revoked once revoked, and no other', async () => {
+    it('reports a session as revoked once revoked, and no other', async ({ store, harness }) => {
       await store.revokeSession('jti-1', harness.now() + 60_000)
       expect(await store.isSessionRevoked('jti-1')).toBe(true)
       expect(await store.isSessionRevoked('jti-2')).toBe(false)
     })
 
-    it('keeps a revocation until the session would expire, and drops it after', async () => {
+    it('keeps a revocation until the session would expire, and drops it after', async ({
+      store,
+      harness,
+    }) => {
       await store.revokeSession('jti-1', harness.now() + 2_000)
       await harness.advance(1_000)
       expect(await store.isSessionRevoked('jti-1')).toBe(true)
@@ -102,12 +109,12 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.isSessionRevoked('jti-1')).toBe(false)
     })
 
-    it('ignores a revocation that is already over', async () => {
+    it('ignores a revocation that is already over', async ({ store, harness }) => {
       await store.revokeSession('jti-1', harness.now() - 1)
       expect(await store.isSessionRevoked('jti-1')).toBe(false)
     })
 
-    it('keeps revocations and tokens apart', async () => {
+    it('keeps revocations and tokens apart', async ({ store, harness }) => {
       await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 60)
       await store.revokeSession('o1', harness.now() + 60_000)
       expect(await store.getTokens('mp', 'o1')).toEqual(SAMPLE_TOKENS)
@@ -115,36 +122,38 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
     const OUTCOME = { status: 200, body: '{"openid":"o1","session":"s"}' }
 
-    it('lets the first claim of a code win and tells later ones whom it is bound to', async () => {
+    it('lets the first claim of a code win and tells later ones whom it is bound to', async ({
+      store,
+    }) => {
       expect(await store.claimCode('k1', 'v1', 60)).toEqual({ claimed: true })
       expect(await store.claimCode('k1', 'v1', 60)).toEqual({ claimed: false, verifierHash: 'v1' })
       expect(await store.claimCode('k1', 'v2', 60)).toEqual({ claimed: false, verifierHash: 'v1' })
       expect(await store.claimCode('k1', null, 60)).toEqual({ claimed: false, verifierHash: 'v1' })
     })
 
-    it('lets exactly one of many simultaneous claims win', async () => {
+    it('lets exactly one of many simultaneous claims win', async ({ store }) => {
       const claims = await Promise.all(
         Array.from({ length: 10 }, (_, i) => store.claimCode('k1', `v${i}`, 60)),
       )
       expect(claims.filter((claim) => claim.claimed)).toHaveLength(1)
     })
 
-    it('binds a claim made without a verifier to null', async () => {
+    it('binds a claim made without a verifier to null', async ({ store }) => {
       await store.claimCode('k1', null, 60)
       expect(await store.claimCode('k1', null, 60)).toEqual({ claimed: false, verifierHash: null })
     })
 
-    it('keeps claims of different codes apart', async () => {
+    it('keeps claims of different codes apart', async ({ store }) => {
       await store.claimCode('k1', 'v1', 60)
       expect(await store.claimCode('k2', 'v2', 60)).toEqual({ claimed: true })
     })
 
-    it('reads a claim as pending until it is settled', async () => {
+    it('reads a claim as pending until it is settled', async ({ store }) => {
       await store.claimCode('k1', 'v1', 60)
       expect(await store.readCode('k1')).toEqual({ state: 'pending', verifierHash: 'v1' })
     })
 
-    it('keeps the settled outcome, bound to the claimed verifier', async () => {
+    it('keeps the settled outcome, bound to the claimed verifier', async ({ store }) => {
       await store.claimCode('k1', 'v1', 60)
       await store.settleCode('k1', OUTCOME, 60)
       expect(await store.readCode('k1')).toEqual({
@@ -155,12 +164,15 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.claimCode('k1', 'v1', 60)).toEqual({ claimed: false, verifierHash: 'v1' })
     })
 
-    it('ignores a settlement of a code that is not claimed', async () => {
+    it('ignores a settlement of a code that is not claimed', async ({ store }) => {
       await store.settleCode('k1', OUTCOME, 60)
       expect(await store.readCode('k1')).toBeUndefined()
     })
 
-    it('keeps a settled outcome for its time to live and forgets it after', async () => {
+    it('keeps a settled outcome for its time to live and forgets it after', async ({
+      store,
+      harness,
+    }) => {
       await store.claimCode('k1', 'v1', 60)
       await store.settleCode('k1', OUTCOME, 2)
       await harness.advance(1_000)
@@ -170,13 +182,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.claimCode('k1', 'v2', 60)).toEqual({ claimed: true })
     })
 
-    it('forgets a pending claim after its time to live', async () => {
+    it('forgets a pending claim after its time to live', async ({ store, harness }) => {
       await store.claimCode('k1', 'v1', 2)
       await harness.advance(2_100)
       expect(await store.readCode('k1')).toBeUndefined()
     })
 
-    it('lets only the same verifier claim a released code again', async () => {
+    it('lets only the same verifier claim a released code again', async ({ store }) => {
       await store.claimCode('k1', 'v1', 60)
       await store.releaseCode('k1')
       expect(await store.readCode('k1')).toEqual({ state: 'released', verifierHash: 'v1' })
@@ -186,19 +198,21 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.readCode('k1'))?.state).toBe('pending')
     })
 
-    it('keeps the expiry of a claim when it is released', async () => {
+    it('keeps the expiry of a claim when it is released', async ({ store, harness }) => {
       await store.claimCode('k1', 'v1', 2)
       await store.releaseCode('k1')
       await harness.advance(2_100)
       expect(await store.readCode('k1')).toBeUndefined()
     })
 
-    it('releases a code that is not claimed without failing', async () => {
+    it('releases a code that is not claimed without failing', async ({ store }) => {
       await expect(store.releaseCode('nothing')).resolves.toBeUndefined()
       expect(await store.readCode('nothing')).toBeUndefined()
     })
 
-    it('does not let a caller change a kept outcome through the returned record', async () => {
+    it('does not let a caller change a kept outcome through the returned record', async ({
+      store,
+    }) => {
       await store.claimCode('k1', 'v1', 60)
       await store.settleCode('k1', OUTCOME, 60)
       const read = await store.readCode('k1')
@@ -206,7 +220,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.readCode('k1')).toMatchObject({ outcome: OUTCOME })
     })
 
-    it('replays a settled outcome for its replay window only, then reads it as used', async () => {
+    it('replays a settled outcome for its replay window only, then reads it as used', async ({
+      store,
+      harness,
+    }) => {
       await store.claimCode('k1', 'v1', 60)
       await store.settleCode('k1', OUTCOME, 3, 1)
       expect((await store.readCode('k1'))?.state).toBe('settled')
@@ -215,7 +232,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.readCode('k1')).not.toHaveProperty('outcome')
     })
 
-    it('refuses every claim of a used code, the bound verifier included', async () => {
+    it('refuses every claim of a used code, the bound verifier included', async ({
+      store,
+      harness,
+    }) => {
       await store.claimCode('k1', 'v1', 60)
       await store.settleCode('k1', OUTCOME, 3, 1)
       await harness.advance(1_100)
@@ -224,7 +244,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       }
     })
 
-    it('forgets a used code at the end of its lifetime', async () => {
+    it('forgets a used code at the end of its lifetime', async ({ store, harness }) => {
       await store.claimCode('k1', 'v1', 60)
       await store.settleCode('k1', OUTCOME, 2, 1)
       await harness.advance(2_100)
@@ -232,21 +252,24 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.claimCode('k1', 'v2', 60)).toEqual({ claimed: true })
     })
 
-    it('keeps the outcome for the whole lifetime when no replay window is given', async () => {
+    it('keeps the outcome for the whole lifetime when no replay window is given', async ({
+      store,
+      harness,
+    }) => {
       await store.claimCode('k1', 'v1', 60)
       await store.settleCode('k1', OUTCOME, 2)
       await harness.advance(1_500)
       expect(await store.readCode('k1')).toMatchObject({ state: 'settled', outcome: OUTCOME })
     })
 
-    it('does not release a settled code', async () => {
+    it('does not release a settled code', async ({ store }) => {
       await store.claimCode('k1', 'v1', 60)
       await store.settleCode('k1', OUTCOME, 60)
       await store.releaseCode('k1')
       expect(await store.readCode('k1')).toMatchObject({ state: 'settled', outcome: OUTCOME })
     })
 
-    it('keeps a used code used when it is settled again', async () => {
+    it('keeps a used code used when it is settled again', async ({ store, harness }) => {
       await store.claimCode('k1', 'v1', 60)
       await store.settleCode('k1', OUTCOME, 60, 1)
       await harness.advance(1_100)
@@ -254,13 +277,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.readCode('k1')).toEqual({ state: 'used', verifierHash: null })
     })
 
-    it('replays for a window given in a fraction of a second', async () => {
+    it('replays for a window given in a fraction of a second', async ({ store }) => {
       await store.claimCode('k1', 'v1', 60)
       await store.settleCode('k1', OUTCOME, 60, 1.0005)
       expect(await store.readCode('k1')).toMatchObject({ state: 'settled', outcome: OUTCOME })
     })
 
-    it('answers ping when it is up', async () => {
+    it('answers ping when it is up', async ({ store }) => {
       await expect(store.ping()).resolves.toBeUndefined()
     })
   })

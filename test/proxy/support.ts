@@ -31,6 +31,8 @@ export interface HarnessOptions {
   mock?: Partial<MockWechatOptions>
   /** The proxy's logger. @default silent */
   logger?: Logger
+  /** Wraps the harness's memory store before the proxy gets it, to fail or watch its calls. */
+  store?: (store: Store) => Store
 }
 
 let running: Harness[] = []
@@ -39,7 +41,8 @@ export async function setup(options: HarnessOptions = {}): Promise<Harness> {
   let offsetMs = 0
   const now = () => Date.now() + offsetMs
   const mock = await startMockWechat({ ...options.mock, now })
-  const store = createMemoryStore({ now })
+  const memory = createMemoryStore({ now })
+  const store = options.store ? options.store(memory) : memory
   // Retries of WeChat's -1 without the real backoff delay.
   const retry = { sleep: async () => {} }
   const proxy = await startProxy(

@@ -3,11 +3,12 @@
  * not WeChat's, against a bare local server that answers whatever each test says.
  */
 import { createServer } from 'node:http'
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ProxyError } from '../../proxy/errors.js'
 import { createWechatApi } from '../../proxy/wechat/api.js'
+import { freePort, listenOnLoopback } from '../helpers/net.js'
+import type { Listening } from '../helpers/net.js'
 
 const APP = { appid: 'wx0123456789abcdef', secret: '0123456789abcdef0123456789abcdef' }
 const TOKENS = {
@@ -18,13 +19,12 @@ const TOKENS = {
   scope: 'snsapi_base',
 }
 
-let server: Server | undefined
+let upstreamServer: Listening | undefined
 let requests: IncomingMessage[] = []
 
-afterEach(() => {
-  server?.closeAllConnections()
-  server?.close()
-  server = undefined
+afterEach(async () => {
+  await upstreamServer?.close()
+  upstreamServer = undefined
   requests = []
 })
 
@@ -36,14 +36,12 @@ async function upstream(
   answer: (req: IncomingMessage, res: ServerResponse) => void,
   host: '127.0.0.1' | '::1' = '127.0.0.1',
 ) {
-  server = createServer((req, res) => {
+  const server = createServer((req, res) => {
     requests.push(req)
     answer(req, res)
   })
-  await new Promise<void>((resolve) => server?.listen(0, host, resolve))
-  const { port } = server.address() as AddressInfo
-  const hostInUrl = host.includes(':') ? `[${host}]` : host
-  return createWechatApi({ apiBase: `http://${hostInUrl}:${port}/base`, timeoutMs: 300 })
+  upstreamServer = await listenOnLoopback(server, host)
+  return createWechatApi({ apiBase: `${upstreamServer.origin}/base`, timeoutMs: 300 })
 }
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; status: number }> {
@@ -126,8 +124,8 @@ describe("the WeChat client's HTTP", () => {
   it('answers 502 upstream_error when the connection drops in the middle of the body', async () => {
     const api = await upstream((_req, res) => {
       res.writeHead(200, { 'content-length': '1000' })
-      res.write('{"openid":')
-      setTimeout(() => res.socket?.destroy(), 20)
+      // Dropped once the first part is on its way: the client has headers and half a body.
+      res.write('{"openid":', () => res.socket?.destroy())
     })
     expect(await failure(api.exchangeCode(APP, 'c'))).toEqual({
       code: 'upstream_error',
@@ -136,10 +134,7 @@ describe("the WeChat client's HTTP", () => {
   })
 
   it('answers 503 upstream_unavailable when nothing listens', async () => {
-    await upstream((_req, res) => res.end())
-    const { port } = server?.address() as AddressInfo
-    await new Promise((resolve) => server?.close(resolve))
-    const api = createWechatApi({ apiBase: `http://127.0.0.1:${port}`, timeoutMs: 300 })
+    const api = createWechatApi({ apiBase: `http://127.0.0.1:${await freePort()}`, timeoutMs: 300 })
     expect(await failure(api.exchangeCode(APP, 'c'))).toEqual({
       code: 'upstream_unavailable',
       status: 503,
