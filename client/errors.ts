@@ -4,7 +4,9 @@ import type { ProxyErrorCode } from './wire'
  * Stable codes of every error the kit reports. Apps branch on these, never on messages (which are
  * terse on purpose: the code is the contract). The proxy's codes (ProxyErrorCode, in
  * docs/architecture.md) pass through unchanged; the others are the kit's own:
- * - `state_mismatch`: the callback's state is unknown, expired or already used (possible CSRF)
+ * - `state_mismatch`: no longer reported. A callback whose state this tab did not save (unknown,
+ *   expired, already used: a link that travelled, docs/wechat.md#shared-links) is ignored and never
+ *   exchanged; the code stays in this type for apps that still branch on it
  * - `access_denied`: the user refused consent (WeChat came back with a state and no code)
  * - `network_error`: the proxy could not be reached or did not answer JSON
  * - `config_error`: no appid or authorize base, or the kit is not installed correctly
