@@ -86,9 +86,10 @@ export interface UseWechatJssdkReturn {
   wx: Readonly<Ref<Wx | null>>
   /**
    * Sets what sharing to friends and to Moments shows, once the config took (it waits for it).
-   * Resolves when WeChat accepted both; rejects with the failure (also in `error`) otherwise.
+   * Resolves to what it set (the default link filled in) when WeChat accepted both; rejects with
+   * the failure (also in `error`) otherwise.
    */
-  share(data: WechatShareData): Promise<void>
+  share(data: WechatShareData): Promise<Required<WechatShareData>>
 }
 
 /** A page URL as WeChat checks it: without the fragment (docs/wechat.md#signed-url). */
@@ -243,6 +244,7 @@ export function useWechatJssdk({
           callWx(wx.value!, 'updateAppMessageShareData', data),
           callWx(wx.value!, 'updateTimelineShareData', data),
         ])
+        return data
       } catch (err) {
         error.value = err as WechatAuthError
         throw err
