@@ -62,8 +62,17 @@ export class BasicTokens {
   private readonly currentTicket = new Map<string, Credential>()
   private readonly used = new Map<string, number>()
   quotas: DailyQuotas = { ...DEFAULT_DAILY_QUOTAS }
+  /** The IP白名单 in force (undefined = every caller); control `ip-whitelist` changes it. */
+  ipWhitelist: readonly string[] | undefined
+  private configuredWhitelist: readonly string[] | undefined
 
   constructor(private readonly now: () => number) {}
+
+  /** The whitelist the mock was created with; reset returns to it. */
+  configure(ipWhitelist: readonly string[] | undefined): void {
+    this.configuredWhitelist = ipWhitelist && [...ipWhitelist]
+    this.ipWhitelist = this.configuredWhitelist
+  }
 
   /** A new classic token; the previous one dies CLASSIC_GRACE_S later. Undefined past the quota. */
   issueClassic(appid: string): Issued | undefined {
@@ -144,6 +153,7 @@ export class BasicTokens {
     this.lastForce.clear()
     this.used.clear()
     this.quotas = { ...DEFAULT_DAILY_QUOTAS }
+    this.ipWhitelist = this.configuredWhitelist
   }
 
   private alive(credential: Credential): boolean {

@@ -10,8 +10,6 @@ import type { MockState } from './state.js'
 export interface CgiRouterOptions {
   state: MockState
   apps: readonly MockApp[]
-  /** The account's IP白名单; undefined = every caller may call. */
-  ipWhitelist: readonly string[] | undefined
 }
 
 /**
@@ -19,11 +17,11 @@ export interface CgiRouterOptions {
  * docs/wechat.md#jsapi_ticket): `GET /cgi-bin/token`, `POST /cgi-bin/stable_token`,
  * `GET /cgi-bin/ticket/getticket`; always 200 + text/plain JSON (faults aside).
  */
-export function createCgiRouter({ state, apps, ipWhitelist }: CgiRouterOptions): Router {
+export function createCgiRouter({ state, apps }: CgiRouterOptions): Router {
   const router = express.Router()
   const checkIp = (req: Request): WechatBody | undefined => {
     const ip = callerIp(req)
-    return isWhitelisted(ip, ipWhitelist) ? undefined : ipNotWhitelisted(ip)
+    return isWhitelisted(ip, state.basic.ipWhitelist) ? undefined : ipNotWhitelisted(ip)
   }
 
   router.get('/cgi-bin/token', async (req, res) => {

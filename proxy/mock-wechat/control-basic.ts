@@ -20,6 +20,8 @@ const QUOTA_NAMES: readonly (keyof DailyQuotas)[] = ['token', 'stable_token_forc
  *   answers 40001 from now on; the next stable_token call issues a new one. Tickets stay valid.
  * - `POST quotas {token?, stable_token_force?, ticket?}` -> `{token, stable_token_force, ticket}`:
  *   sets the daily quotas per appid (defaults 2000, 20, 10000); reset restores them.
+ * - `POST ip-whitelist {ips: string[] | null}` -> 204: replaces the IP白名单 of `/cgi-bin/*`
+ *   (`null` = every caller allowed); reset restores the configured one (option `ipWhitelist`).
  */
 export function createBasicControlRouter({ state, apps }: BasicControlOptions): Router {
   const router = express.Router()
@@ -48,6 +50,15 @@ export function createBasicControlRouter({ state, apps }: BasicControlOptions): 
     }
     state.basic.quotas = quotas
     res.json(quotas)
+  })
+
+  router.post('/__control/ip-whitelist', (req, res) => {
+    const ips: unknown = isRecord(req.body) ? req.body.ips : undefined
+    if (ips === null) state.basic.ipWhitelist = undefined
+    else if (Array.isArray(ips) && ips.every((ip) => typeof ip === 'string')) {
+      state.basic.ipWhitelist = ips as string[]
+    } else return invalid(res, 'ips must be an array of strings, or null')
+    res.status(204).end()
   })
 
   return router

@@ -26,7 +26,8 @@ const MAX_LATENCY_MS = 120_000
  * purpose — the mock only runs in development and tests, and it never guards anything real.
  *
  * - `GET stats` -> `{calls: {access_token, refresh_token, userinfo, auth, token, stable_token,
- *   ticket}, authorize, qrconnect}`
+ *   ticket}, authorize, qrconnect, jssdk: {ok, fail}}` (`jssdk`: the stand-in's `wx.config`
+ *   checks)
  *   (`authorize` / `qrconnect` = page requests, failed checks included)
  * - `POST reset` -> 204: forgets codes, tokens, counters, faults, the clock offset, an armed
  *   snapshot visit and every `apps` override
@@ -60,6 +61,7 @@ export function createControlRouter({ state, apps }: ControlRouterOptions): Rout
       calls: { ...state.calls },
       authorize: state.authorizeCalls,
       qrconnect: state.qrconnectCalls,
+      jssdk: { ok: state.jssdk.ok, fail: state.jssdk.fail },
     })
   })
 

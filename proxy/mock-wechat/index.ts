@@ -78,12 +78,13 @@ export interface MockWechat {
 export function createMockWechat(options: MockWechatOptions): MockWechat {
   const { apps, domains, now = Date.now, ipWhitelist } = options
   const state = new MockState(now)
+  state.basic.configure(ipWhitelist)
   const router = express.Router()
   router.use(createAuthorizeRouter({ state, apps, domains }))
   router.use(createQrconnectRouter({ state, apps, domains }))
   router.use(createAvatarRouter())
   router.use(createSnsRouter({ state, apps }))
-  router.use(createCgiRouter({ state, apps, ipWhitelist }))
+  router.use(createCgiRouter({ state, apps }))
   router.use(createControlRouter({ state, apps }))
   router.use(createBasicControlRouter({ state, apps }))
   return { router, reset: () => state.reset() }

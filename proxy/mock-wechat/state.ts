@@ -1,5 +1,6 @@
 import { BasicTokens } from './basic-tokens.js'
 import type { MockApp } from './demo-apps.js'
+import { JssdkRecords } from './jssdk-records.js'
 import { newCode, newToken } from './random.js'
 
 export type Scope = 'snsapi_base' | 'snsapi_userinfo' | 'snsapi_login'
@@ -98,6 +99,8 @@ export class MockState {
   calls: Record<ApiEndpoint, number> = zeroCalls()
   /** Basic access_tokens, jsapi_tickets and their quotas (`/cgi-bin/*`). */
   readonly basic = new BasicTokens(() => this.now())
+  /** What the stand-in JS-SDK reported: `wx.config` outcomes and share calls. */
+  readonly jssdk = new JssdkRecords()
   authorizeCalls = 0
   qrconnectCalls = 0
   /** One-shot (control `snapshot`): the next code issued is a snapshot visit. */
@@ -216,6 +219,7 @@ export class MockState {
     this.unionBound.clear()
     this.calls = zeroCalls()
     this.basic.reset()
+    this.jssdk.reset()
     this.authorizeCalls = 0
     this.qrconnectCalls = 0
     this.snapshotNext = false

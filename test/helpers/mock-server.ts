@@ -14,6 +14,7 @@
  *   await mock.control.apps({ appid, unionBound: true })     // bind the app: unionid appears
  *   await mock.control.invalidateToken()             // basic tokens answer 40001 (all apps)
  *   await mock.control.quotas({ ticket: 3 })         // daily quotas per appid until reset
+ *   await mock.control.ipWhitelist(['10.0.0.1'])     // /cgi-bin/* callers elsewhere get 40164
  *   await mock.answered()                            // every answer written, late ones included
  *   await mock.close()                               // in afterEach
  *
@@ -49,6 +50,8 @@ export interface MockStats {
   authorize: number
   /** qrconnect page requests (GET), failed checks included. */
   qrconnect: number
+  /** The stand-in JS-SDK's `wx.config` checks: passed and failed. */
+  jssdk: { ok: number; fail: number }
 }
 
 export interface IssueCodesBody {
@@ -110,6 +113,8 @@ export interface MockControl {
   apps(body: AppsBody): Promise<void>
   /** Another server replaced the basic token: the app's (every app's) tokens answer 40001 now. */
   invalidateToken(appid?: string): Promise<void>
+  /** Replaces the IP白名单 of /cgi-bin/* until reset; `null` lets every caller in. */
+  ipWhitelist(ips: string[] | null): Promise<void>
   /** Sets daily quotas per appid until reset; resolves to all of them. */
   quotas(body: Partial<DailyQuotas>): Promise<DailyQuotas>
 }
@@ -223,6 +228,7 @@ export function mockControlClient(baseUrl: string): MockControl {
     apps: async (body) => void (await call('POST', 'apps', body)),
     invalidateToken: async (appid) =>
       void (await call('POST', 'invalidate-token', appid === undefined ? {} : { appid })),
+    ipWhitelist: async (ips) => void (await call('POST', 'ip-whitelist', { ips })),
     quotas: async (body) => (await (await call('POST', 'quotas', body)).json()) as DailyQuotas,
   }
 }
