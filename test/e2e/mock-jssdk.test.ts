@@ -93,6 +93,22 @@ async function configure(page: Page, ticket: string, url: string): Promise<strin
   )
 }
 
+/** Calls `wx.updateAppMessageShareData(share)`; resolves to `success` or the fail's errMsg. */
+async function shareToFriends(page: Page, share: Record<string, string>): Promise<string> {
+  return page.evaluate(
+    (o) =>
+      new Promise<string>((resolve) => {
+        const wx = (window as unknown as { wx: WxStandIn }).wx
+        wx.updateAppMessageShareData({
+          ...o,
+          success: () => resolve('success'),
+          fail: (res: { errMsg: string }) => resolve(res.errMsg),
+        })
+      }),
+    share,
+  )
+}
+
 interface WxStandIn {
   config(c: object): void
   ready(fn: () => void): void
@@ -100,25 +116,21 @@ interface WxStandIn {
   updateAppMessageShareData(o: object): void
 }
 
-describe('on iOS WeChat', () => {
-  it('verifies only a signature for the landing URL', async () => {
-    const { page, landing, current } = await landThenMove(WECHAT_IOS_UA)
+it.each([
+  ['iOS', 'landing', WECHAT_IOS_UA, 'current'],
+  ['Android', 'current', WECHAT_ANDROID_UA, 'landing'],
+] as const)(
+  'on %s WeChat verifies only a signature for the %s URL',
+  async (_os, right, ua, wrong) => {
+    const { page, ...urls } = await landThenMove(ua)
     const ticket = await freshTicket(baseUrl)
-    expect(await configure(page, ticket, current)).toBe('config:invalid signature')
-    expect(await configure(page, ticket, landing)).toBe('ready')
+    expect(await configure(page, ticket, urls[wrong])).toBe('config:invalid signature')
+    expect(await configure(page, ticket, urls[right])).toBe('ready')
     expect((await control.stats()).jssdk).toEqual({ ok: 1, fail: 1 })
-  })
-})
+  },
+)
 
 describe('on Android WeChat', () => {
-  it('verifies only a signature for the current URL', async () => {
-    const { page, landing, current } = await landThenMove(WECHAT_ANDROID_UA)
-    const ticket = await freshTicket(baseUrl)
-    expect(await configure(page, ticket, landing)).toBe('config:invalid signature')
-    expect(await configure(page, ticket, current)).toBe('ready')
-    expect((await control.stats()).jssdk).toEqual({ ok: 1, fail: 1 })
-  })
-
   it('fires ready once per page load however often config succeeds, late callbacks at once', async () => {
     const { page, current } = await landThenMove(WECHAT_ANDROID_UA)
     const ticket = await freshTicket(baseUrl)
@@ -145,19 +157,7 @@ describe('on Android WeChat', () => {
     const { page, current } = await landThenMove(WECHAT_ANDROID_UA)
     expect(await configure(page, await freshTicket(baseUrl), current)).toBe('ready')
     const share = { title: '好物', desc: '看看', link: current, imgUrl: `${server.origin}/i.png` }
-    const outcome = await page.evaluate(
-      (o) =>
-        new Promise<string>((resolve) => {
-          const wx = (window as unknown as { wx: WxStandIn }).wx
-          wx.updateAppMessageShareData({
-            ...o,
-            success: () => resolve('success'),
-            fail: (res: { errMsg: string }) => resolve(res.errMsg),
-          })
-        }),
-      share,
-    )
-    expect(outcome).toBe('success')
+    expect(await shareToFriends(page, share)).toBe('success')
     const recorded = { api: 'updateAppMessageShareData', ...share }
     expect(
       await page.evaluate(
@@ -172,20 +172,7 @@ describe('on Android WeChat', () => {
 
   it('fails a share call before any config succeeded', async () => {
     const { page, current } = await landThenMove(WECHAT_ANDROID_UA)
-    const outcome = await page.evaluate(
-      (link) =>
-        new Promise<string>((resolve) => {
-          const wx = (window as unknown as { wx: WxStandIn }).wx
-          wx.updateAppMessageShareData({
-            title: 't',
-            link,
-            imgUrl: link,
-            success: () => resolve('success'),
-            fail: (res: { errMsg: string }) => resolve(res.errMsg),
-          })
-        }),
-      current,
-    )
+    const outcome = await shareToFriends(page, { title: 't', link: current, imgUrl: current })
     expect(outcome).toBe('updateAppMessageShareData:permission denied')
   })
 })
