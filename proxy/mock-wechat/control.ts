@@ -29,8 +29,9 @@ const MAX_LATENCY_MS = 120_000
  *   ticket}, authorize, qrconnect, jssdk: {ok, fail}}` (`jssdk`: the stand-in's `wx.config`
  *   checks)
  *   (`authorize` / `qrconnect` = page requests, failed checks included)
- * - `POST reset` -> 204: forgets codes, tokens, counters, faults, the clock offset, an armed
- *   snapshot visit and every `apps` override
+ * - `POST reset` -> 204: forgets codes, tokens (basic ones and tickets too), counters, faults, the
+ *   clock offset, an armed snapshot visit, recorded shares, and every `apps`, `quotas` and
+ *   `ip-whitelist` override (control-basic.ts)
  * - `POST clock {advanceSeconds}` -> `{now}` (ms)
  * - `POST codes {count, scope?, user?, appid?, snapshot?}` -> `{codes}`; `scope` defaults to
  *   `snsapi_base` for an official account and `snsapi_login` for a website app; `snapshot` true/false

@@ -72,8 +72,9 @@ export interface MockWechat {
   /** Mount it at `/mock-wechat`: `app.use('/mock-wechat', mock.router)`. */
   router: Router
   /**
-   * Forgets codes, tokens, counters, faults, the clock offset, an armed snapshot visit and unionid
-   * binding overrides (like POST /__control/reset).
+   * Forgets codes, tokens (basic ones and tickets too), counters, faults, the clock offset, an
+   * armed snapshot visit, recorded shares, and unionid binding, quota and IP whitelist overrides
+   * (like POST /__control/reset).
    */
   reset(): void
 }
