@@ -25,7 +25,9 @@ const MAX_LATENCY_MS = 120_000
  * `/__control/*`: inspect and steer the mock from tests and load scripts. There is no auth on
  * purpose — the mock only runs in development and tests, and it never guards anything real.
  *
- * - `GET stats` -> `{calls: {access_token, refresh_token, userinfo, auth}, authorize, qrconnect}`
+ * - `GET stats` -> `{calls: {access_token, refresh_token, userinfo, auth, token, stable_token,
+ *   ticket}, authorize, qrconnect, jssdk: {ok, fail}}` (`jssdk`: the stand-in's `wx.config`
+ *   checks)
  *   (`authorize` / `qrconnect` = page requests, failed checks included)
  * - `POST reset` -> 204: forgets codes, tokens, counters, faults, the clock offset, an armed
  *   snapshot visit and every `apps` override
@@ -34,8 +36,8 @@ const MAX_LATENCY_MS = 120_000
  *   `snsapi_base` for an official account and `snsapi_login` for a website app; `snapshot` true/false
  *   forces every code issued by the call; omitted, an armed `snapshot` applies to the first one
  * - `POST faults {endpoint, mode, ms?, errcode?, times?}` -> 204; `DELETE faults` -> 204 (all,
- *   page faults included). API endpoints (`access_token`, `refresh_token`, `userinfo`, `auth`, `*`
- *   = all four) take `latency` (needs `ms`), `http500`, `busy`, `malformed`, `text-html`, `reset`,
+ *   page faults included). API endpoints (`access_token`, `refresh_token`, `userinfo`, `auth`,
+ *   `token`, `stable_token`, `ticket`, `*` = all of them) take `latency` (needs `ms`), `http500`, `busy`, `malformed`, `text-html`, `reset`,
  *   `consume-then-reset`, and `errcode` (needs an integer `errcode`): WeChat's error body for it,
  *   with nothing done (a code stays usable). Endpoints `authorize` and `qrconnect` take
  *   `drop-callback`: once the request passes every check and is approved (snsapi_base: at once;
@@ -59,6 +61,7 @@ export function createControlRouter({ state, apps }: ControlRouterOptions): Rout
       calls: { ...state.calls },
       authorize: state.authorizeCalls,
       qrconnect: state.qrconnectCalls,
+      jssdk: { ok: state.jssdk.ok, fail: state.jssdk.fail },
     })
   })
 

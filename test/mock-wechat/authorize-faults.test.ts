@@ -103,9 +103,18 @@ describe('drop-callback on a silent authorize', () => {
     await silentLocation()
     await silentLocation()
     expect(await mock.control.stats()).toEqual({
-      calls: { access_token: 0, refresh_token: 0, userinfo: 0, auth: 0 },
+      calls: {
+        access_token: 0,
+        refresh_token: 0,
+        userinfo: 0,
+        auth: 0,
+        token: 0,
+        stable_token: 0,
+        ticket: 0,
+      },
       authorize: 2,
       qrconnect: 0,
+      jssdk: { ok: 0, fail: 0 },
     })
   })
 })

@@ -23,9 +23,18 @@ function post(path: string, body: unknown): Promise<Response> {
 describe('stats', () => {
   it('starts at zero', async () => {
     expect(await mock.control.stats()).toEqual({
-      calls: { access_token: 0, refresh_token: 0, userinfo: 0, auth: 0 },
+      calls: {
+        access_token: 0,
+        refresh_token: 0,
+        userinfo: 0,
+        auth: 0,
+        token: 0,
+        stable_token: 0,
+        ticket: 0,
+      },
       authorize: 0,
       qrconnect: 0,
+      jssdk: { ok: 0, fail: 0 },
     })
   })
 
@@ -147,7 +156,7 @@ describe('codes', () => {
 
 describe('faults input', () => {
   it.each([
-    ['an unknown endpoint', { endpoint: 'token', mode: 'busy' }],
+    ['an unknown endpoint', { endpoint: 'jsapi', mode: 'busy' }],
     ['an unknown mode', { endpoint: 'access_token', mode: 'explode' }],
     ['latency without ms', { endpoint: 'access_token', mode: 'latency' }],
     ['a zero times', { endpoint: 'access_token', mode: 'busy', times: 0 }],
