@@ -12,27 +12,13 @@ import { WechatAuthError } from './errors'
 import { configureWx, callWx, JWEIXIN, loadWx, type Wx, type WxPage } from './jssdk-wx'
 import { useRuntime } from './runtime'
 import type { WechatAuthWindow } from './options'
-import type { PublicConfig } from './wire'
+import type { JssdkRequestBody, JssdkResponse, PublicConfig } from './wire'
 
 export type { Wx, WxConfig, WxPage, WxResult, WxScriptElement, WxShareData } from './jssdk-wx'
+export type { JssdkRequestBody, JssdkResponse } from './wire'
 
-// TODO(merge): from ./wire (PublicConfig.jssdkScript)
-/** `GET /config`, with the URL of WeChat's script (the mock's stand-in in mock mode). */
-type JssdkConfig = Partial<PublicConfig> & { jssdkScript?: string }
-// TODO(merge): from ./wire
-/** `POST /jssdk` request body: the page URL to sign (the proxy cuts its fragment too). */
-export interface JssdkRequestBody {
-  url: string
-}
-// TODO(merge): from ./wire
-/** `POST /jssdk` success: `wx.config`'s signed fields, and the URL as signed. */
-export interface JssdkResponse {
-  appId: string
-  timestamp: number
-  nonceStr: string
-  signature: string
-  url: string
-}
+/** The config the kit cached for the tab: it may come from an older proxy, without the script. */
+type JssdkConfig = Partial<PublicConfig>
 
 /**
  * - `idle`: not started, or nothing to do (no window: a server render)

@@ -12,14 +12,8 @@ import type { MockControl } from '../helpers/mock-server'
 import { listenOnLoopback } from '../helpers/net'
 import type { Listening } from '../helpers/net'
 import { freshTicket, signedConfig } from '../mock-wechat/jssdk-support'
-import { WECHAT_IOS_UA, launchChromium, openWechatPage } from './harness'
+import { WECHAT_ANDROID_UA, WECHAT_IOS_UA, launchChromium, openWechatPage } from './harness'
 import type { TrackedPage } from './harness'
-
-const WECHAT_ANDROID_UA =
-  'Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A.240805.005; wv) AppleWebKit/537.36 ' +
-  '(KHTML, like Gecko) Version/4.0 Chrome/122.0.6261.120 Mobile Safari/537.36 XWEB/1260183 ' +
-  'MMWEBSDK/20240501 MMWEBID/207 MicroMessenger/8.0.50.2701(0x2800325B) WeChat/arm64 Weixin ' +
-  'NetType/WIFI Language/zh_CN ABI/arm64'
 
 const SHARE_APIS = ['updateAppMessageShareData', 'updateTimelineShareData']
 
