@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Request } from 'playwright-core'
 import { useDemo, WECHAT_ANDROID_UA, WECHAT_IOS_UA } from './harness'
+import type { TrackedPage } from './harness'
 
 // The JS-SDK after login in real Chromium, against the mock's stand-in jweixin script, which
 // verifies each signature against the URL WeChat on the phone's platform checks (iOS: the landing
@@ -28,6 +29,18 @@ async function expectStatus(expected: string): Promise<void> {
   await status.waitFor({ timeout: 20_000 })
 }
 
+/** In-app navigation to the home page and back to /share, ready again; every URL signed so far. */
+async function awayAndBack(tab: TrackedPage): Promise<string[]> {
+  await tab.page.getByTestId('nav-home').click()
+  await tab.page.getByTestId('openid').waitFor()
+  await tab.page.getByTestId('nav-share').click()
+  await expectStatus('ready')
+  await tab.settled()
+  const urls = signedUrls(tab.requests)
+  expect(urls.length).toBeGreaterThan(1)
+  return urls
+}
+
 describe('the JS-SDK after login', () => {
   it('signs the landing URL, code and all, on iOS, and stays ready after navigating away and back', async () => {
     const { tab } = await openShare('/share?from=singlemessage', WECHAT_IOS_UA)
@@ -38,14 +51,8 @@ describe('the JS-SDK after login', () => {
     const link = await tab.page.getByTestId('share-link').textContent()
     expect(link).toBe(`${demo.origin}/share?from=singlemessage`)
 
-    await tab.page.getByTestId('nav-home').click()
-    await tab.page.getByTestId('openid').waitFor()
-    await tab.page.getByTestId('nav-share').click()
-    await expectStatus('ready')
-    await tab.settled()
     // Signed again for the page mounted anew, still with the landing URL: iOS never checks another.
-    const urls = signedUrls(tab.requests)
-    expect(urls.length).toBeGreaterThan(1)
+    const urls = await awayAndBack(tab)
     expect(urls.every((url) => new URL(url).searchParams.has('code'))).toBe(true)
     expect(tab.exchanges()).toBe(1)
     expect((await demo.mock.stats()).jssdk).toMatchObject({ fail: 0 })
@@ -56,13 +63,7 @@ describe('the JS-SDK after login', () => {
     const [first] = signedUrls(tab.requests)
     expect(first).toBe(`${demo.origin}/share?from=singlemessage`)
 
-    await tab.page.getByTestId('nav-home').click()
-    await tab.page.getByTestId('openid').waitFor()
-    await tab.page.getByTestId('nav-share').click()
-    await expectStatus('ready')
-    await tab.settled()
-    const urls = signedUrls(tab.requests)
-    expect(urls.length).toBeGreaterThan(1)
+    const urls = await awayAndBack(tab)
     expect(urls.at(-1)).toBe(`${demo.origin}/share`)
     expect((await demo.mock.stats()).jssdk).toMatchObject({ fail: 0 })
   })
