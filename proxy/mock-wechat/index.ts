@@ -5,7 +5,9 @@ import { createAvatarRouter } from './avatars.js'
 import { createCgiRouter } from './cgi.js'
 import { createControlRouter } from './control.js'
 import { createBasicControlRouter } from './control-basic.js'
+import { DEMO_OAUTH_DOMAINS } from './demo-apps.js'
 import type { MockApp } from './demo-apps.js'
+import { createJssdkRouter } from './jssdk.js'
 import { createQrconnectRouter } from './qrconnect.js'
 import { createSnsRouter } from './sns.js'
 import { MockState } from './state.js'
@@ -33,6 +35,8 @@ export {
 } from './basic-tokens.js'
 export type { DailyQuotas } from './basic-tokens.js'
 export { normalizeIp } from './caller-ip.js'
+export { SHARE_APIS } from './jssdk-records.js'
+export type { ShareApi, ShareRecord } from './jssdk-records.js'
 export { ACCESS_TOKEN_LIFETIME_S, CODE_LIFETIME_S, REFRESH_TOKEN_LIFETIME_S } from './state.js'
 export type {
   ApiEndpoint,
@@ -68,8 +72,9 @@ export interface MockWechat {
   /** Mount it at `/mock-wechat`: `app.use('/mock-wechat', mock.router)`. */
   router: Router
   /**
-   * Forgets codes, tokens, counters, faults, the clock offset, an armed snapshot visit and unionid
-   * binding overrides (like POST /__control/reset).
+   * Forgets codes, tokens (basic ones and tickets too), counters, faults, the clock offset, an
+   * armed snapshot visit, recorded shares, and unionid binding, quota and IP whitelist overrides
+   * (like POST /__control/reset).
    */
   reset(): void
 }
@@ -77,6 +82,7 @@ export interface MockWechat {
 /** A local stand-in for WeChat's web-authorization endpoints (open.weixin.qq.com + api.weixin.qq.com). */
 export function createMockWechat(options: MockWechatOptions): MockWechat {
   const { apps, domains, now = Date.now, ipWhitelist } = options
+  const { jssdkDomains = [...DEMO_OAUTH_DOMAINS] } = options
   const state = new MockState(now)
   state.basic.configure(ipWhitelist)
   const router = express.Router()
@@ -87,5 +93,6 @@ export function createMockWechat(options: MockWechatOptions): MockWechat {
   router.use(createCgiRouter({ state, apps }))
   router.use(createControlRouter({ state, apps }))
   router.use(createBasicControlRouter({ state, apps }))
+  router.use(createJssdkRouter({ state, apps, jssdkDomains }))
   return { router, reset: () => state.reset() }
 }

@@ -118,11 +118,15 @@ export class MockState {
     return this.now()
   }
 
-  /** `snapshot` undefined = take the armed one-shot snapshot flag, if any. */
+  /**
+   * `snapshot` undefined = take the armed one-shot snapshot flag, if any, for an snsapi_userinfo
+   * code: a snapshot page only ever stands in for the consent sheet (docs/wechat.md#snapshot-pages).
+   */
   issueCode(appid: string, userId: string, scope: Scope, snapshot?: boolean): string {
     const code = newCode()
-    const isSnapshot = snapshot ?? this.snapshotNext
-    if (snapshot === undefined) this.snapshotNext = false
+    const takesFlag = snapshot === undefined && scope === 'snsapi_userinfo'
+    const isSnapshot = snapshot ?? (takesFlag && this.snapshotNext)
+    if (takesFlag) this.snapshotNext = false
     this.codes.set(code, {
       code,
       appid,

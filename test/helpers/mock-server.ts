@@ -9,7 +9,8 @@
  *   await mock.control.faults({ endpoint: 'access_token', mode: 'errcode', errcode: 45011 })
  *   await mock.control.faults({ endpoint: 'authorize', mode: 'drop-callback', times: 1 })
  *   await mock.control.faults({ endpoint: 'qrconnect', mode: 'drop-callback' })   // PC login too
- *   await mock.control.snapshot(true)                // the next login is a snapshot-page visit
+ *   await mock.control.snapshot(true)                // the next snsapi_userinfo login is a
+ *                                                    // snapshot-page visit
  *                                                    // (snsapi_userinfo: no consent page)
  *   await mock.control.apps({ appid, unionBound: true })     // bind the app: unionid appears
  *   await mock.control.invalidateToken()             // basic tokens answer 40001 (all apps)
@@ -62,7 +63,10 @@ export interface IssueCodesBody {
   user?: string
   /** Default: the first `mp` app. */
   appid?: string
-  /** Force snapshot visits on or off for these codes; omitted = an armed `snapshot(true)` applies. */
+  /**
+   * Force snapshot visits on or off for these codes; omitted = an armed `snapshot(true)` applies
+   * to the first snsapi_userinfo one.
+   */
   snapshot?: boolean
 }
 
@@ -107,7 +111,7 @@ export interface MockControl {
   faults(body: FaultBody): Promise<void>
   /** Clears every fault, the authorize one included. */
   clearFaults(): Promise<void>
-  /** Arms (or disarms) a one-shot snapshot-page visit for the next code issued. */
+  /** Arms (or disarms) a one-shot snapshot-page visit for the next snsapi_userinfo code issued. */
   snapshot(next: boolean): Promise<void>
   /** Binds or unbinds a configured app to the open platform until reset. */
   apps(body: AppsBody): Promise<void>
