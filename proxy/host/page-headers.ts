@@ -43,7 +43,12 @@ export function securityHeaders(
         styleSrc: ["'self'", "'unsafe-inline'"],
         // data: for the QR code of the open-in-WeChat page.
         imgSrc: ["'self'", 'data:', ...WECHAT_AVATAR_HOSTS, ...extra(mockOrigin)],
-        connectSrc: ["'self'", ...config.allowedOrigins],
+        // The mock's stand-in JS-SDK posts its wx.config checks to the mock that served it.
+        connectSrc: [
+          "'self'",
+          ...config.allowedOrigins,
+          ...extra(config.mock ? jssdkOrigin : undefined),
+        ],
         fontSrc: ["'self'"],
         // Nobody may frame the login pages (clickjacking the consent flow).
         frameAncestors: ["'none'"],

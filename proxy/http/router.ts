@@ -165,9 +165,10 @@ export function createWechatProxy(
   // The most frequent call first: Express tries each route's path in turn.
   mountSessionRoutes(router, ctx)
   const limits = rateLimits(config, backends.rateLimitStore)
+  // A page may sign again after every route change (docs/wechat.md#signed-url): next most frequent.
+  mountJssdkRoute(router, ctx, limits.jssdk)
   mountOpenidRoute(router, ctx, limits.openid)
   mountUserinfoRoute(router, ctx)
-  mountJssdkRoute(router, ctx, limits.jssdk)
 
   // Public values that do not change once the proxy is built: serialized once.
   const publicJson = JSON.stringify(publicConfig(config))

@@ -46,10 +46,12 @@ export function createBasicCredentials(options: BasicCredentialsOptions): BasicC
   /** The token WeChat refused last here: a fetch that brings it back asks for a new one. */
   let refused: string | undefined
 
-  const fresh = (kept: StoredCredential | undefined): kept is StoredCredential =>
-    kept !== undefined && now() < kept.refreshAt
-  const alive = (kept: StoredCredential | undefined): kept is StoredCredential =>
-    kept !== undefined && now() < kept.expiresAt
+  /** Its value until it is due (refreshAt). */
+  const fresh = (kept?: StoredCredential) =>
+    kept && now() < kept.refreshAt ? kept.value : undefined
+  /** Its value until WeChat stops accepting it (expiresAt). */
+  const alive = (kept?: StoredCredential) =>
+    kept && now() < kept.expiresAt ? kept.value : undefined
 
   async function save(name: CredentialName, value: string, expiresIn: number): Promise<void> {
     const lifetime = expiresIn * 1000
@@ -73,20 +75,17 @@ export function createBasicCredentials(options: BasicCredentialsOptions): BasicC
     return accessToken
   }
 
-  /** The stored token while fresh, else a new one; under the lock. */
-  async function tokenUnderLock(): Promise<string> {
-    const kept = await store.getCredential(appid, 'token')
-    return fresh(kept) ? kept.value : fetchAccessToken()
-  }
-
-  /** A ticket fetched with the token; a refused token is replaced once and the fetch retried once. */
+  /**
+   * A ticket fetched with the token (docs/wechat.md#jsapi_ticket); a refused token is forgotten, if
+   * it is still the stored one, and replaced once, and the fetch retried once.
+   */
   async function fetchTicket(): Promise<string> {
-    const token = await tokenUnderLock()
+    const token = await fetchUnderLock('token')
     const ticket = await wechat.jsapiTicket(token).catch(async (error: unknown) => {
       if (!isRefreshable(error)) throw error
       logger.warn({ appid, credential: 'token', outcome: 'refused' }, 'basic access token refused')
       await forgetAccessToken(token)
-      return wechat.jsapiTicket(await tokenUnderLock())
+      return wechat.jsapiTicket(await fetchUnderLock('token'))
     })
     await save('ticket', ticket.ticket, ticket.expiresIn)
     return ticket.ticket
@@ -97,51 +96,66 @@ export function createBasicCredentials(options: BasicCredentialsOptions): BasicC
     await store.forgetCredential(appid, 'token', token)
   }
 
-  /** The fetch itself, by the holder of the lock; what another holder stored meanwhile first. */
+  /**
+   * The fetch itself, by the holder of the lock: what another holder stored meanwhile first. While
+   * WeChat fails, a credential that is due but not dead serves until its end.
+   */
   async function fetchUnderLock(name: CredentialName): Promise<string> {
     const kept = await store.getCredential(appid, name)
-    if (fresh(kept)) return kept.value
-    return name === 'token' ? fetchAccessToken() : fetchTicket()
+    const current = fresh(kept)
+    if (current !== undefined) return current
+    try {
+      return await (name === 'token' ? fetchAccessToken() : fetchTicket())
+    } catch (error) {
+      const serving = alive(kept)
+      if (serving === undefined) throw error
+      const { code, errcode } =
+        error instanceof ProxyError ? error : { code: undefined, errcode: undefined }
+      logger.warn(
+        { appid, credential: name, outcome: 'refresh_failed', code, errcode },
+        'credential refresh failed; the current one serves until it expires',
+      )
+      return serving
+    }
   }
 
   /**
-   * One fetch for every instance: the holder of the store's lock fetches; the others serve what is
-   * still alive, or wait for the holder's value by reading the store, within `lockMs`.
+   * One fetch for every instance: the holder of the store's lock fetches; the others serve the one
+   * kept while it lives, or wait for the holder's value by reading the store, within `lockMs`.
    */
   async function renew(name: CredentialName, kept: StoredCredential | undefined): Promise<string> {
     const deadline = performance.now() + lockMs
-    let current = kept
+    let current = alive(kept)
     for (;;) {
       const lock = await store.lockCredentials(appid, lockMs)
       if (lock !== undefined) {
         try {
           return await fetchUnderLock(name)
-        } catch (error) {
-          // Due, not dead: the one kept serves until its end while WeChat fails.
-          if (!alive(current)) throw error
-          logger.warn({ appid, credential: name, outcome: 'refresh_failed' }, 'refresh failed')
-          return current.value
         } finally {
           // A lock that cannot be released expires by itself after lockMs.
           await store.unlockCredentials(appid, lock).catch(() => undefined)
         }
       }
-      if (alive(current)) return current.value
+      if (current !== undefined) return current
       if (performance.now() + pollMs > deadline) {
+        const what = name === 'token' ? 'the basic access token' : 'the jsapi_ticket'
         throw new ProxyError(
           'upstream_timeout',
-          `Another instance is fetching the ${name === 'token' ? 'basic access token' : 'jsapi_ticket'} and did not finish in time`,
+          `Another instance is fetching ${what} from WeChat and did not finish in time`,
         )
       }
       await sleep(pollMs)
-      current = await store.getCredential(appid, name)
-      if (fresh(current)) return current.value
+      const stored = await store.getCredential(appid, name)
+      const value = fresh(stored)
+      if (value !== undefined) return value
+      current = alive(stored)
     }
   }
 
   async function get(name: CredentialName): Promise<string> {
     const kept = await store.getCredential(appid, name)
-    if (fresh(kept)) return kept.value
+    const value = fresh(kept)
+    if (value !== undefined) return value
     let flight = flights.get(name)
     if (!flight) {
       flight = renew(name, kept).finally(() => flights.delete(name))

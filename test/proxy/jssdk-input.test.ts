@@ -10,6 +10,15 @@ async function wechatCalls(h: Harness): Promise<number> {
   return calls.token + calls.stable_token + calls.ticket
 }
 
+/** POST /jssdk with `body` is refused with `status` and `code`, and WeChat hears of none of it. */
+async function expectRefused(body: unknown, status: number, code: string): Promise<void> {
+  const h = await setup()
+  const reply = await post(h, '/jssdk', undefined, body)
+  expect(reply.status).toBe(status)
+  expect(errorCode(reply)).toBe(code)
+  expect(await wechatCalls(h)).toBe(0)
+}
+
 /** A raw POST /jssdk: the body as given, with its Content-Type. */
 async function postRaw(h: Harness, body: string, contentType = 'application/json'): Promise<Reply> {
   const response = await fetch(`${h.proxy.baseUrl}/jssdk`, {
@@ -45,11 +54,7 @@ describe('POST /jssdk refuses a bad url without calling WeChat', () => {
     ['a __proto__ key', JSON.parse('{"url":"http://127.0.0.1/","__proto__":{"x":1}}') as object],
     ['a body that is an array', ['http://127.0.0.1/share']],
   ])('answers 400 invalid_request for %s', async (_name, body) => {
-    const h = await setup()
-    const reply = await post(h, '/jssdk', undefined, body)
-    expect(reply.status).toBe(400)
-    expect(errorCode(reply)).toBe('invalid_request')
-    expect(await wechatCalls(h)).toBe(0)
+    await expectRefused(body, 400, 'invalid_request')
   })
 
   it.each([
@@ -61,11 +66,7 @@ describe('POST /jssdk refuses a bad url without calling WeChat', () => {
     ['our host in the path only', 'http://evil.test/127.0.0.1/share'],
     ['our host in the query only', 'http://evil.test/?u=http://127.0.0.1/'],
   ])('answers 400 url_not_allowed for %s', async (_name, url) => {
-    const h = await setup()
-    const reply = await post(h, '/jssdk', undefined, { url })
-    expect(reply.status).toBe(400)
-    expect(errorCode(reply)).toBe('url_not_allowed')
-    expect(await wechatCalls(h)).toBe(0)
+    await expectRefused({ url }, 400, 'url_not_allowed')
   })
 
   it('answers 413 for a body over 3 KB', async () => {

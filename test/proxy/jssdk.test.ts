@@ -69,6 +69,17 @@ describe('POST /jssdk', () => {
     expect(answer.signature).toBe(expectedSignature((await keptTicket(h))!, answer))
   })
 
+  it("passes the mock WeChat's own wx.config check, and only for the URL it signed", async () => {
+    const h = await harness()
+    const answer = await sign(h, `${PAGE}#/orders`)
+    const check = (body: object) =>
+      fetch(`${h.mock.baseUrl}/__jssdk/config`, { method: 'POST', body: JSON.stringify(body) })
+        .then((response) => response.json() as Promise<{ errMsg: string }>)
+        .then((reply) => reply.errMsg)
+    expect(await check(answer)).toBe('config:ok')
+    expect(await check({ ...answer, url: `${PAGE}&other=1` })).toBe('config:invalid signature')
+  })
+
   it('gives each answer its own nonce', async () => {
     const h = await harness()
     const [a, b] = [await sign(h), await sign(h)]

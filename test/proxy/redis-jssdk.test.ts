@@ -3,61 +3,19 @@
  * basic access token and the jsapi_ticket are WeChat's scarcest calls, so the instances fetch them
  * once between them, however many pages ask at the same moment.
  */
-import { createHash, randomBytes } from 'node:crypto'
-import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
 import type { JssdkResponse } from '../../client/wire.js'
 import { REDIS_PREFIX } from '../../proxy/store/redis.js'
 import { DEMO_MP_APP } from '../../proxy/mock-wechat/index.js'
-import { startMockProcess } from '../helpers/mock-process.js'
-import type { RunningMockProcess } from '../helpers/mock-process.js'
-import { startRedisServer } from '../helpers/redis-server.js'
-import type { RunningRedis } from '../helpers/redis-server.js'
 import { call } from '../helpers/http.js'
 import type { Reply } from '../helpers/http.js'
-import { startRedisProxy } from '../helpers/redis-proxy.js'
 import type { RedisProxy } from '../helpers/redis-proxy.js'
+import { redisAndWechat } from './redis-pair.js'
 
-let redis: RunningRedis
-let mock: RunningMockProcess
-let admin: Redis
-let running: RedisProxy[] = []
-const SESSION_SECRET = randomBytes(32).toString('base64url')
+const shared = redisAndWechat()
 const PAGE = 'http://127.0.0.1/share?id=1'
 const TICKET_KEY = `${REDIS_PREFIX}{basic:${DEMO_MP_APP.appid}}:ticket`
-
-beforeAll(async () => {
-  ;[redis, mock] = await Promise.all([startRedisServer(), startMockProcess()])
-  admin = new Redis(redis.url, { lazyConnect: true })
-  await admin.connect()
-})
-
-afterAll(async () => {
-  admin?.disconnect()
-  await Promise.all([redis?.stop(), mock?.stop()])
-})
-
-beforeEach(async () => {
-  await admin.flushdb()
-  await mock.control.reset()
-})
-
-afterEach(async () => {
-  await Promise.all(running.map((proxy) => proxy.close()))
-  running = []
-})
-
-async function twoInstances(): Promise<[RedisProxy, RedisProxy]> {
-  const shared = {
-    SESSION_SECRET,
-    REDIS_URL: redis.url,
-    WECHAT_API_BASE: mock.baseUrl,
-    RATE_LIMIT: '1000',
-  }
-  const pair = await Promise.all([startRedisProxy(shared), startRedisProxy(shared)])
-  running.push(...pair)
-  return pair
-}
 
 /** `count` signature requests at once, alternating between the instances. */
 function burst(proxies: RedisProxy[], count: number): Promise<Reply[]> {
@@ -70,7 +28,7 @@ function burst(proxies: RedisProxy[], count: number): Promise<Reply[]> {
 
 /** The ticket both instances share, read from Redis. */
 async function sharedTicket(): Promise<string> {
-  const raw = await admin.get(TICKET_KEY)
+  const raw = await shared.admin.get(TICKET_KEY)
   return (JSON.parse(raw ?? '{}') as { value: string }).value
 }
 
@@ -81,12 +39,17 @@ function signatureWith(ticket: string, answer: JssdkResponse): string {
 
 describe('two proxy instances on one Redis', () => {
   it('fetch one token and one ticket for a cold burst of signature requests', async () => {
-    const proxies = await twoInstances()
+    const proxies = await shared.twoInstances()
     // WeChat takes its time: every request of both instances arrives during the first fetch.
-    await mock.control.faults({ endpoint: 'stable_token', mode: 'latency', ms: 400, times: 1 })
+    await shared.mock.control.faults({
+      endpoint: 'stable_token',
+      mode: 'latency',
+      ms: 400,
+      times: 1,
+    })
     const replies = await burst(proxies, 30)
     expect(replies.map((reply) => reply.status)).toEqual(Array(30).fill(200))
-    expect((await mock.control.stats()).calls).toMatchObject({
+    expect((await shared.mock.control.stats()).calls).toMatchObject({
       stable_token: 1,
       ticket: 1,
       token: 0,
@@ -100,21 +63,21 @@ describe('two proxy instances on one Redis', () => {
   })
 
   it('recover from a token another server replaced with one new token between them', async () => {
-    const proxies = await twoInstances()
+    const proxies = await shared.twoInstances()
     await burst(proxies, 2)
-    await mock.control.invalidateToken()
+    await shared.mock.control.invalidateToken()
     // The ticket is due: the next fetch meets the dead token (40001).
-    await admin.del(TICKET_KEY)
-    await mock.control.faults({ endpoint: 'ticket', mode: 'latency', ms: 300, times: 1 })
+    await shared.admin.del(TICKET_KEY)
+    await shared.mock.control.faults({ endpoint: 'ticket', mode: 'latency', ms: 300, times: 1 })
     const replies = await burst(proxies, 20)
     expect(replies.map((reply) => reply.status)).toEqual(Array(20).fill(200))
     // One refused ticket fetch, one new token, one ticket with it: not one of each per request.
-    expect((await mock.control.stats()).calls).toMatchObject({ stable_token: 2, ticket: 3 })
+    expect((await shared.mock.control.stats()).calls).toMatchObject({ stable_token: 2, ticket: 3 })
   })
 
   it('leave no lock behind', async () => {
-    const proxies = await twoInstances()
+    const proxies = await shared.twoInstances()
     await burst(proxies, 4)
-    expect(await admin.exists(`${REDIS_PREFIX}{basic:${DEMO_MP_APP.appid}}:lock`)).toBe(0)
+    expect(await shared.admin.exists(`${REDIS_PREFIX}{basic:${DEMO_MP_APP.appid}}:lock`)).toBe(0)
   })
 })

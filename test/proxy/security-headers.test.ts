@@ -92,6 +92,13 @@ describe('securityHeaders: the CSP of the SPA', () => {
     expect(sameOrigin['script-src']).toEqual(["'self'"])
   })
 
+  it("lets the page reach the mock's stand-in JS-SDK checks, in mock mode only", async () => {
+    const mockElsewhere = { mock: true, openBase: 'http://127.0.0.1:3100/mock-wechat' }
+    expect((await csp(mockElsewhere))['connect-src']).toEqual(["'self'", 'http://127.0.0.1:3100'])
+    const real = { mock: false, openBase: 'https://open.weixin.qq.com' }
+    expect((await csp(real))['connect-src']).toEqual(["'self'"])
+  })
+
   it('allows the script named by GET /config, whatever the mode', async () => {
     for (const overrides of [
       { mock: false, openBase: 'https://open.weixin.qq.com' },

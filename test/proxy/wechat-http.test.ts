@@ -165,15 +165,22 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
 describe("the WeChat client's POST (stable_token)", () => {
   const STABLE = JSON.stringify({ access_token: 'basic', expires_in: 7200 })
 
-  it('posts JSON to the path under the base, the secret in the body and not in the URL', async () => {
-    let body = ''
+  /** A WeChat answering STABLE, with the body of the last request it read. */
+  async function stableUpstream() {
+    const seen = { body: '' }
     const api = await upstream((req, res) => {
       void bodyOf(req).then((text) => {
-        body = text
+        seen.body = text
         res.end(STABLE)
       })
     })
+    return { api, seen }
+  }
+
+  it('posts JSON to the path under the base, the secret in the body and not in the URL', async () => {
+    const { api, seen } = await stableUpstream()
     expect(await api.stableToken(APP, false)).toEqual({ accessToken: 'basic', expiresIn: 7200 })
+    const { body } = seen
     const req = requests[0]!
     expect(req.method).toBe('POST')
     expect(req.url).toBe('/base/cgi-bin/stable_token')
@@ -188,15 +195,9 @@ describe("the WeChat client's POST (stable_token)", () => {
   })
 
   it('asks WeChat to replace the token only when told to', async () => {
-    let body = ''
-    const api = await upstream((req, res) => {
-      void bodyOf(req).then((text) => {
-        body = text
-        res.end(STABLE)
-      })
-    })
+    const { api, seen } = await stableUpstream()
     await api.stableToken(APP, true)
-    expect(JSON.parse(body)).toMatchObject({ force_refresh: true })
+    expect(JSON.parse(seen.body)).toMatchObject({ force_refresh: true })
   })
 
   it('reuses the kept-alive connection of a GET', async () => {
