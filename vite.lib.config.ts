@@ -23,6 +23,7 @@ export default defineConfig({
         helpers: 'client/helpers.ts',
         qr: 'client/qr.ts',
         'qr-login': 'client/qr-login.ts',
+        jssdk: 'client/jssdk.ts',
       },
       formats: ['es'],
     },

@@ -6,6 +6,8 @@
  *   a JSON body, one axios call to the mock's `/sns/oauth2/access_token`, the openid back. No input
  *   validation, no single flight, no store, no session, no rate limit or security headers.
  * - `GET /session`: a bare Express route answering a small JSON of the same shape as the proxy's.
+ * - `POST /jssdk`: a bare Express route that reads the JSON body and answers a fixed JSON of the
+ *   proxy's shape: no validation, no signature, no rate limit or security headers.
  */
 import axios from 'axios'
 import express from 'express'
@@ -35,6 +37,16 @@ app.post('/openid', express.json(), async (req, res) => {
 const expiresAt = new Date(Date.now() + 7200_000).toISOString()
 app.get('/session', (_req, res) => {
   res.json({ openid: 'oBench0000000000000000000000', scope: 'snsapi_base', expiresAt })
+})
+
+const signed = {
+  appId: DEMO_MP_APP.appid,
+  timestamp: Math.floor(Date.now() / 1000),
+  nonceStr: '0123456789abcdef0123456789abcdef',
+  signature: '0f9de62fce790f9a083d5c99e95740ceb90c27ed',
+}
+app.post('/jssdk', express.json(), (req, res) => {
+  res.json({ ...signed, url: (req.body as { url: string }).url })
 })
 
 listenAndReport(app)

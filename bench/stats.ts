@@ -2,7 +2,7 @@
 import { SAMPLE_EVERY_MS } from './ipc.js'
 import type { AfterGcSample, MemorySample } from './ipc.js'
 
-export type Endpoint = 'POST /openid' | 'GET /session'
+export type Endpoint = 'POST /openid' | 'GET /session' | 'POST /jssdk'
 
 export class EndpointStats {
   readonly latenciesMs: number[] = []

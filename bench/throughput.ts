@@ -6,7 +6,8 @@
  *
  * Forks, each in its own process on 127.0.0.1: the mock WeChat (bench/mock-server.ts), the proxy
  * (bench/proxy-server.ts) and the baselines (bench/baseline-server.ts: a naive `POST /openid` that is
- * Express plus an axios pass-through to the same mock, and a bare Express `GET /session`). Load comes
+ * Express plus an axios pass-through to the same mock, and bare Express routes for `GET /session`
+ * and `POST /jssdk`; the proxy's `/jssdk` signs with a warm ticket). Load comes
  * from this process (autocannon, kept-alive connections), the same `--connections` and `--seconds`
  * for every run, in `--rounds` rounds whose order alternates (proxy first, then baseline first) so
  * that drift on a shared machine falls on both sides. `POST /openid` always gets a fresh code
@@ -255,6 +256,22 @@ async function main(): Promise<void> {
     path,
     headers: { authorization: `Bearer ${session}` },
   })
+  // What the kit sends for a page: its URL, with WeChat's usual share parameters.
+  const jssdkRequest = (path: string): AutocannonRequest => ({
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      url: `http://${HOST}/share?id=42&from=singlemessage&isappinstalled=0`,
+    }),
+  })
+  // The ticket warm: one signature fetches the basic token and the ticket from the mock.
+  const warmTicket = await fetch(`http://${HOST}:${proxy.port}/api/wechat/jssdk`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: `http://${HOST}/` }),
+  })
+  if (warmTicket.status !== 200) throw new Error(`POST /jssdk answered ${warmTicket.status}`)
 
   const runs: Record<
     Endpoint,
@@ -268,7 +285,12 @@ async function main(): Promise<void> {
       proxy: { server: proxy, request: sessionRequest('/api/wechat/session') },
       'bare route': { server: baseline, request: sessionRequest('/session') },
     },
+    'POST /jssdk': {
+      proxy: { server: proxy, request: jssdkRequest('/api/wechat/jssdk') },
+      'bare route': { server: baseline, request: jssdkRequest('/jssdk') },
+    },
   }
+  const endpoints = ['POST /openid', 'GET /session', 'POST /jssdk'] as const
 
   // Codes a run needs: the best rate seen so far, with room to spare.
   let bestOpenidRate = 1000
@@ -292,7 +314,7 @@ async function main(): Promise<void> {
 
   // JIT, first sockets and the proxy's first upstream connections: a cold start, not load.
   if (warmup > 0) {
-    for (const endpoint of ['POST /openid', 'GET /session'] as const) {
+    for (const endpoint of endpoints) {
       for (const target of Object.keys(runs[endpoint]) as Target[]) {
         await runOnce(endpoint, target, warmup)
       }
@@ -300,7 +322,7 @@ async function main(): Promise<void> {
   }
 
   for (let round = 1; round <= rounds; round++) {
-    for (const endpoint of ['POST /openid', 'GET /session'] as const) {
+    for (const endpoint of endpoints) {
       const targets = Object.keys(runs[endpoint]) as Target[]
       if (round % 2 === 0) targets.reverse()
       for (const target of targets)
@@ -317,6 +339,8 @@ async function main(): Promise<void> {
     ['POST /openid', 'naive handler'],
     ['GET /session', 'proxy'],
     ['GET /session', 'bare route'],
+    ['POST /jssdk', 'proxy'],
+    ['POST /jssdk', 'bare route'],
   ]
   console.log(
     `\n| endpoint | server | requests | errors | req/s | p50 ms | p99 ms | server CPU µs/request |`,
@@ -334,6 +358,8 @@ async function main(): Promise<void> {
   const naive = summarize('POST /openid', 'naive handler')
   const sessionFigures = summarize('GET /session', 'proxy')
   const bare = summarize('GET /session', 'bare route')
+  const jssdk = summarize('POST /jssdk', 'proxy')
+  const jssdkBare = summarize('POST /jssdk', 'bare route')
   const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL')
   const goals = [
     [
@@ -348,6 +374,12 @@ async function main(): Promise<void> {
       sessionFigures.rate / bare.rate,
       '>= 0.80x',
       sessionFigures.rate / bare.rate >= 0.8,
+    ],
+    [
+      '`/jssdk` throughput vs bare (warm ticket)',
+      jssdk.rate / jssdkBare.rate,
+      '>= 0.80x',
+      jssdk.rate / jssdkBare.rate >= 0.8,
     ],
   ] as const
   console.log('\n| goal | measured | target | result |')
@@ -374,7 +406,8 @@ async function main(): Promise<void> {
   console.log(
     `\nserver CPU per request, proxy against its baseline: \`/openid\` ` +
       `${(openid.cpuPerRequest / naive.cpuPerRequest).toFixed(2)}x, \`/session\` ` +
-      `${(sessionFigures.cpuPerRequest / bare.cpuPerRequest).toFixed(2)}x`,
+      `${(sessionFigures.cpuPerRequest / bare.cpuPerRequest).toFixed(2)}x, \`/jssdk\` ` +
+      `${(jssdk.cpuPerRequest / jssdkBare.cpuPerRequest).toFixed(2)}x`,
   )
 
   const errors = errorLines()
@@ -432,7 +465,7 @@ setTimeout(
     stopChildren()
     process.exit(2)
   },
-  (4 * (warmup + rounds * seconds) + 60) * 1000 + 600_000,
+  (6 * (warmup + rounds * seconds) + 60) * 1000 + 600_000,
 ).unref()
 
 main()

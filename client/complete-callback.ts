@@ -38,7 +38,6 @@ export function createCallbackCompletion(
     setStatus,
     fail,
     setSession,
-    hasSession,
     ensureReady,
   }: FlowContext,
   start: StartLogin,
@@ -110,11 +109,11 @@ export function createCallbackCompletion(
     }
     // CSRF check: only the state this tab saved, unexpired and not yet settled, may complete a login.
     const login = pendingLoginFor(tab, state, now())
-    if (!login) {
-      // Not a login this tab started (stale, duplicated or forged): ignored while signed in, else an error.
-      if (!hasSession('base')) fail(new WechatAuthError('state_mismatch'))
-      return
-    }
+    // Not a login this tab started (a link that travelled with a used code, docs/wechat.md#shared-links;
+    // stale, duplicated or forged): ignored quietly, never exchanged. The guard then decides as for a
+    // page without a callback, and logs this user in when the route needs it; the loop breaker counts
+    // that trip like any other.
+    if (!login) return
     if (!code) {
       settle(login.state, code)
       // A denial: shown, never answered with a new trip; the user asked for `route`, so land there.

@@ -13,7 +13,10 @@ export const WINDOW_MS = 60_000
  * counted in this tab's storage, which survives them.
  */
 export interface LoopBreaker {
-  /** Counts a trip about to start; throws `login_loop` instead when two within WINDOW_MS did. */
+  /**
+   * Counts a trip about to start; throws `login_loop` instead when two within WINDOW_MS did, or
+   * when this tab cannot keep the count (no sessionStorage).
+   */
   count(): void
   /** Ends the run of trips: a session came back, or the user asked again (`login()`). */
   reset(): void
@@ -23,8 +26,12 @@ export function loopBreaker(tab: SafeStorage, now: () => number): LoopBreaker {
   return {
     count() {
       const trips = (storedList(tab, 'trips') as number[]).filter((t) => now() - t < WINDOW_MS)
-      if (trips.length > 1) throw new WechatAuthError('login_loop')
-      tab.set('trips', [...trips, now()])
+      // A trip this tab cannot record (its storage is in memory) could not be counted, and its
+      // pending login would not survive it: every return would look like a link that travelled
+      // (ignored, docs/wechat.md#shared-links) and start another trip, without end.
+      if (trips.length > 1 || tab.set('trips', [...trips, now()])) {
+        throw new WechatAuthError('login_loop')
+      }
     },
     reset: () => tab.set('trips', []),
   }

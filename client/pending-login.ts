@@ -26,7 +26,7 @@ export const PENDING_TTL_MS = 10 * 60 * 1000
 /**
  * Saves `login` as this tab's pending login. One per tab: a tab is on one trip at a time, and the
  * newest start (or the QR code on screen) is the one that can come back. An older one's callback
- * is state_mismatch.
+ * is ignored, like any callback this tab did not start.
  */
 export const savePendingLogin = (tab: SafeStorage, login: PendingLogin) => tab.set('pending', login)
 

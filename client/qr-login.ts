@@ -37,7 +37,7 @@ export function buildEmbeddedQrconnectUrl(
  * of the website app's QR page. Each mount saves a fresh pending login (state and verifier), so
  * the callback, which lands on the top page, completes through the guard like any other login.
  * A tab keeps one pending login: show one `<WechatQrLogin>` at a time, because mounting another
- * makes the QR code of the first one stale (its scan ends in `state_mismatch`).
+ * makes the QR code of the first one stale (its scan comes back ignored, with no login).
  * The prop WxLogin calls `style` is `theme` here: a component's `style` attribute is CSS.
  */
 export const WechatQrLogin = defineComponent({
@@ -67,7 +67,7 @@ export const WechatQrLogin = defineComponent({
 
     onMounted(() => {
       void load()
-      // A pending login expires: a QR code left open longer would come back as state_mismatch.
+      // A pending login expires: a QR code left open longer would come back ignored.
       timer = setInterval(load, PENDING_TTL_MS - 60_000)
     })
     onBeforeUnmount(() => clearInterval(timer))

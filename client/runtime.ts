@@ -46,6 +46,12 @@ export interface FlowContext {
   api: ProxyCall
   /** The page (options.window); `ensureReady()` fails without one, so past it there is one. */
   win: WechatAuthWindow | undefined
+  /**
+   * The URL the page landed on (its last real load), as `app.use()` found it, before any navigation
+   * stripped a callback from it: iOS WeChat checks JS-SDK signatures against this URL
+   * (docs/wechat.md#signed-url). A page load makes a new runtime, and so a new landing URL.
+   */
+  landing: string | undefined
   now: () => number
   /** The app's router (installed after the plugin, so looked up when needed). */
   router: () => Router
@@ -124,6 +130,7 @@ export function createWechatAuthRuntime(
     tab,
     api,
     win,
+    landing: win?.location.href,
     now,
     router: () => globals.$router,
     defaultAuth,

@@ -2,12 +2,18 @@
 export interface SafeStorage {
   /** The parsed value; null when missing or unreadable. */
   get(key: string): unknown
-  /** Its result means nothing (no promise of a write: storage may be full). */
+  /**
+   * Truthy when the value only lives in this page's memory (no storage, or it refused the write):
+   * it will not survive a page load, nor the trip to WeChat.
+   */
   set(key: string, value: unknown): unknown
   remove(key: string): unknown
 }
 
-/** A Web Storage, or the in-memory stand-in (its setters' results are ignored). */
+/**
+ * A Web Storage (whose setItem answers undefined), or the in-memory stand-in (whose setItem answers
+ * the JSON it kept: truthy for any JSON value).
+ */
 interface Backend {
   getItem(key: string): string | null | undefined
   setItem(key: string, json: string): unknown

@@ -32,6 +32,7 @@ export type ProxyErrorCode =
   | 'upstream_unavailable'
   | 'upstream_timeout'
   | 'internal_error'
+  | 'url_not_allowed'
 
 /** Every failure: `{"error": {...}}`, never a stack trace. */
 export interface ErrorResponse {
@@ -53,6 +54,11 @@ export interface PublicConfig {
   mock: boolean
   /** `https://open.weixin.qq.com`, or the mock's `/mock-wechat`; no trailing slash. */
   authorizeBase: string
+  /**
+   * The JS-SDK's script: `https://res.wx.qq.com/open/js/jweixin-1.6.0.js`, or the mock's stand-in
+   * (`/mock-wechat/open/js/jweixin-1.6.0.js`) in mock mode. The pages' CSP allows exactly its origin.
+   */
+  jssdkScript: string
 }
 
 /** `POST /openid` request body. */
@@ -105,6 +111,30 @@ export interface WechatProfile {
   country: string
   privilege: string[]
   unionid?: string
+}
+
+/** `POST /jssdk` request body: the page to sign `wx.config` for. */
+export interface JssdkRequestBody {
+  /**
+   * The page's absolute http(s) URL, as the browser has it (at most 2,048 characters); anything from
+   * `#` on is cut. Its host must be one the proxy signs for (`WECHAT_JSSDK_DOMAINS`, by default the
+   * hosts it serves pages on), else `400 url_not_allowed`.
+   */
+  url: string
+}
+
+/** `POST /jssdk` success: the fields `wx.config` takes, plus the URL they are signed for. */
+export interface JssdkResponse {
+  /** The official account's appid. */
+  appId: string
+  /** Seconds since the epoch. */
+  timestamp: number
+  /** Random letters and digits. */
+  nonceStr: string
+  /** SHA-1, lower-case hex, of `jsapi_ticket=…&noncestr=…&timestamp=…&url=…`. */
+  signature: string
+  /** The URL signed: the request's `url` without its fragment. */
+  url: string
 }
 
 /** `GET /healthz` success. */

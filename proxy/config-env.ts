@@ -1,3 +1,5 @@
+import { isIP } from 'node:net'
+
 /** How configuration values are read from the environment: the pieces loadConfig is built of. */
 
 export type Env = Record<string, string | undefined>
@@ -38,6 +40,11 @@ export function parseTrustProxy(raw: string | undefined): boolean | number | str
   if (/^\d+$/.test(raw)) return Number(raw)
   return raw
 }
+
+const APPID = /^wx[0-9a-f]{16}$/i
+const SECRET = /^[0-9a-f]{32}$/i
+// A hostname only: WeChat's domain settings (网页授权域名, JS接口安全域名) have no scheme, port or path.
+const HOSTNAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i
 
 export interface ConfigProblem {
   variable: string
@@ -88,6 +95,67 @@ export function envReader(env: Env) {
         return undefined
       }
       return raw.replace(/\/+$/, '')
+    },
+    /** One of `values`; `fallback` when unset. */
+    oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+      const raw = read(env, name)
+      if (raw === undefined) return fallback
+      if (values.includes(raw as T)) return raw as T
+      problem(name, `must be one of ${values.join(', ')}`)
+      return fallback
+    },
+    /** A comma list of hostnames (no scheme, port or path); undefined when unset. */
+    hostnames(name: string): string[] | undefined {
+      const raw = read(env, name)
+      if (raw === undefined) return undefined
+      const names = list(raw).map((hostname) => hostname.toLowerCase())
+      if (!names.every((hostname) => HOSTNAME.test(hostname))) {
+        problem(name, 'must be a comma list of hostnames (no scheme, port or path)')
+      }
+      return names
+    },
+    /** A comma list of origins (scheme://host[:port], no path); empty when unset. */
+    origins(name: string): string[] {
+      const values = list(env[name])
+      // Compared exactly with the Origin header, so each must be an origin and nothing more.
+      if (!values.every((origin) => httpUrl(origin)?.origin === origin)) {
+        problem(name, 'must be a comma list of origins like https://example.com (no path)')
+      }
+      return values
+    },
+    /** A comma list of IPv4 or IPv6 addresses; undefined when unset. */
+    ips(name: string): string[] | undefined {
+      const raw = read(env, name)
+      if (raw === undefined) return undefined
+      const ips = list(raw)
+      if (!ips.every((ip) => isIP(ip) !== 0)) {
+        problem(name, 'must be a comma list of IPv4 or IPv6 addresses')
+      }
+      return ips
+    },
+    /**
+     * An app's appid and AppSecret, checked as a pair: half a pair is always a mistake, never "off".
+     * Undefined unless both are set.
+     */
+    credentials(
+      appidVar: string,
+      secretVar: string,
+    ): { appid: string; secret: string } | undefined {
+      const appid = read(env, appidVar)
+      const secret = read(env, secretVar)
+      if (appid !== undefined && !APPID.test(appid)) {
+        problem(appidVar, 'must look like an appid: "wx" followed by 16 hex digits')
+      }
+      if (secret !== undefined && !SECRET.test(secret)) {
+        problem(secretVar, 'must look like an AppSecret: 32 hex digits')
+      }
+      if (appid !== undefined && secret === undefined) {
+        problem(secretVar, `is required when ${appidVar} is set`)
+      }
+      if (secret !== undefined && appid === undefined) {
+        problem(appidVar, `is required when ${secretVar} is set`)
+      }
+      return appid !== undefined && secret !== undefined ? { appid, secret } : undefined
     },
     /** `1` or `0` as a boolean; undefined when unset. */
     flag(name: string): boolean | undefined {

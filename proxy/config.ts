@@ -1,20 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import type { PublicConfig, WechatApp } from '../client/wire.js'
-import {
-  ConfigError,
-  envReader,
-  httpUrl,
-  list,
-  parseDuration,
-  parseTrustProxy,
-  read,
-} from './config-env.js'
+import { ConfigError, envReader, parseDuration, parseTrustProxy, read } from './config-env.js'
 import type { Env } from './config-env.js'
 import { DEMO_MP_APP, DEMO_OAUTH_DOMAINS, DEMO_WEB_APP } from './mock-wechat/demo-apps.js'
 
 export { parseDuration } from './config-env.js'
 export { ConfigError } from './config-env.js'
 export type { ConfigProblem } from './config-env.js'
+
+/** Where the basic access_token comes from (docs/wechat.md#basic-access-token). */
+export type WechatTokenMode = 'stable' | 'classic'
 
 export interface WechatAppCredentials {
   appid: string
@@ -36,6 +31,17 @@ export interface ProxyConfig {
   openBase: string
   /** Hostnames the mock accepts as the "网页授权域名". */
   mockDomains: string[]
+  /** Hostnames the mock accepts as the "JS接口安全域名" (MOCK_JSSDK_DOMAINS). */
+  mockJssdkDomains: string[]
+  /** The mock's IP白名单 of `/cgi-bin/*` (MOCK_IP_WHITELIST); unset = every caller. */
+  mockIpWhitelist?: string[]
+  /** Where the basic access_token comes from (WECHAT_TOKEN_MODE). */
+  tokenMode: WechatTokenMode
+  /**
+   * Hostnames `POST /jssdk` signs pages of (WECHAT_JSSDK_DOMAINS); unset = the hosts the proxy
+   * serves pages on: the request's own host and those of ALLOWED_ORIGINS.
+   */
+  jssdkDomains?: string[]
   sessionSecret: string
   /** True when the secret is random per start (dev only): sessions die with the process. */
   sessionSecretGenerated: boolean
@@ -44,7 +50,7 @@ export interface ProxyConfig {
   sessionCheckWechat: boolean
   redisUrl?: string
   allowedOrigins: string[]
-  /** `/openid` calls per client IP per minute. */
+  /** `/openid` calls per client IP per minute; `/jssdk` calls as many, counted apart. */
   rateLimit: number
   port: number
   mockPort: number
@@ -53,12 +59,13 @@ export interface ProxyConfig {
   trustProxy: boolean | number | string
 }
 
-const APPID = /^wx[0-9a-f]{16}$/i
-const SECRET = /^[0-9a-f]{32}$/i
 const MIN_SESSION_SECRET_BYTES = 32
 const MIN_TTL_SECONDS = 60
 const MAX_TTL_SECONDS = 365 * 24 * 3600
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+/** WeChat's JS-SDK script (docs/wechat.md#js-sdk-signing); the mock serves a stand-in at the same path. */
+const JSSDK_SCRIPT_PATH = '/open/js/jweixin-1.6.0.js'
+const JSSDK_SCRIPT_ORIGIN = 'https://res.wx.qq.com'
 
 /**
  * Default for RATE_LIMIT. Generous on purpose: behind carrier-grade NAT (mobile networks in China)
@@ -68,35 +75,17 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const DEFAULT_RATE_LIMIT = 600
 
 export function loadConfig(env: Env): ProxyConfig {
-  const { problems, problem, integer, url, flag } = envReader(env)
+  const { problems, problem, integer, url, flag, oneOf, hostnames, ips, origins, credentials } =
+    envReader(env)
   const production = env.NODE_ENV === 'production'
-
-  // The pair is checked as a pair: half a pair is always a mistake, never "off".
-  const pair = (appidVar: string, secretVar: string): WechatAppCredentials | undefined => {
-    const appid = read(env, appidVar)
-    const secret = read(env, secretVar)
-    if (appid !== undefined && !APPID.test(appid)) {
-      problem(appidVar, 'must look like an appid: "wx" followed by 16 hex digits')
-    }
-    if (secret !== undefined && !SECRET.test(secret)) {
-      problem(secretVar, 'must look like an AppSecret: 32 hex digits')
-    }
-    if (appid !== undefined && secret === undefined) {
-      problem(secretVar, `is required when ${appidVar} is set`)
-    }
-    if (secret !== undefined && appid === undefined) {
-      problem(appidVar, `is required when ${secretVar} is set`)
-    }
-    return appid !== undefined && secret !== undefined ? { appid, secret } : undefined
-  }
 
   const wechatMock = flag('WECHAT_MOCK')
   const hasMpCredentials =
     read(env, 'WECHAT_APPID') !== undefined || read(env, 'WECHAT_SECRET') !== undefined
   const mock = wechatMock === true || (!production && !hasMpCredentials && wechatMock !== false)
 
-  const mpPair = pair('WECHAT_APPID', 'WECHAT_SECRET')
-  const webPair = pair('WECHAT_WEB_APPID', 'WECHAT_WEB_SECRET')
+  const mpPair = credentials('WECHAT_APPID', 'WECHAT_SECRET')
+  const webPair = credentials('WECHAT_WEB_APPID', 'WECHAT_WEB_SECRET')
   if (!mock && !hasMpCredentials) {
     const why = production
       ? 'is required in production unless WECHAT_MOCK=1'
@@ -118,16 +107,12 @@ export function loadConfig(env: Env): ProxyConfig {
     (mock ? `http://127.0.0.1:${port}/mock-wechat` : 'https://api.weixin.qq.com')
   const openBase = url('WECHAT_OPEN_BASE') ?? (mock ? '/mock-wechat' : 'https://open.weixin.qq.com')
 
-  const mockDomains = read(env, 'MOCK_OAUTH_DOMAINS')
-    ? list(env.MOCK_OAUTH_DOMAINS)
-    : [...DEMO_OAUTH_DOMAINS]
-  for (const domain of mockDomains) {
-    // A hostname only: WeChat's 网页授权域名 has no scheme, port or path.
-    if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(domain)) {
-      problem('MOCK_OAUTH_DOMAINS', 'must be a comma list of hostnames (no scheme, port or path)')
-      break
-    }
-  }
+  const mockDomains = hostnames('MOCK_OAUTH_DOMAINS') ?? [...DEMO_OAUTH_DOMAINS]
+  // The same local hosts by default: the JS接口安全域名 of the demo account.
+  const mockJssdkDomains = hostnames('MOCK_JSSDK_DOMAINS') ?? [...DEMO_OAUTH_DOMAINS]
+  const mockIpWhitelist = ips('MOCK_IP_WHITELIST')
+  const jssdkDomains = hostnames('WECHAT_JSSDK_DOMAINS')
+  const tokenMode = oneOf('WECHAT_TOKEN_MODE', ['stable', 'classic'] as const, 'stable')
 
   // The session key: anyone holding it can mint sessions, so production must bring a strong one.
   let sessionSecret = read(env, 'SESSION_SECRET')
@@ -164,24 +149,12 @@ export function loadConfig(env: Env): ProxyConfig {
     problem('REDIS_URL', 'must be a redis:// or rediss:// URL')
   }
 
-  const allowedOrigins = list(env.ALLOWED_ORIGINS)
-  for (const origin of allowedOrigins) {
-    // Compared exactly with the Origin header, so it must be an origin: scheme://host[:port], no path.
-    if (httpUrl(origin)?.origin !== origin) {
-      problem(
-        'ALLOWED_ORIGINS',
-        'must be a comma list of origins like https://example.com (no path)',
-      )
-      break
-    }
-  }
+  const allowedOrigins = origins('ALLOWED_ORIGINS')
 
   const rateLimit = integer('RATE_LIMIT', DEFAULT_RATE_LIMIT, 1, 1_000_000)
   const upstreamTimeoutMs = integer('WECHAT_TIMEOUT_MS', 5000, 100, 120_000)
 
-  const logLevel = read(env, 'LOG_LEVEL') ?? 'info'
-  if (!LOG_LEVELS.includes(logLevel))
-    problem('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
+  const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info')
 
   const trustProxy = parseTrustProxy(read(env, 'TRUST_PROXY'))
 
@@ -194,6 +167,8 @@ export function loadConfig(env: Env): ProxyConfig {
     apiBase,
     openBase,
     mockDomains,
+    mockJssdkDomains,
+    tokenMode,
     sessionSecret: sessionSecret ?? '',
     sessionSecretGenerated,
     sessionTtlSeconds,
@@ -208,6 +183,8 @@ export function loadConfig(env: Env): ProxyConfig {
   }
   if (web) config.web = web
   if (redisUrl) config.redisUrl = redisUrl
+  if (jssdkDomains) config.jssdkDomains = jssdkDomains
+  if (mockIpWhitelist) config.mockIpWhitelist = mockIpWhitelist
   return config
 }
 
@@ -217,9 +194,18 @@ export function publicConfig(config: ProxyConfig): PublicConfig {
     appid: config.mp.appid,
     mock: config.mock,
     authorizeBase: config.openBase,
+    jssdkScript: jssdkScriptUrl(config),
   }
   if (config.web) result.webAppid = config.web.appid
   return result
+}
+
+/**
+ * The JS-SDK's script: WeChat's, or in mock mode the mock's stand-in (relative when the mock is
+ * served on the page's origin). The pages' CSP allows exactly its origin.
+ */
+export function jssdkScriptUrl(config: Pick<ProxyConfig, 'mock' | 'openBase'>): string {
+  return `${config.mock ? config.openBase : JSSDK_SCRIPT_ORIGIN}${JSSDK_SCRIPT_PATH}`
 }
 
 /** The credentials of an app and the names of their settings, for setup-fault messages. */

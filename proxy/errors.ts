@@ -17,6 +17,7 @@ export const HTTP_STATUS: Record<ProxyErrorCode, number> = {
   upstream_unavailable: 503,
   upstream_timeout: 504,
   internal_error: 500,
+  url_not_allowed: 400,
 }
 
 export class ProxyError extends Error {

@@ -1,12 +1,16 @@
 export { createWechatProxy } from './http/router.js'
-export type { WechatProxyDeps } from './http/router.js'
+export type { WechatProxyDeps, WechatProxyRouter } from './http/router.js'
+export type { BasicTokenSource } from './wechat/basic-token.js'
+export type { BasicToken } from './wechat/types.js'
 export { ConfigError, loadConfig, publicConfig } from './config.js'
-export type { ConfigProblem, ProxyConfig, WechatAppCredentials } from './config.js'
+export type { ConfigProblem, ProxyConfig, WechatAppCredentials, WechatTokenMode } from './config.js'
 export { ProxyError, HTTP_STATUS } from './errors.js'
 // The HTTP API's JSON, for backends and tests that call the proxy (docs/architecture.md#the-wire-contract).
 export type {
   ErrorResponse,
   HealthResponse,
+  JssdkRequestBody,
+  JssdkResponse,
   OpenidRequestBody,
   OpenidResponse,
   ProxyErrorCode,
@@ -32,7 +36,9 @@ export type {
   CodeClaim,
   CodeOutcome,
   CodeRecord,
+  CredentialName,
   MemoryStoreOptions,
   Store,
+  StoredCredential,
   StoredTokens,
 } from './store/index.js'

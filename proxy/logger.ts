@@ -11,12 +11,15 @@ const SECRET_KEYS = [
   'refreshToken',
   'session',
   'token',
+  'ticket',
+  'jsapi_ticket',
+  'signature',
   'verifier',
   'authorization',
 ]
 
 /**
- * The proxy's one structured logger. Codes, tokens, secrets and sessions are redacted wherever they
+ * The proxy's one structured logger. Codes, tokens, tickets, secrets and sessions are redacted wherever they
  * appear at the top level or one level down (e.g. `req.headers.authorization`), as a net under the
  * rule that the proxy never passes them to the logger in the first place.
  */

@@ -40,8 +40,8 @@ export interface SizeResult {
 /**
  * The kit's budget is 3,584 B (3.5 KB): the issue's 3 KB plus what issue 14 spends on a clearer
  * flow (named state and options objects instead of tuples and positional arguments). The optional
- * entries (the profile, the pure helpers, the QR code, the PC login component) have budgets of their
- * own: about what they weigh when first measured plus headroom, so growth shows.
+ * entries (the profile, the pure helpers, the QR code, the PC login component, the JS-SDK) have
+ * budgets of their own: about what they weigh when first measured plus headroom, so growth shows.
  */
 export const ENTRIES: readonly SizeEntry[] = [
   { name: 'kit (`client/index.ts`)', file: 'client/index.ts', budget: 3584 },
@@ -49,6 +49,7 @@ export const ENTRIES: readonly SizeEntry[] = [
   { name: 'helpers (`client/helpers.ts`)', file: 'client/helpers.ts', budget: 0.75 * 1024 },
   { name: 'QR code (`client/qr.ts`)', file: 'client/qr.ts', budget: 4 * 1024 },
   { name: 'PC login (`client/qr-login.ts`)', file: 'client/qr-login.ts', budget: 1.25 * 1024 },
+  { name: 'JS-SDK (`client/jssdk.ts`)', file: 'client/jssdk.ts', budget: 2.25 * 1024 },
   { name: '@auth0/auth0-spa-js', pkg: '@auth0/auth0-spa-js' },
   { name: 'oidc-client-ts', pkg: 'oidc-client-ts' },
 ]

@@ -16,6 +16,13 @@ export function createDemoRouter(
         meta: { wechatAuth: 'userinfo', title: '我的资料' },
       },
       {
+        path: '/share',
+        name: 'share',
+        component: () => import('./pages/SharePage.vue'),
+        // A silent login, then the JS-SDK: what a page that shares needs.
+        meta: { title: '分享' },
+      },
+      {
         path: '/login',
         name: 'login',
         component: () => import('./pages/LoginPage.vue'),

@@ -24,7 +24,12 @@ export function mockAppsOf(config: ProxyConfig): MockApp[] {
 }
 
 export function createMockWechatRouter(config: ProxyConfig): express.Router {
-  return createMockWechat({ apps: mockAppsOf(config), domains: config.mockDomains }).router
+  return createMockWechat({
+    apps: mockAppsOf(config),
+    domains: config.mockDomains,
+    jssdkDomains: config.mockJssdkDomains,
+    ...(config.mockIpWhitelist ? { ipWhitelist: config.mockIpWhitelist } : {}),
+  }).router
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express'
 import helmet from 'helmet'
+import { jssdkScriptUrl } from '../config.js'
 import type { ProxyConfig } from '../config.js'
 import { HSTS } from '../http/headers.js'
 
@@ -11,12 +12,15 @@ function originOf(url: string): string | undefined {
   return URL.canParse(url) ? new URL(url).origin : undefined
 }
 
-type SecurityConfig = Pick<ProxyConfig, 'production' | 'mock' | 'apiBase' | 'allowedOrigins'>
+type SecurityConfig = Pick<
+  ProxyConfig,
+  'production' | 'mock' | 'apiBase' | 'openBase' | 'allowedOrigins'
+>
 
 /**
  * Security headers for the built SPA (and anything else the host app serves), with a CSP that fits it:
- * scripts only from our own files (no eval, no inline script but the ones the build declared by hash:
- * `scriptHashes`, the pre-boot redirect), so an injected string cannot run.
+ * scripts only from our own files and the JS-SDK's (no eval, no inline script but the ones the build
+ * declared by hash: `scriptHashes`, the pre-boot redirect), so an injected string cannot run.
  */
 export function securityHeaders(
   config: SecurityConfig,
@@ -24,6 +28,9 @@ export function securityHeaders(
 ): RequestHandler {
   // The mock serves avatars from the address the proxy calls it at, which may be another origin.
   const mockOrigin = config.mock ? originOf(config.apiBase) : undefined
+  // The JS-SDK's script (GET /config's jssdkScript): exactly its origin, none when it is our own
+  // (the mock's stand-in served on the page's origin).
+  const jssdkOrigin = originOf(jssdkScriptUrl(config))
   const extra = (...values: (string | undefined)[]) =>
     values.filter((value): value is string => value !== undefined)
   return helmet({
@@ -31,12 +38,17 @@ export function securityHeaders(
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", ...scriptHashes.map((hash) => `'${hash}'`)],
+        scriptSrc: ["'self'", ...extra(jssdkOrigin), ...scriptHashes.map((hash) => `'${hash}'`)],
         // Vue's :style bindings write style attributes, which CSP counts as inline style.
         styleSrc: ["'self'", "'unsafe-inline'"],
         // data: for the QR code of the open-in-WeChat page.
         imgSrc: ["'self'", 'data:', ...WECHAT_AVATAR_HOSTS, ...extra(mockOrigin)],
-        connectSrc: ["'self'", ...config.allowedOrigins],
+        // The mock's stand-in JS-SDK posts its wx.config checks to the mock that served it.
+        connectSrc: [
+          "'self'",
+          ...config.allowedOrigins,
+          ...extra(config.mock ? jssdkOrigin : undefined),
+        ],
         fontSrc: ["'self'"],
         // Nobody may frame the login pages (clickjacking the consent flow).
         frameAncestors: ["'none'"],

@@ -4,13 +4,15 @@ import { ProxyError } from '../errors.js'
 import type { Responder } from './respond.js'
 
 /** body-parser's failures, by their documented `type`. */
-function bodyParserError(error: unknown, maxBody: string): ProxyError | undefined {
+function bodyParserError(error: unknown): ProxyError | undefined {
   if (typeof error !== 'object' || error === null || !('type' in error)) return undefined
   switch (error.type) {
-    case 'entity.too.large':
-      return new ProxyError('invalid_request', `The body must be at most ${maxBody}`, {
-        status: 413,
-      })
+    case 'entity.too.large': {
+      // The limit of the route's parser, in bytes.
+      const { limit } = error as { limit?: unknown }
+      const most = typeof limit === 'number' ? ` at most ${limit} bytes` : ' smaller'
+      return new ProxyError('invalid_request', `The body must be${most}`, { status: 413 })
+    }
     case 'entity.parse.failed':
       return new ProxyError('invalid_request', 'The body is not valid JSON')
     case 'encoding.unsupported':
@@ -27,17 +29,13 @@ function bodyParserError(error: unknown, maxBody: string): ProxyError | undefine
 }
 
 /** The one error middleware: `{"error": {...}}` with the code's status, never a stack trace. */
-export function errorHandler(
-  logger: Logger,
-  maxBody: string,
-  respond: Responder,
-): ErrorRequestHandler {
+export function errorHandler(logger: Logger, respond: Responder): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error)
       return
     }
-    const known = error instanceof ProxyError ? error : bodyParserError(error, maxBody)
+    const known = error instanceof ProxyError ? error : bodyParserError(error)
     if (known) {
       if (known.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer')
       respond.json(res, known.status, known.toJSON())

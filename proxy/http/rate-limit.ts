@@ -4,18 +4,44 @@ import type { RequestHandler } from 'express'
 import type { ProxyConfig } from '../config.js'
 import { ProxyError } from '../errors.js'
 
+/** The per-IP limits of the routes that cost more than a lookup, each with its own counter. */
+export interface RateLimits {
+  /** `POST /openid`: each call may spend a WeChat exchange. */
+  openid: RequestHandler
+  /** `POST /jssdk`: a signature; WeChat is called only when the ticket is due. */
+  jssdk: RequestHandler
+}
+
 /**
- * The per-IP limit on `/openid` (RATE_LIMIT per minute), answered with `429 rate_limited` and the
- * RateLimit-* headers. The default is generous because of carrier-grade NAT: on mobile networks many
- * phones share one public IP, and a tight limit would lock them out together; it still stops one
- * script from spending WeChat's API quota through us.
+ * RATE_LIMIT calls per client IP per minute on `/openid` and as many on `/jssdk`, counted apart
+ * (a page that signs after every route change must not use up its sign-ins), answered with
+ * `429 rate_limited` and the RateLimit-* headers. The default is generous because of carrier-grade
+ * NAT: on mobile networks many phones share one public IP, and a tight limit would lock them out
+ * together; it still stops one script from spending WeChat's API quota through us.
  *
- * The client IP is `req.ip`, so the host app's `trust proxy` must match the deployment (TRUST_PROXY):
- * behind nginx without it every user has nginx's IP and shares one budget.
+ * `store` keeps the counters (shared by every instance when it is Redis): `/openid`'s under the
+ * client's key, `/jssdk`'s under `jssdk:` and the key. The client IP is `req.ip`, so the host app's
+ * `trust proxy` must match the deployment (TRUST_PROXY): behind nginx without it every user has
+ * nginx's IP and shares one budget.
  */
-export function openidRateLimit(
+export function rateLimits(
   config: Pick<ProxyConfig, 'rateLimit'>,
   store?: RateLimitStore,
+): RateLimits {
+  return {
+    openid: limit(config, store, 'Too many sign-in attempts from this address; wait'),
+    jssdk: limit(
+      config,
+      store && prefixed(store, 'jssdk:'),
+      'Too many signature requests from this address; wait',
+    ),
+  }
+}
+
+function limit(
+  config: Pick<ProxyConfig, 'rateLimit'>,
+  store: RateLimitStore | undefined,
+  message: string,
 ): RequestHandler {
   const limiter = rateLimit({
     windowMs: 60_000,
@@ -24,7 +50,7 @@ export function openidRateLimit(
     legacyHeaders: false,
     ...(store ? { store } : {}),
     handler: (_req, _res, next) => {
-      next(new ProxyError('rate_limited', 'Too many sign-in attempts from this address; wait'))
+      next(new ProxyError('rate_limited', message))
     },
   })
   // A limiter store that fails (e.g. Redis down) is a 503 like any other store failure, not a 500.
@@ -33,5 +59,21 @@ export function openidRateLimit(
       if (error === undefined || error instanceof ProxyError) next(error)
       else next(new ProxyError('upstream_unavailable', 'The rate limit store is not reachable'))
     })
+  }
+}
+
+/**
+ * The same counters with `prefix` before every key: a second limiter on one store (one instance per
+ * limiter, as express-rate-limit requires). Not initialized again: the first limiter did, with the
+ * same window.
+ */
+function prefixed(store: RateLimitStore, prefix: string): RateLimitStore {
+  const { get } = store
+  return {
+    localKeys: store.localKeys,
+    increment: (key) => store.increment(prefix + key),
+    decrement: (key) => store.decrement(prefix + key),
+    resetKey: (key) => store.resetKey(prefix + key),
+    ...(get ? { get: (key: string) => get.call(store, prefix + key) } : {}),
   }
 }

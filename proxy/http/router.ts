@@ -3,7 +3,7 @@ import express from 'express'
 import type { Store as RateLimitStore } from 'express-rate-limit'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { publicConfig } from '../config.js'
+import { appCredentials, publicConfig } from '../config.js'
 import type { ProxyConfig } from '../config.js'
 import { ProxyError } from '../errors.js'
 import { createCodeExchange } from '../login/exchange.js'
@@ -11,17 +11,21 @@ import { errorHandler } from './error-handler.js'
 import { createLogger } from '../logger.js'
 import type { BusyRetryOptions } from '../wechat/retry.js'
 import type { RouteContext } from './routes/context.js'
-import { MAX_BODY, mountOpenidRoute } from './routes/openid.js'
+import { mountJssdkRoute } from './routes/jssdk.js'
+import { mountOpenidRoute } from './routes/openid.js'
 import { mountSessionRoutes } from './routes/session.js'
 import { mountUserinfoRoute } from './routes/userinfo.js'
 import { createResponder } from './respond.js'
 import { corsFor } from './cors.js'
 import { apiHeaders } from './headers.js'
-import { openidRateLimit } from './rate-limit.js'
+import { rateLimits } from './rate-limit.js'
 import { reachable, storesFor } from '../store/index.js'
 import type { Store } from '../store/index.js'
 import { createTokenCustody } from '../login/tokens.js'
 import { createWechatApi } from '../wechat/api.js'
+import { createBasicCredentials } from '../wechat/basic-credentials.js'
+import { basicTokenFetcher } from '../wechat/basic-token.js'
+import type { BasicTokenSource } from '../wechat/basic-token.js'
 
 export interface WechatProxyDeps {
   /** @default createLogger(config) */
@@ -29,7 +33,8 @@ export interface WechatProxyDeps {
   /** @default Redis when `config.redisUrl` is set (createRedisStore), else createMemoryStore() */
   store?: Store
   /**
-   * Counters of the `/openid` rate limit; share one (e.g. Redis) across instances.
+   * Counters of the `/openid` and `/jssdk` rate limits (apart, in one store); share one (e.g.
+   * Redis) across instances.
    * @default Redis when `config.redisUrl` is set (createRedisRateLimitStore), else memory
    */
   rateLimitStore?: RateLimitStore
@@ -40,12 +45,45 @@ export interface WechatProxyDeps {
   redis?: Redis
   /** How WeChat's `-1` is retried (count, backoff, and the sleep and random tests replace). */
   retry?: BusyRetryOptions
+  /**
+   * Where the official account's basic access_token comes from instead of WeChat's token endpoints
+   * (e.g. a team's central token server): the proxy then never calls `/cgi-bin/token` or
+   * `/cgi-bin/stable_token`, and asks the source again when WeChat refuses its token.
+   * @default WeChat, by WECHAT_TOKEN_MODE
+   */
+  basicTokenSource?: BasicTokenSource
   /** Clock in epoch milliseconds. @default Date.now */
   now?: () => number
 }
 
+/**
+ * The router of createWechatProxy, which also hands the official account's cached WeChat
+ * credentials to the host app's own server code (docs/wechat.md#js-sdk-signing): the same ones
+ * `POST /jssdk` uses, kept in the store and shared by every instance, so that nothing else fetches
+ * its own (with the classic endpoint, each fetch kills the token the others hold). Each call rejects
+ * with a ProxyError when WeChat or the store fails.
+ */
+export type WechatProxyRouter = express.Router & {
+  /**
+   * The basic access_token (基础 access_token, not a user's), for WeChat's server APIs: fetched once
+   * for every caller and instance, refreshed 5 minutes before it expires.
+   */
+  basicAccessToken(): Promise<string>
+  /** The jsapi_ticket, for signing JS-SDK pages yourself (POST /jssdk does it for you). */
+  jsapiTicket(): Promise<string>
+  /**
+   * Tell the proxy WeChat refused `token` (errcode 40001, 40014 or 42001): it is forgotten if it
+   * is still the stored one, and the next basicAccessToken() brings another. Never call it for
+   * other errcodes: a replaced token costs WeChat quota.
+   */
+  forgetBasicAccessToken(token: string): Promise<void>
+}
+
 /** The proxy's HTTP API (docs/architecture.md#the-http-api), to be mounted at `/api/wechat`. */
-export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {}): express.Router {
+export function createWechatProxy(
+  config: ProxyConfig,
+  deps: WechatProxyDeps = {},
+): WechatProxyRouter {
   const { now = Date.now } = deps
   const logger = deps.logger ?? createLogger(config)
   const backends = storesFor(config, { ...deps, logger })
@@ -56,10 +94,37 @@ export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {
     retry: deps.retry,
   })
   const custody = createTokenCustody({ config, store, wechat, logger, now })
+  const mp = appCredentials(config, 'mp')!
+  const basic = createBasicCredentials({
+    appid: config.mp.appid,
+    fetchToken: basicTokenFetcher({
+      app: mp.credentials,
+      settings: mp.settings,
+      wechat,
+      mode: config.tokenMode,
+      source: deps.basicTokenSource,
+    }),
+    wechat,
+    store,
+    logger,
+    now,
+    // A fetch is at most a token and a ticket, each retried once after a refusal.
+    lockMs: 3 * config.upstreamTimeoutMs,
+  })
   // Waiting for another instance's exchange never takes longer than that exchange could.
   const exchange = createCodeExchange({ store, logger, maxWaitMs: 3 * config.upstreamTimeoutMs })
   const respond = createResponder(apiHeaders(config))
-  const ctx: RouteContext = { config, store, custody, exchange, wechat, logger, now, respond }
+  const ctx: RouteContext = {
+    config,
+    store,
+    custody,
+    exchange,
+    wechat,
+    basic,
+    logger,
+    now,
+    respond,
+  }
   const router = express.Router()
   let trustChecked = false
 
@@ -99,7 +164,10 @@ export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {
 
   // The most frequent call first: Express tries each route's path in turn.
   mountSessionRoutes(router, ctx)
-  mountOpenidRoute(router, ctx, openidRateLimit(config, backends.rateLimitStore))
+  const limits = rateLimits(config, backends.rateLimitStore)
+  // A page may sign again after every route change (docs/wechat.md#signed-url): next most frequent.
+  mountJssdkRoute(router, ctx, limits.jssdk)
+  mountOpenidRoute(router, ctx, limits.openid)
   mountUserinfoRoute(router, ctx)
 
   // Public values that do not change once the proxy is built: serialized once.
@@ -118,6 +186,10 @@ export function createWechatProxy(config: ProxyConfig, deps: WechatProxyDeps = {
     next(new ProxyError('not_found', `No such endpoint: ${req.method} ${req.baseUrl}${req.path}`))
   })
 
-  router.use(errorHandler(logger, MAX_BODY, respond))
-  return router
+  router.use(errorHandler(logger, respond))
+  return Object.assign(router, {
+    basicAccessToken: basic.accessToken,
+    jsapiTicket: basic.jsapiTicket,
+    forgetBasicAccessToken: basic.forgetAccessToken,
+  })
 }

@@ -1,5 +1,8 @@
+import express from 'express'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { WechatApp } from '../../client/wire.js'
 import { appCredentials } from '../config.js'
+import { httpUrl } from '../config-env.js'
 import type { AppCredentials, ProxyConfig } from '../config.js'
 import { ProxyError } from '../errors.js'
 import { COMPACT_JWS } from '../login/session.js'
@@ -29,21 +32,28 @@ function invalid(message: string): ProxyError {
   return new ProxyError('invalid_request', message)
 }
 
+/**
+ * The fields of a JSON body that must be an object with only `known` fields. Strict: an unknown field
+ * is a client bug or a probe, never something to ignore. Own keys only, so `__proto__` or
+ * `constructor` in the JSON are refused here like any other stranger.
+ */
+function fieldsOf(body: unknown, known: ReadonlySet<string>): Map<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalid('The body must be a JSON object')
+  }
+  const unknown = Object.keys(body).find((key) => !known.has(key))
+  if (unknown !== undefined) {
+    throw invalid(`Unknown field ${JSON.stringify(unknown.slice(0, 32))}`)
+  }
+  return new Map(Object.entries(body))
+}
+
 /** Checks the body of `POST /openid`; throws `invalid_request` naming the field at fault. */
 export function parseOpenidRequest(
   body: unknown,
   config: Pick<ProxyConfig, 'mp' | 'web'>,
 ): OpenidRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw invalid('The body must be a JSON object')
-  }
-  // Strict: an unknown field is a client bug or a probe, never something to ignore. Own keys only,
-  // so `__proto__` or `constructor` in the JSON are refused here like any other stranger.
-  const unknown = Object.keys(body).find((key) => !KNOWN_FIELDS.has(key))
-  if (unknown !== undefined) {
-    throw invalid(`Unknown field ${JSON.stringify(unknown.slice(0, 32))}`)
-  }
-  const fields = new Map(Object.entries(body))
+  const fields = fieldsOf(body, KNOWN_FIELDS)
   const code = fields.get('code')
   const state = fields.get('state')
   const verifier = fields.get('verifier')
@@ -66,6 +76,77 @@ export function parseOpenidRequest(
   const request: OpenidRequest = { code, app, credentials }
   if (verifier !== undefined) request.verifier = verifier
   return request
+}
+
+/** A valid `POST /jssdk`: the URL to sign, and its host for the allow-list. */
+export interface JssdkRequest {
+  /** The request's url without its fragment: what is signed. */
+  url: string
+  /** Lower case, as URL gives it. */
+  hostname: string
+}
+
+const JSSDK_FIELDS = new Set(['url'])
+/** Longer than any page URL a phone shows; a bound on what is hashed and answered. */
+export const MAX_JSSDK_URL_LENGTH = 2048
+// Printable ASCII but the backslash: a browser's location.href percent-encodes everything else, and
+// parsers disagree on what a backslash or a control character in a URL means.
+const URL_CHARACTERS = /^[\x21-\x5b\x5d-\x7e]+$/
+
+/**
+ * Checks the body of `POST /jssdk` (docs/wechat.md#signed-url); throws `invalid_request` naming the
+ * field at fault. Which hosts are allowed is the route's decision (they depend on the request).
+ */
+export function parseJssdkRequest(body: unknown): JssdkRequest {
+  const raw = fieldsOf(body, JSSDK_FIELDS).get('url')
+  if (raw === undefined || raw === null || raw === '') throw invalid('url is required')
+  if (typeof raw !== 'string' || raw.length > MAX_JSSDK_URL_LENGTH || !URL_CHARACTERS.test(raw)) {
+    throw invalid(
+      `url must be at most ${MAX_JSSDK_URL_LENGTH} characters of printable ASCII, as a browser shows it`,
+    )
+  }
+  // WeChat checks the page without its fragment (docs/wechat.md#signed-url).
+  const url = raw.split('#', 1)[0] ?? ''
+  const parsed = httpUrl(url)
+  if (!parsed) throw invalid('url must be an absolute http:// or https:// URL')
+  // Its authority exactly as a browser writes it (lower case, no user info, no default port), so the
+  // host checked here is the host any parser, WeChat's included, reads in what is signed:
+  // `https://allowed.test@evil.test/`, `https://ALLOWED.test/` or `http:/allowed.test` are refused.
+  const rest = url.slice(parsed.origin.length)
+  if (!url.startsWith(parsed.origin) || !(rest === '' || rest[0] === '/' || rest[0] === '?')) {
+    throw invalid('url must be a page URL as a browser shows it (no user info, lower-case host)')
+  }
+  return { url, hostname: parsed.hostname }
+}
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i
+
+/** Only JSON is accepted, so a cross-site HTML form cannot post to us without a CORS preflight. */
+function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  // `req.is` is null when there is no body at all (not even Content-Length: 0): validation then
+  // names what is missing.
+  const charset = CHARSET.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase()
+  // UTF-8 only: other charsets (UTF-7, UTF-16) are a classic way to smuggle text past filters, and
+  // the kit never sends them.
+  if (req.is('application/json') === false || (charset && !['utf-8', 'utf8'].includes(charset))) {
+    next(
+      new ProxyError('invalid_request', 'Content-Type must be application/json (UTF-8)', {
+        status: 415,
+      }),
+    )
+    return
+  }
+  next()
+}
+
+/**
+ * A JSON body of at most `limit` (larger ones are refused before parsing: 413), UTF-8 JSON only
+ * (415 otherwise).
+ */
+export function jsonBody(limit: string): RequestHandler[] {
+  // inflate: false: a small body is never compressed by a real client, and a compressed one could
+  // hide far more than the limit.
+  return [requireJson, express.json({ limit, strict: true, inflate: false })]
 }
 
 // The scheme is case-insensitive (RFC 9110) and exactly one token follows it: several tokens, other

@@ -37,11 +37,16 @@ export function createAuthorizeRouter({ state, apps, domains }: AuthorizeRouterO
 
     const { request } = check
     const user = currentUser(req)
-    if (request.scope === 'snsapi_base' || state.snapshotNext) {
-      // Silent authorization: no page at all, straight back with a code. A snapshot visit too:
-      // WeChat shows its browse-only snapshot page, not the consent sheet, and the page gets a code
-      // at once (it then exchanges to the snapshot identity).
-      return res.redirect(302, callbackWithCode(state, request, user))
+    const snapshot =
+      request.scope === 'snsapi_userinfo' && (request.forceSnapshot || state.snapshotNext)
+    if (request.scope === 'snsapi_base' || snapshot) {
+      // Silent authorization: no page at all, straight back with a code. A snapshot visit too
+      // (docs/wechat.md#snapshot-pages, only ever for snsapi_userinfo): WeChat shows its
+      // browse-only snapshot page, not the consent sheet, and the page gets a code at once (it
+      // then exchanges to the snapshot identity).
+      // forceSnapShot leaves an armed control flag for a later visit; the armed flag is spent.
+      const forced = snapshot && request.forceSnapshot ? true : undefined
+      return res.redirect(302, callbackWithCode(state, request, user, forced))
     }
     const params: Record<string, string> = {
       appid: request.app.appid,
@@ -104,8 +109,13 @@ export function createAuthorizeRouter({ state, apps, domains }: AuthorizeRouterO
  * issued (WeChat did its part) but the URL is the bare redirect_uri, as if something between
  * WeChat and the app lost the code and state.
  */
-function callbackWithCode(state: MockState, request: AuthorizeRequest, user: TestUser): string {
-  const code = state.issueCode(request.app.appid, user.id, request.scope)
+function callbackWithCode(
+  state: MockState,
+  request: AuthorizeRequest,
+  user: TestUser,
+  snapshot?: boolean,
+): string {
+  const code = state.issueCode(request.app.appid, user.id, request.scope, snapshot)
   if (state.takePageFault('authorize')?.mode === 'drop-callback') return request.redirectUri
   return withCallbackParams(request.redirectUri, request.state, code)
 }

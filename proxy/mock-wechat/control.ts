@@ -25,28 +25,33 @@ const MAX_LATENCY_MS = 120_000
  * `/__control/*`: inspect and steer the mock from tests and load scripts. There is no auth on
  * purpose — the mock only runs in development and tests, and it never guards anything real.
  *
- * - `GET stats` -> `{calls: {access_token, refresh_token, userinfo, auth}, authorize, qrconnect}`
+ * - `GET stats` -> `{calls: {access_token, refresh_token, userinfo, auth, token, stable_token,
+ *   ticket}, authorize, qrconnect, jssdk: {ok, fail}}` (`jssdk`: the stand-in's `wx.config`
+ *   checks)
  *   (`authorize` / `qrconnect` = page requests, failed checks included)
- * - `POST reset` -> 204: forgets codes, tokens, counters, faults, the clock offset, an armed
- *   snapshot visit and every `apps` override
+ * - `POST reset` -> 204: forgets codes, tokens (basic ones and tickets too), counters, faults, the
+ *   clock offset, an armed snapshot visit, recorded shares, and every `apps`, `quotas` and
+ *   `ip-whitelist` override (control-basic.ts)
  * - `POST clock {advanceSeconds}` -> `{now}` (ms)
  * - `POST codes {count, scope?, user?, appid?, snapshot?}` -> `{codes}`; `scope` defaults to
  *   `snsapi_base` for an official account and `snsapi_login` for a website app; `snapshot` true/false
- *   forces every code issued by the call; omitted, an armed `snapshot` applies to the first one
+ *   forces every code issued by the call; omitted, an armed `snapshot` applies to the first
+ *   snsapi_userinfo one
  * - `POST faults {endpoint, mode, ms?, errcode?, times?}` -> 204; `DELETE faults` -> 204 (all,
- *   page faults included). API endpoints (`access_token`, `refresh_token`, `userinfo`, `auth`, `*`
- *   = all four) take `latency` (needs `ms`), `http500`, `busy`, `malformed`, `text-html`, `reset`,
+ *   page faults included). API endpoints (`access_token`, `refresh_token`, `userinfo`, `auth`,
+ *   `token`, `stable_token`, `ticket`, `*` = all of them) take `latency` (needs `ms`), `http500`, `busy`, `malformed`, `text-html`, `reset`,
  *   `consume-then-reset`, and `errcode` (needs an integer `errcode`): WeChat's error body for it,
  *   with nothing done (a code stays usable). Endpoints `authorize` and `qrconnect` take
  *   `drop-callback`: once the request passes every check and is approved (snsapi_base: at once;
  *   snsapi_userinfo and qrconnect: on approve), the code is issued but the redirect goes to
  *   redirect_uri without code and state. `times` = how many calls it affects (default: until
  *   cleared); page faults are not counted in `calls`.
- * - `POST snapshot {next: boolean}` -> 204: `true` makes the next code issued (authorize, consent
- *   approval or `codes` without `snapshot`) a snapshot-page visit: `is_snapshotuser: 1`, a virtual
- *   openid (and unionid), userinfo refused with 48001. While armed, an snsapi_userinfo authorize
- *   skips the consent page (WeChat shows the snapshot page instead) and redirects with a code at
- *   once. One-shot; `false` disarms it.
+ * - `POST snapshot {next: boolean}` -> 204: `true` makes the next snsapi_userinfo code issued
+ *   (authorize or `codes` without `snapshot`) a snapshot-page visit (snsapi_base and PC logins
+ *   leave it armed): `is_snapshotuser: 1`, a virtual openid (and unionid), userinfo refused
+ *   with 48001. While armed, an snsapi_userinfo authorize skips the consent page (WeChat shows
+ *   the snapshot page instead) and redirects with a code at once. One-shot; `false` disarms it.
+ *   An authorize URL with `forceSnapShot=true` does the same for its own snsapi_userinfo visit.
  * - `POST apps {appid, unionBound: boolean}` -> 204: binds or unbinds a configured app to the open
  *   platform at run time (unionid in token and userinfo responses); reset restores the configuration.
  */
@@ -59,6 +64,7 @@ export function createControlRouter({ state, apps }: ControlRouterOptions): Rout
       calls: { ...state.calls },
       authorize: state.authorizeCalls,
       qrconnect: state.qrconnectCalls,
+      jssdk: { ok: state.jssdk.ok, fail: state.jssdk.fail },
     })
   })
 

@@ -4,8 +4,11 @@ export interface AuthorizeRequest {
   app: MockApp
   redirectUri: string
   scope: 'snsapi_base' | 'snsapi_userinfo'
+  /** Optional on oauth2/authorize as on qrconnect (WeChat's docs); `''` when absent. */
   state: string
   connectRedirect: boolean
+  /** `forceSnapShot=true`: an snsapi_userinfo request opens as a snapshot page. */
+  forceSnapshot: boolean
 }
 
 export interface AuthorizeError {
@@ -17,9 +20,10 @@ export type AuthorizeCheck =
   { ok: true; request: AuthorizeRequest } | { ok: false; error: AuthorizeError }
 
 // WeChat matches the query with a regex (its docs): these parameters, this order, nothing else,
-// and response_type=code. connect_redirect=1 may follow state (mature SDKs send it).
+// and response_type=code (docs/wechat.md#authorize-url). `state` is optional; after it may come
+// connect_redirect=1 (mature SDKs send it) and WeChat's forcePopup and forceSnapShot, in any order.
 const ORDER =
-  /^appid=[^&]*&redirect_uri=[^&]*&response_type=code&scope=[^&]*&state=[^&]*(?:&connect_redirect=1)?$/
+  /^appid=[^&]*&redirect_uri=[^&]*&response_type=code&scope=[^&]*(?:&state=[^&]*)?(?:&(?:connect_redirect=1|forcePopup=(?:true|false)|forceSnapShot=(?:true|false)))*$/
 
 export function hasWechatOrder(rawQuery: string): boolean {
   return ORDER.test(rawQuery)
@@ -48,7 +52,6 @@ export function checkAuthorize(
   if (!appid) return fail(10012, 'appid不能为空')
   if (!redirectUri) return fail(10011, 'redirect_uri不能为空')
   if (!scope) return fail(10010, 'scope不能为空')
-  if (!state) return fail(10013, 'state不能为空')
   if (rawQuery !== undefined && !hasWechatOrder(rawQuery))
     return fail('bad-order', '该链接无法访问')
   if (get('response_type') !== 'code') return fail('bad-response-type', '该链接无法访问')
@@ -68,7 +71,15 @@ export function checkAuthorize(
   }
   return {
     ok: true,
-    request: { app, redirectUri, scope, state, connectRedirect: get('connect_redirect') === '1' },
+    request: {
+      app,
+      redirectUri,
+      scope,
+      // Missing or empty alike: the callback then carries `state=` (docs/wechat.md#callback).
+      state: state ?? '',
+      connectRedirect: get('connect_redirect') === '1',
+      forceSnapshot: get('forceSnapShot') === 'true',
+    },
   }
 }
 

@@ -15,6 +15,7 @@ const WECHAT_ERRMSG: ReadonlyMap<number, string> = new Map([
   [40014, 'invalid access_token'],
   [40029, 'invalid code'],
   [40030, 'invalid refresh_token'],
+  [40097, 'invalid args'],
   [40125, 'invalid appsecret'],
   [40163, 'code been used'],
   [41001, 'access_token missing'],
@@ -26,7 +27,9 @@ const WECHAT_ERRMSG: ReadonlyMap<number, string> = new Map([
   [42001, 'access_token expired'],
   [42002, 'refresh_token expired'],
   [42003, 'code expired'],
+  [45009, 'reach max api daily quota limit'],
   [45011, 'api minute-quota reach limit'],
+  [47001, 'data format error'],
   [48001, 'api unauthorized'],
   [50001, 'user unauthorized'],
 ])

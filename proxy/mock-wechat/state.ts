@@ -1,17 +1,23 @@
+import { BasicTokens } from './basic-tokens.js'
 import type { MockApp } from './demo-apps.js'
+import { JssdkRecords } from './jssdk-records.js'
 import { newCode, newToken } from './random.js'
 
 export type Scope = 'snsapi_base' | 'snsapi_userinfo' | 'snsapi_login'
 /** The API endpoints the mock counts and can inject faults into. */
-export type ApiEndpoint = 'access_token' | 'refresh_token' | 'userinfo' | 'auth'
+export type ApiEndpoint =
+  'access_token' | 'refresh_token' | 'userinfo' | 'auth' | 'token' | 'stable_token' | 'ticket'
 export const API_ENDPOINTS: readonly ApiEndpoint[] = [
   'access_token',
   'refresh_token',
   'userinfo',
   'auth',
+  'token',
+  'stable_token',
+  'ticket',
 ]
 
-/** Faults of the API endpoints (`*` = all four). */
+/** Faults of the API endpoints (`*` = all of them). */
 export type ApiFaultMode =
   | 'latency'
   | 'http500'
@@ -91,6 +97,10 @@ export class MockState {
   /** Run-time `unionBound` overrides per appid (control `apps`); reset restores the configuration. */
   readonly unionBound = new Map<string, boolean>()
   calls: Record<ApiEndpoint, number> = zeroCalls()
+  /** Basic access_tokens, jsapi_tickets and their quotas (`/cgi-bin/*`). */
+  readonly basic = new BasicTokens(() => this.now())
+  /** What the stand-in JS-SDK reported: `wx.config` outcomes and share calls. */
+  readonly jssdk = new JssdkRecords()
   authorizeCalls = 0
   qrconnectCalls = 0
   /** One-shot (control `snapshot`): the next code issued is a snapshot visit. */
@@ -108,11 +118,15 @@ export class MockState {
     return this.now()
   }
 
-  /** `snapshot` undefined = take the armed one-shot snapshot flag, if any. */
+  /**
+   * `snapshot` undefined = take the armed one-shot snapshot flag, if any, for an snsapi_userinfo
+   * code: a snapshot page only ever stands in for the consent sheet (docs/wechat.md#snapshot-pages).
+   */
   issueCode(appid: string, userId: string, scope: Scope, snapshot?: boolean): string {
     const code = newCode()
-    const isSnapshot = snapshot ?? this.snapshotNext
-    if (snapshot === undefined) this.snapshotNext = false
+    const takesFlag = snapshot === undefined && scope === 'snsapi_userinfo'
+    const isSnapshot = snapshot ?? (takesFlag && this.snapshotNext)
+    if (takesFlag) this.snapshotNext = false
     this.codes.set(code, {
       code,
       appid,
@@ -208,6 +222,8 @@ export class MockState {
     this.clearFaults()
     this.unionBound.clear()
     this.calls = zeroCalls()
+    this.basic.reset()
+    this.jssdk.reset()
     this.authorizeCalls = 0
     this.qrconnectCalls = 0
     this.snapshotNext = false
@@ -222,5 +238,8 @@ function spend(fault: Fault<FaultMode>): boolean {
 }
 
 function zeroCalls(): Record<ApiEndpoint, number> {
-  return { access_token: 0, refresh_token: 0, userinfo: 0, auth: 0 }
+  return Object.fromEntries(API_ENDPOINTS.map((endpoint) => [endpoint, 0])) as Record<
+    ApiEndpoint,
+    number
+  >
 }

@@ -1,4 +1,12 @@
-export type { CodeClaim, CodeOutcome, CodeRecord, Store, StoredTokens } from './types.js'
+export type {
+  CodeClaim,
+  CodeOutcome,
+  CodeRecord,
+  CredentialName,
+  Store,
+  StoredCredential,
+  StoredTokens,
+} from './types.js'
 export { createMemoryStore } from './memory.js'
 export type { MemoryStoreOptions } from './memory.js'
 export { createRedisClient, createRedisStore } from './redis.js'

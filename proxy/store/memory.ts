@@ -1,4 +1,5 @@
 import { createCodeRecords, evictOldest } from './memory-codes.js'
+import { createCredentialRecords } from './memory-credentials.js'
 import type { Store, StoredTokens } from './types.js'
 
 export interface MemoryStoreOptions {
@@ -64,6 +65,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   // Times of code records are milliseconds since the store was made (see createCodeRecords).
   const origin = now()
   const codes = createCodeRecords(maxCodes, () => now() - origin)
+  const credentials = createCredentialRecords(now)
 
   // Never keeps the process alive; close() stops it, or `sweeps` once the store is dropped.
   const sweeper = setInterval(() => codes.sweep(), sweepEveryMs)
@@ -124,12 +126,28 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async releaseCode(id) {
       codes.release(id)
     },
+    async getCredential(appid, name) {
+      return credentials.get(appid, name)
+    },
+    async saveCredential(appid, name, credential, ttlMs) {
+      credentials.save(appid, name, credential, ttlMs)
+    },
+    async forgetCredential(appid, name, value) {
+      return credentials.forget(appid, name, value)
+    },
+    async lockCredentials(appid, ttlMs) {
+      return credentials.lock(appid, ttlMs)
+    },
+    async unlockCredentials(appid, token) {
+      credentials.unlock(appid, token)
+    },
     async ping() {},
     async close() {
       clearInterval(sweeper)
       entries.clear()
       revoked.clear()
       codes.clear()
+      credentials.clear()
     },
   }
   sweeps.register(store, sweeper)

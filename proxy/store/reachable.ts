@@ -39,6 +39,11 @@ export function reachable(store: Store): Store {
     settleCode: guard('settleCode'),
     readCode: guard('readCode'),
     releaseCode: guard('releaseCode'),
+    getCredential: guard('getCredential'),
+    saveCredential: guard('saveCredential'),
+    forgetCredential: guard('forgetCredential'),
+    lockCredentials: guard('lockCredentials'),
+    unlockCredentials: guard('unlockCredentials'),
     ping: guard('ping'),
     close: store.close.bind(store),
   }

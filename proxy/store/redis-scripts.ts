@@ -60,6 +60,23 @@ redis.call('HSET', KEYS[1], 'state', 'released')
 return 1
 `
 
+/**
+ * KEYS[1] = a credential's key; ARGV[1] = the value to forget. Deletes the credential only while it
+ * holds that value: the check and the delete are one step, so a token another instance stored in
+ * between is never dropped. Returns 1 when it deleted.
+ */
+export const FORGET_CREDENTIAL = `
+local raw = redis.call('GET', KEYS[1])
+if raw and cjson.decode(raw).value == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`
+
+/** KEYS[1] = the lock's key; ARGV[1] = the holder's token. Releases only the holder's own lock. */
+export const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`
+
 export type Script = (keys: string[], args: (string | number)[]) => Promise<unknown>
 
 /** EVALSHA, and EVAL once when Redis does not know the script (first use, or after a restart). */

@@ -1,17 +1,20 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { createRedisClient, REDIS_PREFIX, watchOutages } from './redis-client.js'
+import { randomBytes } from 'node:crypto'
 import {
   CLAIM,
   decodeVerifier,
   encodeVerifier,
+  FORGET_CREDENTIAL,
   parseRecord,
   READ,
   RELEASE,
   script,
   SETTLE,
+  UNLOCK,
 } from './redis-scripts.js'
-import type { Store, StoredTokens } from './types.js'
+import type { CredentialName, Store, StoredCredential, StoredTokens } from './types.js'
 
 export { createRedisClient, REDIS_PREFIX } from './redis-client.js'
 export type { RedisClientOptions } from './redis-client.js'
@@ -34,7 +37,11 @@ export interface RedisStoreOptions {
  * - `tokens:<app>:<openid>`: JSON of StoredTokens, EX = until the refresh_token dies;
  * - `revoked:<jti>`: '1', PX = until the session would have expired anyway;
  * - `code:<sha256(app:code)>`: hash {state, verifier}, PX = the code's lifetime;
- * - `code:<sha256(app:code)>:answer`: the settled outcome's JSON, PX = the replay window.
+ * - `code:<sha256(app:code)>:answer`: the settled outcome's JSON, PX = the replay window;
+ * - `{basic:<appid>}:token`, `{basic:<appid>}:ticket`: JSON of StoredCredential, PX = its lifetime;
+ * - `{basic:<appid>}:lock`: the holder's random token, PX = the longest a fetch may take.
+ * The keys of one appid share the hash tag `{basic:<appid>}`: on a Redis Cluster they live in one
+ * slot, so that a script may touch them together.
  * (`rl:<ip>`, the rate-limit counters, are written by createRedisRateLimitStore.)
  */
 export function createRedisStore(options: RedisStoreOptions): Store {
@@ -52,6 +59,10 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const tokensKey = (app: string, openid: string) => `${prefix}tokens:${app}:${openid}`
   const revokedKey = (id: string) => `${prefix}revoked:${id}`
   const codeKeys = (key: string) => [`${prefix}code:${key}`, `${prefix}code:${key}:answer`]
+  const basicKey = (appid: string, name: CredentialName | 'lock') =>
+    `${prefix}{basic:${appid}}:${name}`
+  const forgetCredential = script(client, FORGET_CREDENTIAL)
+  const unlock = script(client, UNLOCK)
   const claim = script(client, CLAIM)
   const settle = script(client, SETTLE)
   const read = script(client, READ)
@@ -96,6 +107,28 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     },
     async releaseCode(key) {
       await release(codeKeys(key), [])
+    },
+    async getCredential(appid, name) {
+      const raw = await client.get(basicKey(appid, name))
+      return raw === null ? undefined : (JSON.parse(raw) as StoredCredential)
+    },
+    async saveCredential(appid, name, credential, ttlMs) {
+      // Whole milliseconds, at least one: PX refuses a fraction and zero.
+      const ms = Math.max(1, Math.ceil(ttlMs))
+      await client.set(basicKey(appid, name), JSON.stringify(credential), 'PX', ms)
+    },
+    async forgetCredential(appid, name, value) {
+      return (await forgetCredential([basicKey(appid, name)], [value])) === 1
+    },
+    async lockCredentials(appid, ttlMs) {
+      // A random token: only the holder can release the lock (UNLOCK compares it).
+      const token = randomBytes(16).toString('base64url')
+      const ms = Math.max(1, Math.ceil(ttlMs))
+      const taken = await client.set(basicKey(appid, 'lock'), token, 'PX', ms, 'NX')
+      return taken === 'OK' ? token : undefined
+    },
+    async unlockCredentials(appid, token) {
+      await unlock([basicKey(appid, 'lock')], [token])
     },
     async ping() {
       await client.ping()

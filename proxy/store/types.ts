@@ -38,6 +38,18 @@ export type CodeRecord =
   | { state: 'used'; verifierHash: string | null }
   | { state: 'released'; verifierHash: string | null }
 
+/** The credentials an app shares across every instance (docs/wechat.md#js-sdk-signing). */
+export type CredentialName = 'token' | 'ticket'
+
+/** One shared credential: the basic access_token or the jsapi_ticket of one appid. */
+export interface StoredCredential {
+  value: string
+  /** Epoch milliseconds: when WeChat stops accepting it. */
+  expiresAt: number
+  /** Epoch milliseconds: from then on, the first caller fetches the next one. */
+  refreshAt: number
+}
+
 /**
  * Server-side state of the proxy, small on purpose so that every backend (memory, Redis) implements the
  * same contract (test/proxy/store-contract.ts). All times are epoch milliseconds of the store's clock.
@@ -81,6 +93,29 @@ export interface Store {
    * expiry; any other record stays as it is.
    */
   releaseCode(key: string): Promise<void>
+  /** The credential `name` of `appid` while it lives (docs/wechat.md#basic-access-token). */
+  getCredential(appid: string, name: CredentialName): Promise<StoredCredential | undefined>
+  /** Replaces the credential `name` of `appid`; it is forgotten after `ttlMs`. */
+  saveCredential(
+    appid: string,
+    name: CredentialName,
+    credential: StoredCredential,
+    ttlMs: number,
+  ): Promise<void>
+  /**
+   * Forgets the credential `name` of `appid` only while its value is still `value` (compare and
+   * delete, one atomic step): a token WeChat refused is dropped, never the one another instance has
+   * fetched since. True when it was forgotten.
+   */
+  forgetCredential(appid: string, name: CredentialName, value: string): Promise<boolean>
+  /**
+   * Takes the lock on the credentials of `appid` for `ttlMs` unless someone holds it: the holder
+   * alone fetches them from WeChat. Resolves to the holder's token (for `unlockCredentials`), or
+   * undefined when the lock is taken. Across instances one atomic step: two never both hold it.
+   */
+  lockCredentials(appid: string, ttlMs: number): Promise<string | undefined>
+  /** Releases the lock only while `token` holds it: a lock that expired and was taken stays taken. */
+  unlockCredentials(appid: string, token: string): Promise<void>
   /** Rejects when the store cannot serve requests. */
   ping(): Promise<void>
   close(): Promise<void>

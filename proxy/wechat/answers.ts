@@ -1,5 +1,5 @@
 import { ProxyError } from '../errors.js'
-import type { WechatTokenResponse, WechatUserinfo } from './types.js'
+import type { BasicToken, JsapiTicket, WechatTokenResponse, WechatUserinfo } from './types.js'
 
 /** How WeChat's answers are read: shapes checked field by field, failures mapped to our codes. */
 
@@ -64,6 +64,33 @@ export function isTokenResponse(
     (json.unionid === undefined || typeof json.unionid === 'string') &&
     (json.is_snapshotuser === undefined || typeof json.is_snapshotuser === 'number')
   )
+}
+
+/** A lifetime WeChat could mean: whole seconds, more than none, less than a day. */
+function isLifetime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 86_400
+}
+
+export function unexpectedShape(): ProxyError {
+  return new ProxyError('upstream_error', 'WeChat answered an unexpected shape')
+}
+
+/** `{access_token, expires_in}` of the basic-token calls (docs/wechat.md#basic-access-token). */
+export function readBasicToken(json: Record<string, unknown>): BasicToken {
+  const { access_token: accessToken, expires_in: expiresIn } = json
+  if (typeof accessToken !== 'string' || accessToken.length === 0 || !isLifetime(expiresIn)) {
+    throw unexpectedShape()
+  }
+  return { accessToken, expiresIn }
+}
+
+/** `{ticket, expires_in}` of getticket (docs/wechat.md#jsapi_ticket). */
+export function readTicket(json: Record<string, unknown>): JsapiTicket {
+  const { ticket, expires_in: expiresIn } = json
+  if (typeof ticket !== 'string' || ticket.length === 0 || !isLifetime(expiresIn)) {
+    throw unexpectedShape()
+  }
+  return { ticket, expiresIn }
 }
 
 /**

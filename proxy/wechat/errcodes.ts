@@ -1,13 +1,37 @@
+import { isIP } from 'node:net'
 import { ProxyError } from '../errors.js'
 import type { ProxyErrorCode } from '../errors.js'
+
+/**
+ * What kind of call met the errcode; a few errcodes mean something else per kind:
+ * - `user`: a call with a user's web-authorization tokens (`/sns/*`);
+ * - `basic`: a call made with the basic access_token (`/cgi-bin/ticket/getticket`);
+ * - `token`: a fetch of the basic access_token itself (`/cgi-bin/token`, `/cgi-bin/stable_token`).
+ */
+export type WechatCall = 'user' | 'basic' | 'token'
 
 interface ErrcodeRule {
   code: ProxyErrorCode
   /** For setup faults: the setting the operator has to fix. */
   setting?: string
   message: string
-  /** The access_token was refused: refresh it once and retry once before giving up. */
+  /** The access_token was refused: fetch another once and retry once before giving up. */
   refreshable?: boolean
+  /** The message from WeChat's errmsg, for the errcodes whose errmsg names what to fix. */
+  describe?: (errmsg: unknown) => string
+  /** The rule instead for these kinds of call. */
+  calls?: Partial<Record<WechatCall, ErrcodeRule>>
+}
+
+/**
+ * The basic access_token refused (docs/wechat.md#basic-access-token): no user is at fault, so never
+ * reauth_required (the kit would send the user to WeChat again); the credential cache replaces the
+ * token once, and a refusal that persists is WeChat's error.
+ */
+const BASIC_TOKEN_REFUSED: ErrcodeRule = {
+  code: 'upstream_error',
+  message: 'WeChat refused the basic access token',
+  refreshable: true,
 }
 
 /**
@@ -21,12 +45,24 @@ const ERRCODES: Record<number, ErrcodeRule> = {
   42003: { code: 'code_expired', message: 'This code has expired' },
   41008: { code: 'invalid_request', message: 'WeChat says the code is missing' },
   45011: { code: 'rate_limited', message: 'WeChat API quota reached, try again later' },
+  45009: {
+    code: 'rate_limited',
+    message:
+      "WeChat's daily quota for this call is used up (45009): it resets at midnight China time, " +
+      'or an administrator can reset it in the official account admin',
+  },
   40013: { code: 'wechat_misconfigured', setting: 'WECHAT_APPID', message: 'WeChat rejected' },
   40125: { code: 'wechat_misconfigured', setting: 'WECHAT_SECRET', message: 'WeChat rejected' },
+  40243: {
+    code: 'wechat_misconfigured',
+    setting: 'WECHAT_SECRET',
+    message: 'WeChat froze the AppSecret; reset it and update',
+  },
+  // The message names the address to add; the code is still decided by the errcode.
   40164: {
     code: 'wechat_misconfigured',
-    setting: 'the IP whitelist',
-    message: 'WeChat rejected the server address; check',
+    message: "WeChat refused this server's IP",
+    describe: whitelistMessage,
   },
   10003: {
     code: 'wechat_misconfigured',
@@ -35,9 +71,28 @@ const ERRCODES: Record<number, ErrcodeRule> = {
   },
   // Access-token failures: the token custody refreshes and retries once; they only surface (as
   // reauth_required) when they persist after that refresh.
-  40001: { code: 'reauth_required', message: 'WeChat refused the access token', refreshable: true },
-  40014: { code: 'reauth_required', message: 'WeChat refused the access token', refreshable: true },
-  42001: { code: 'reauth_required', message: 'The access token expired', refreshable: true },
+  40001: {
+    code: 'reauth_required',
+    message: 'WeChat refused the access token',
+    refreshable: true,
+    calls: {
+      basic: BASIC_TOKEN_REFUSED,
+      // Where the basic token is fetched, 40001 means the AppSecret is wrong.
+      token: { code: 'wechat_misconfigured', setting: 'WECHAT_SECRET', message: 'WeChat rejected' },
+    },
+  },
+  40014: {
+    code: 'reauth_required',
+    message: 'WeChat refused the access token',
+    refreshable: true,
+    calls: { basic: BASIC_TOKEN_REFUSED },
+  },
+  42001: {
+    code: 'reauth_required',
+    message: 'The access token expired',
+    refreshable: true,
+    calls: { basic: { ...BASIC_TOKEN_REFUSED, message: 'The basic access token expired' } },
+  },
   40030: { code: 'reauth_required', message: 'WeChat refused the refresh token' },
   42002: { code: 'reauth_required', message: 'The refresh token expired' },
   48001: { code: 'reauth_required', message: 'WeChat refused the API call for this user' },
@@ -45,16 +100,38 @@ const ERRCODES: Record<number, ErrcodeRule> = {
 }
 
 /**
+ * The address in 40164's errmsg (`invalid ip 1.2.3.4 ipv6 ::ffff:1.2.3.4, not in whitelist rid: …`,
+ * docs/wechat.md#basic-access-token), only when it is an IP address: nothing else of errmsg may reach
+ * a message.
+ */
+function rejectedIp(errmsg: unknown): string | undefined {
+  const ip =
+    typeof errmsg === 'string' ? /^invalid ip ([0-9A-Fa-f.:]+)/.exec(errmsg)?.[1] : undefined
+  return ip !== undefined && isIP(ip) !== 0 ? ip : undefined
+}
+
+function whitelistMessage(errmsg: unknown): string {
+  const ip = rejectedIp(errmsg)
+  return ip
+    ? `WeChat refused this server's IP ${ip}: add ${ip} to the IP whitelist (IP白名单) of the account (40164)`
+    : "WeChat refused this server's IP: add it to the IP whitelist (IP白名单) of the account (40164)"
+}
+
+/**
  * Maps a WeChat errcode to a ProxyError. `settings` renames the settings of a setup fault for the app
- * that made the call (e.g. WECHAT_WEB_SECRET for the website app).
+ * that made the call (e.g. WECHAT_WEB_SECRET for the website app); `call` says what kind of call it
+ * was (default `user`); `errmsg` is read for 40164's address only.
  */
 export function errorFromErrcode(
   errcode: number,
   settings: { appid: string; secret: string } = { appid: 'WECHAT_APPID', secret: 'WECHAT_SECRET' },
+  context: { call?: WechatCall; errmsg?: unknown } = {},
 ): ProxyError {
-  const rule = ERRCODES[errcode]
+  const general = ERRCODES[errcode]
+  const rule = general?.calls?.[context.call ?? 'user'] ?? general
   if (!rule)
     return new ProxyError('upstream_error', `WeChat answered errcode ${errcode}`, { errcode })
+  if (rule.describe) return new ProxyError(rule.code, rule.describe(context.errmsg), { errcode })
   if (rule.code !== 'wechat_misconfigured')
     return new ProxyError(rule.code, rule.message, { errcode })
   const setting =
@@ -68,11 +145,13 @@ export function errorFromErrcode(
   })
 }
 
-/** True for an error WeChat gave because of the access_token itself (40001, 40014, 42001). */
+/**
+ * True for an error WeChat gave because of the access_token itself (40001, 40014, 42001), on a call
+ * made with it (a user's, or the basic one).
+ */
 export function isRefreshable(error: unknown): boolean {
-  return (
-    error instanceof ProxyError &&
-    error.errcode !== undefined &&
-    ERRCODES[error.errcode]?.refreshable === true
-  )
+  if (!(error instanceof ProxyError) || error.errcode === undefined) return false
+  const rule = ERRCODES[error.errcode]
+  // The same errcode on a fetch of the basic token is no refusal of a token (a wrong AppSecret).
+  return rule?.refreshable === true && error.code !== 'wechat_misconfigured'
 }

@@ -6,28 +6,41 @@ import { transportError } from './answers.js'
 /** WeChat's bodies are tiny; anything bigger is not WeChat and is not read into memory. */
 const MAX_BODY_BYTES = 64 * 1024
 
+/** WeChat's answer: its status and its body as text (docs/wechat.md#response-bodies). */
+export interface WechatAnswer {
+  status: number
+  body: string
+}
+
+/** How the proxy calls WeChat: a GET with a query string, or a POST of JSON. */
+export interface WechatTransport {
+  get(path: string, params: Record<string, string>): Promise<WechatAnswer>
+  /** `body` is sent as JSON (e.g. stable_token's, with the AppSecret: never in the URL). */
+  post(path: string, params: Record<string, string>, body: object): Promise<WechatAnswer>
+}
+
 /**
- * One GET to WeChat over node:http(s) with a keep-alive agent of our own: no HTTP client library
- * on the path of every login (axios cost more CPU per call than everything else the exchange does).
- * Resolves to the status and the body as text (WeChat often says text/plain for JSON, docs/wechat.md#response-bodies);
- * any failure to get a whole answer is a ProxyError.
+ * Calls to WeChat over node:http(s) with a keep-alive agent of our own: no HTTP client library on
+ * the path of every login (axios cost more CPU per call than everything else the exchange does).
+ * Each call resolves to WeChat's status and body as text (WeChat often says text/plain for JSON);
+ * any failure to get a whole answer within `timeoutMs` is a ProxyError that names no URL or body.
  */
-export function createGet(apiBase: string, timeoutMs: number) {
+export function createTransport(apiBase: string, timeoutMs: number): WechatTransport {
   const base = new URL(apiBase)
   const secure = base.protocol === 'https:'
   const request = secure ? httpsRequest : httpRequest
   // Like Node's global agent (kept-alive, most recent socket first, idle sockets closed after 5 s),
   // but ours: nothing else in the process shares or reconfigures it. No proxy is ever read from the
-  // environment (node:http has none): secrets and tokens travel in query strings.
+  // environment (node:http has none): secrets and tokens travel in query strings and bodies.
   const options = { keepAlive: true, scheduling: 'lifo' as const, timeout: 5_000 }
   const agent = secure ? new HttpsAgent(options) : new HttpAgent(options)
   const prefix = base.pathname.replace(/\/+$/, '')
   // An IPv6 literal comes bracketed from URL; node:http wants the bare address.
   const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1')
-  const headers = { accept: 'application/json, text/plain, */*' }
+  const accept = 'application/json, text/plain, */*'
 
-  return (path: string, params: Record<string, string>) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
+  const send = (path: string, params: Record<string, string>, json?: string) =>
+    new Promise<WechatAnswer>((resolve, reject) => {
       let settled = false
       const fail = (error: ProxyError) => {
         if (settled) return
@@ -37,14 +50,22 @@ export function createGet(apiBase: string, timeoutMs: number) {
         // Nothing more is read from a request we gave up on; its socket is not reused.
         req.destroy()
       }
+      const query = new URLSearchParams(params).toString()
       const req = request({
         protocol: base.protocol,
         hostname,
         port: base.port,
-        path: `${prefix}${path}?${new URLSearchParams(params).toString()}`,
-        method: 'GET',
+        path: query ? `${prefix}${path}?${query}` : `${prefix}${path}`,
+        method: json === undefined ? 'GET' : 'POST',
         agent,
-        headers,
+        headers:
+          json === undefined
+            ? { accept }
+            : {
+                accept,
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(json),
+              },
       })
       // The whole call, not just a quiet socket: WeChat answers within its time or not at all.
       const deadline = setTimeout(
@@ -80,6 +101,11 @@ export function createGet(apiBase: string, timeoutMs: number) {
           resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })
         })
       })
-      req.end()
+      req.end(json)
     })
+
+  return {
+    get: (path, params) => send(path, params),
+    post: (path, params, body) => send(path, params, JSON.stringify(body)),
+  }
 }

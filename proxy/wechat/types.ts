@@ -13,6 +13,20 @@ export interface WechatTokenResponse {
   unionid?: string
 }
 
+/** A basic access_token (docs/wechat.md#basic-access-token), as a token source also gives one. */
+export interface BasicToken {
+  accessToken: string
+  /** Seconds it stays valid from now. */
+  expiresIn: number
+}
+
+/** A jsapi_ticket (docs/wechat.md#jsapi_ticket). */
+export interface JsapiTicket {
+  ticket: string
+  /** Seconds it stays valid from now. */
+  expiresIn: number
+}
+
 export interface WechatApiOptions {
   /** Base of api.weixin.qq.com, no trailing slash. */
   apiBase: string
@@ -46,4 +60,17 @@ export interface WechatApi {
   userinfo(accessToken: string, openid: string, lang: WechatLang): Promise<WechatUserinfo>
   /** Resolves when WeChat still accepts the access_token for this openid (`/sns/auth`). */
   checkToken(accessToken: string, openid: string): Promise<void>
+  /**
+   * `POST /cgi-bin/stable_token`: the current basic access_token, the same one until it expires;
+   * `forceRefresh` makes WeChat replace it (about 20 a day, 30 s apart).
+   */
+  stableToken(
+    app: WechatAppCredentials,
+    forceRefresh: boolean,
+    settings?: CredentialSettings,
+  ): Promise<BasicToken>
+  /** `GET /cgi-bin/token`: a new basic access_token per call; the previous one dies ~5 min later. */
+  classicToken(app: WechatAppCredentials, settings?: CredentialSettings): Promise<BasicToken>
+  /** `GET /cgi-bin/ticket/getticket?type=jsapi` with a basic access_token. */
+  jsapiTicket(accessToken: string): Promise<JsapiTicket>
 }

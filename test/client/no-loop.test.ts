@@ -4,6 +4,7 @@ import {
   NOW,
   ORIGIN,
   createEnv,
+  envWindow,
   loadPage,
   okExchange,
   pendingLogin,
@@ -72,6 +73,17 @@ describe('loop breaker', () => {
     expect(third.win.location.replace).toHaveBeenCalledOnce()
     expect(third.store.status).toBe('redirecting')
     expect(third.store.error).toBeNull()
+  })
+
+  it('refuses a trip it cannot count: a tab without sessionStorage never goes', async () => {
+    const env = createEnv()
+    // The count and the pending login would live in memory, lost on the way: every return would
+    // be a callback this tab does not know, ignored, and followed by another trip.
+    const win = { ...envWindow(env, `${ORIGIN}/orders`), sessionStorage: undefined }
+    const page = loadPage(env, `${ORIGIN}/orders`, { options: { window: win } })
+    await page.router.push('/orders')
+    expect(win.location.replace).not.toHaveBeenCalled()
+    expect(page.store.error?.code).toBe('login_loop')
   })
 
   it('starts counting again after a successful login', async () => {

@@ -125,6 +125,8 @@ describe('the pre-boot script', () => {
       mock: true,
       authorizeBase: '/mock-wechat',
       webAppid: expect.any(String),
+      // The JS-SDK entry reads its script from this cache too.
+      jssdkScript: '/mock-wechat/open/js/jweixin-1.6.0.js',
     })
   })
 

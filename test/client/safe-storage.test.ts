@@ -54,6 +54,16 @@ describe('safeStorage', () => {
     expect(storage.get('k')).toBe('v')
   })
 
+  it('tells a write kept only in memory (it will not survive the page) from a stored one', () => {
+    const full = memoryStorage()
+    full.setItem = () => {
+      throw new DOMException('full', 'QuotaExceededError')
+    }
+    expect(safeStorage(() => memoryStorage(), 'p:').set('k', [1])).toBeFalsy()
+    expect(safeStorage(() => full, 'p:').set('k', [1])).toBeTruthy()
+    expect(safeStorage(() => undefined, 'p:').set('k', [])).toBeTruthy()
+  })
+
   it('works in memory when there is no storage at all', () => {
     const storage = safeStorage(() => undefined, 'p:')
     storage.set('k', 'v')

@@ -11,6 +11,7 @@ import {
   loadPage,
   pendingLogin,
   proxyError,
+  savePending,
   saveSession,
   stateOf,
   tripUrl,
@@ -107,8 +108,11 @@ describe('useWechatAuth', () => {
 
   it('login() after a failure clears the error and goes to WeChat for the current route', async () => {
     const env = createEnv()
-    const page = loadPage(env, `${ORIGIN}/orders?code=X&state=forged`)
-    await page.router.push('/orders?code=X&state=forged')
+    savePending(env, { state: 'S1', route: '/orders', scope: 'snsapi_base' })
+    const page = loadPage(env, `${ORIGIN}/orders?code=X&state=S1`, {
+      reply: () => proxyError(502, 'upstream_error'),
+    })
+    await page.router.push('/orders?code=X&state=S1')
     expect(page.store.status).toBe('error')
     const auth = page.app.runWithContext(() => useWechatAuth())
     await auth.login()

@@ -11,6 +11,12 @@ export const WECHAT_IOS_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
   'Mobile/15E148 MicroMessenger/8.0.49(0x18003135) NetType/WIFI Language/zh_CN'
 
+export const WECHAT_ANDROID_UA =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A.240805.005; wv) AppleWebKit/537.36 ' +
+  '(KHTML, like Gecko) Version/4.0 Chrome/122.0.6261.120 Mobile Safari/537.36 XWEB/1260183 ' +
+  'MMWEBSDK/20240501 MMWEBID/207 MicroMessenger/8.0.50.2701(0x2800325B) WeChat/arm64 Weixin ' +
+  'NetType/WIFI Language/zh_CN ABI/arm64'
+
 export const IOS_SAFARI_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
   'Version/17.5 Mobile/15E148 Safari/604.1'
@@ -171,11 +177,15 @@ export interface DemoContext {
 
 /**
  * Registers the hooks of a browser suite against `npm run dev` in-process: one dev server and one
- * Chromium per file, the mock WeChat reset and a new tab before each test.
+ * Chromium per file, the mock WeChat reset (unless `resetMock` is false) and a new tab before each
+ * test. A suite whose proxy caches what the mock issued (the basic token and the jsapi_ticket, shared
+ * by every browser as on a real server) keeps the mock as it is: a reset would make the mock forget
+ * a ticket the proxy still holds, which real WeChat never does.
  */
 export function useDemo(
   env: Record<string, string> = {},
   plugin: Omit<WechatAuthDevOptions, 'env'> = {},
+  { resetMock = true }: { resetMock?: boolean } = {},
 ): DemoContext {
   let server: Awaited<ReturnType<typeof startDevServer>> | undefined
   const ctx = {} as DemoContext
@@ -195,7 +205,7 @@ export function useDemo(
     await server?.close()
   })
   beforeEach(async () => {
-    await ctx.mock.reset()
+    if (resetMock) await ctx.mock.reset()
     ctx.tab = await openWechatPage(ctx.browser)
   })
   afterEach(async () => {

@@ -126,6 +126,19 @@ describe('npm start (production)', () => {
       await tab.close()
     })
 
+    it('configures the JS-SDK on /share under its CSP, with the script host the CSP allows', async () => {
+      const tab = await openWechatPage(browser)
+      const refused: string[] = []
+      tab.page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) refused.push(message.text())
+      })
+      await tab.page.goto(`${origin}/share`)
+      await tab.page.locator('[data-testid="jssdk-status"][data-status="ready"]').waitFor()
+      expect(await tab.page.getByTestId('share-link').textContent()).toBe(`${origin}/share`)
+      expect(refused).toEqual([])
+      await tab.close()
+    })
+
     it('sends security headers with the SPA: CSP without inline script, no referrer, no framing', async () => {
       const response = await fetch(`${origin}/`, { headers: { accept: 'text/html' } })
       const csp = response.headers.get('content-security-policy') ?? ''

@@ -9,9 +9,13 @@
  *   await mock.control.faults({ endpoint: 'access_token', mode: 'errcode', errcode: 45011 })
  *   await mock.control.faults({ endpoint: 'authorize', mode: 'drop-callback', times: 1 })
  *   await mock.control.faults({ endpoint: 'qrconnect', mode: 'drop-callback' })   // PC login too
- *   await mock.control.snapshot(true)                // the next login is a snapshot-page visit
+ *   await mock.control.snapshot(true)                // the next snsapi_userinfo login is a
+ *                                                    // snapshot-page visit
  *                                                    // (snsapi_userinfo: no consent page)
  *   await mock.control.apps({ appid, unionBound: true })     // bind the app: unionid appears
+ *   await mock.control.invalidateToken()             // basic tokens answer 40001 (all apps)
+ *   await mock.control.quotas({ ticket: 3 })         // daily quotas per appid until reset
+ *   await mock.control.ipWhitelist(['10.0.0.1'])     // /cgi-bin/* callers elsewhere get 40164
  *   await mock.answered()                            // every answer written, late ones included
  *   await mock.close()                               // in afterEach
  *
@@ -25,17 +29,30 @@ import {
   DEMO_WEB_APP,
   createMockWechat,
 } from '../../proxy/mock-wechat/index.js'
-import type { MockWechat, MockWechatOptions } from '../../proxy/mock-wechat/index.js'
+import type { DailyQuotas, MockWechat, MockWechatOptions } from '../../proxy/mock-wechat/index.js'
 import { API_FAULT_MODES } from '../../proxy/mock-wechat/state.js'
 import type { ApiFaultMode } from '../../proxy/mock-wechat/state.js'
 import { listenOnLoopback } from './net.js'
 
 export interface MockStats {
-  calls: { access_token: number; refresh_token: number; userinfo: number; auth: number }
+  calls: {
+    access_token: number
+    refresh_token: number
+    userinfo: number
+    auth: number
+    /** `GET /cgi-bin/token` */
+    token: number
+    /** `POST /cgi-bin/stable_token` */
+    stable_token: number
+    /** `GET /cgi-bin/ticket/getticket` */
+    ticket: number
+  }
   /** oauth2/authorize page requests, failed checks included. */
   authorize: number
   /** qrconnect page requests (GET), failed checks included. */
   qrconnect: number
+  /** The stand-in JS-SDK's `wx.config` checks: passed and failed. */
+  jssdk: { ok: number; fail: number }
 }
 
 export interface IssueCodesBody {
@@ -46,7 +63,10 @@ export interface IssueCodesBody {
   user?: string
   /** Default: the first `mp` app. */
   appid?: string
-  /** Force snapshot visits on or off for these codes; omitted = an armed `snapshot(true)` applies. */
+  /**
+   * Force snapshot visits on or off for these codes; omitted = an armed `snapshot(true)` applies
+   * to the first snsapi_userinfo one.
+   */
   snapshot?: boolean
 }
 
@@ -55,8 +75,9 @@ export interface AppsBody {
   unionBound: boolean
 }
 
-/** The API endpoints a fault can target; `*` = all four. */
-export type ApiFaultEndpoint = 'access_token' | 'refresh_token' | 'userinfo' | 'auth' | '*'
+/** The API endpoints a fault can target; `*` = all of them. */
+export type ApiFaultEndpoint =
+  'access_token' | 'refresh_token' | 'userinfo' | 'auth' | 'token' | 'stable_token' | 'ticket' | '*'
 
 /** `times`: how many calls the fault affects; omitted = until `clearFaults()` or `reset()`. */
 export type FaultBody =
@@ -90,10 +111,16 @@ export interface MockControl {
   faults(body: FaultBody): Promise<void>
   /** Clears every fault, the authorize one included. */
   clearFaults(): Promise<void>
-  /** Arms (or disarms) a one-shot snapshot-page visit for the next code issued. */
+  /** Arms (or disarms) a one-shot snapshot-page visit for the next snsapi_userinfo code issued. */
   snapshot(next: boolean): Promise<void>
   /** Binds or unbinds a configured app to the open platform until reset. */
   apps(body: AppsBody): Promise<void>
+  /** Another server replaced the basic token: the app's (every app's) tokens answer 40001 now. */
+  invalidateToken(appid?: string): Promise<void>
+  /** Replaces the IP白名单 of /cgi-bin/* until reset; `null` lets every caller in. */
+  ipWhitelist(ips: string[] | null): Promise<void>
+  /** Sets daily quotas per appid until reset; resolves to all of them. */
+  quotas(body: Partial<DailyQuotas>): Promise<DailyQuotas>
 }
 
 export interface RunningMockWechat {
@@ -119,6 +146,8 @@ export async function startMockWechat(
     apps: options.apps ?? [DEMO_MP_APP, DEMO_WEB_APP],
     domains: options.domains ?? [...DEMO_OAUTH_DOMAINS],
     ...(options.now ? { now: options.now } : {}),
+    ...(options.jssdkDomains ? { jssdkDomains: options.jssdkDomains } : {}),
+    ...(options.ipWhitelist ? { ipWhitelist: options.ipWhitelist } : {}),
   })
   const app = express()
   const answered = owedAnswers(app)
@@ -201,5 +230,9 @@ export function mockControlClient(baseUrl: string): MockControl {
     clearFaults: async () => void (await call('DELETE', 'faults')),
     snapshot: async (next) => void (await call('POST', 'snapshot', { next })),
     apps: async (body) => void (await call('POST', 'apps', body)),
+    invalidateToken: async (appid) =>
+      void (await call('POST', 'invalidate-token', appid === undefined ? {} : { appid })),
+    ipWhitelist: async (ips) => void (await call('POST', 'ip-whitelist', { ips })),
+    quotas: async (body) => (await (await call('POST', 'quotas', body)).json()) as DailyQuotas,
   }
 }

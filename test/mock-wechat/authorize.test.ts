@@ -37,10 +37,6 @@ describe('authorize checks (each an error page, never a redirect)', () => {
     await expectErrorPage(authorizeUrl(mock.baseUrl, { scope: '' }), '10010')
   })
 
-  it('shows 10013 when state is missing', async () => {
-    await expectErrorPage(authorizeUrl(mock.baseUrl, { state: '' }), '10013')
-  })
-
   it('shows the missing parameter before complaining about the order', async () => {
     await expectErrorPage(rawAuthorize('scope=snsapi_base&redirect_uri=x&state=s'), '10012')
   })

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEMO_MP_APP, DEMO_WEB_APP, openidFor } from '../../proxy/mock-wechat/index.js'
 import { startMockWechat } from '../helpers/mock-server.js'
 import type { RunningMockWechat } from '../helpers/mock-server.js'
-import { authorizeUrl, exchange, wechatGet } from './support.js'
+import { NO_CALLS, authorizeUrl, exchange, wechatGet } from './support.js'
 
 let mock: RunningMockWechat
 let wallClock = 1_700_000_000_000
@@ -22,11 +22,7 @@ function post(path: string, body: unknown): Promise<Response> {
 
 describe('stats', () => {
   it('starts at zero', async () => {
-    expect(await mock.control.stats()).toEqual({
-      calls: { access_token: 0, refresh_token: 0, userinfo: 0, auth: 0 },
-      authorize: 0,
-      qrconnect: 0,
-    })
+    expect(await mock.control.stats()).toEqual(NO_CALLS)
   })
 
   it('counts every access_token call, failed ones included', async () => {
@@ -147,7 +143,7 @@ describe('codes', () => {
 
 describe('faults input', () => {
   it.each([
-    ['an unknown endpoint', { endpoint: 'token', mode: 'busy' }],
+    ['an unknown endpoint', { endpoint: 'jsapi', mode: 'busy' }],
     ['an unknown mode', { endpoint: 'access_token', mode: 'explode' }],
     ['latency without ms', { endpoint: 'access_token', mode: 'latency' }],
     ['a zero times', { endpoint: 'access_token', mode: 'busy', times: 0 }],

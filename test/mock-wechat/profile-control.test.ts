@@ -58,6 +58,9 @@ describe('counters', () => {
       refresh_token: 2,
       userinfo: 1,
       auth: 2,
+      token: 0,
+      stable_token: 0,
+      ticket: 0,
     })
   })
 })

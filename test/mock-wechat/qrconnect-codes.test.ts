@@ -80,7 +80,7 @@ it('does not spend an armed snapshot visit on a PC login', async () => {
   await mock.control.snapshot(true)
   const web = await exchange(mock.baseUrl, { ...WEB, code: await webCode() })
   expect(web).not.toHaveProperty('is_snapshotuser')
-  const [code] = await mock.control.codes({ count: 1 })
+  const [code] = await mock.control.codes({ count: 1, scope: 'snsapi_userinfo' })
   expect(await exchange(mock.baseUrl, { code: code ?? '' })).toHaveProperty('is_snapshotuser', 1)
 })
 

@@ -1,9 +1,25 @@
 import { DEMO_MP_APP } from '../../proxy/mock-wechat/index.js'
-import type { RunningMockWechat } from '../helpers/mock-server.js'
+import type { MockStats, RunningMockWechat } from '../helpers/mock-server.js'
 
 export const WECHAT_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
   'Mobile/15E148 MicroMessenger/8.0.49(0x18003135) NetType/WIFI Language/zh_CN'
+
+/** The stats of a mock nothing has called yet. */
+export const NO_CALLS: MockStats = {
+  calls: {
+    access_token: 0,
+    refresh_token: 0,
+    userinfo: 0,
+    auth: 0,
+    token: 0,
+    stable_token: 0,
+    ticket: 0,
+  },
+  authorize: 0,
+  qrconnect: 0,
+  jssdk: { ok: 0, fail: 0 },
+}
 
 export const SAFARI_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +

@@ -314,8 +314,66 @@ describe('publicConfig', () => {
       webAppid: DEMO_WEB_APP.appid,
       mock: true,
       authorizeBase: '/mock-wechat',
+      jssdkScript: '/mock-wechat/open/js/jweixin-1.6.0.js',
     })
     expect(JSON.stringify(result)).not.toContain(config.mp.secret)
     expect(JSON.stringify(result)).not.toContain(config.sessionSecret)
+  })
+
+  it("names WeChat's JS-SDK script outside mock mode", () => {
+    const config = loadConfig({ WECHAT_APPID: APPID, WECHAT_SECRET: SECRET })
+    expect(publicConfig(config).jssdkScript).toBe('https://res.wx.qq.com/open/js/jweixin-1.6.0.js')
+  })
+
+  it("names the mock's stand-in on the mock's own origin when it is elsewhere", () => {
+    const config = loadConfig({
+      WECHAT_MOCK: '1',
+      WECHAT_OPEN_BASE: 'http://127.0.0.1:3100/mock-wechat',
+    })
+    expect(publicConfig(config).jssdkScript).toBe(
+      'http://127.0.0.1:3100/mock-wechat/open/js/jweixin-1.6.0.js',
+    )
+  })
+})
+
+describe('loadConfig: the JS-SDK', () => {
+  it('fetches the stable basic token by default and the classic one when told to', () => {
+    expect(loadConfig({}).tokenMode).toBe('stable')
+    expect(loadConfig({ WECHAT_TOKEN_MODE: 'classic' }).tokenMode).toBe('classic')
+  })
+
+  it('rejects an unknown WECHAT_TOKEN_MODE', () => {
+    expect(variablesOf({ WECHAT_TOKEN_MODE: 'central' })).toEqual(['WECHAT_TOKEN_MODE'])
+  })
+
+  it('signs for the hosts the proxy serves unless WECHAT_JSSDK_DOMAINS names them', () => {
+    expect(loadConfig({}).jssdkDomains).toBeUndefined()
+    expect(
+      loadConfig({ WECHAT_JSSDK_DOMAINS: 'Shop.example.com, m.example.com' }).jssdkDomains,
+    ).toEqual(['shop.example.com', 'm.example.com'])
+  })
+
+  it.each([
+    'https://shop.example.com',
+    'shop.example.com:8443',
+    'shop.example.com/app',
+    '*.example.com',
+  ])('rejects %s in WECHAT_JSSDK_DOMAINS (hostnames only)', (value) => {
+    expect(variablesOf({ WECHAT_JSSDK_DOMAINS: value })).toEqual(['WECHAT_JSSDK_DOMAINS'])
+  })
+
+  it("reads the mock's JS interface domains, localhost and 127.0.0.1 by default", () => {
+    expect(loadConfig({}).mockJssdkDomains).toEqual(['localhost', '127.0.0.1'])
+    expect(loadConfig({ MOCK_JSSDK_DOMAINS: 'dev.test' }).mockJssdkDomains).toEqual(['dev.test'])
+    expect(variablesOf({ MOCK_JSSDK_DOMAINS: 'http://dev.test' })).toEqual(['MOCK_JSSDK_DOMAINS'])
+  })
+
+  it("reads the mock's IP whitelist, unset (any caller) by default", () => {
+    expect(loadConfig({}).mockIpWhitelist).toBeUndefined()
+    expect(loadConfig({ MOCK_IP_WHITELIST: '10.0.0.1, ::1' }).mockIpWhitelist).toEqual([
+      '10.0.0.1',
+      '::1',
+    ])
+    expect(variablesOf({ MOCK_IP_WHITELIST: '10.0.0.300' })).toEqual(['MOCK_IP_WHITELIST'])
   })
 })

@@ -43,3 +43,47 @@ describe('the errcode table', () => {
     expect(isRefreshable(errorFromErrcode(errcode))).toBe(false)
   })
 })
+
+describe('the errcodes of the basic access token and the ticket', () => {
+  const ERRMSG = 'invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist rid: 6543-21'
+
+  it("names the server's IP to whitelist for 40164, on every kind of call", () => {
+    for (const call of ['user', 'basic', 'token'] as const) {
+      const error = errorFromErrcode(40164, undefined, { call, errmsg: ERRMSG })
+      expect(error).toMatchObject({ code: 'wechat_misconfigured', status: 500, errcode: 40164 })
+      expect(error.message).toContain('203.0.113.7')
+      expect(error.message).toMatch(/whitelist/i)
+    }
+  })
+
+  it('decides 40164 by its errcode and keeps anything but an IP out of the message', () => {
+    for (const errmsg of [undefined, 'rid: 1', 'invalid ip <script>, not in whitelist', 42]) {
+      const error = errorFromErrcode(40164, undefined, { errmsg })
+      expect(error.code).toBe('wechat_misconfigured')
+      expect(error.message).toMatch(/whitelist/i)
+      expect(error.message).not.toMatch(/script|rid/)
+    }
+  })
+
+  it('answers 45009 (daily quota) as rate_limited, saying it is a daily quota', () => {
+    const error = errorFromErrcode(45009, undefined, { call: 'token' })
+    expect(error).toMatchObject({ code: 'rate_limited', status: 429, errcode: 45009 })
+    expect(error.message).toMatch(/daily/i)
+  })
+
+  it.each([40001, 40014, 42001])(
+    'answers %i on a call with the basic token as an upstream error fixed by a new token, never reauth',
+    (errcode) => {
+      const error = errorFromErrcode(errcode, undefined, { call: 'basic' })
+      expect(error).toMatchObject({ code: 'upstream_error', status: 502, errcode })
+      expect(isRefreshable(error)).toBe(true)
+    },
+  )
+
+  it('answers 40001 from the token endpoints as a wrong AppSecret, not a token to replace', () => {
+    const error = errorFromErrcode(40001, undefined, { call: 'token' })
+    expect(error.code).toBe('wechat_misconfigured')
+    expect(error.message).toContain('WECHAT_SECRET')
+    expect(isRefreshable(error)).toBe(false)
+  })
+})

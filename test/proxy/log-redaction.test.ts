@@ -15,6 +15,13 @@ class Secrets {
     for (const value of values) if (value) this.values.add(value)
   }
 
+  /** The basic access token and the ticket the proxy keeps now. */
+  async credentialsOf(h: Harness): Promise<void> {
+    for (const name of ['token', 'ticket'] as const) {
+      this.add((await h.store.getCredential(h.proxy.config.mp.appid, name))?.value)
+    }
+  }
+
   /** WeChat's current tokens for `openid`, read from the proxy's own store. */
   async tokensOf(h: Harness, openid: string): Promise<void> {
     const tokens = await h.store.getTokens('mp', openid)
@@ -68,6 +75,39 @@ describe('the logs of a whole run', () => {
       await h.mock.control.clearFaults()
     }
 
+    // Signatures: cold, warm, with every fault on the token and the ticket, a replaced token, a
+    // whitelist refusal.
+    const jssdk = () => post(h, '/jssdk', undefined, { url: 'http://127.0.0.1/share?x=1#top' })
+    expect((await jssdk()).status).toBe(200)
+    await secrets.credentialsOf(h)
+    const appid = h.proxy.config.mp.appid
+    const ticketDue = async () => {
+      const ticket = await h.store.getCredential(appid, 'ticket')
+      if (ticket) await h.store.forgetCredential(appid, 'ticket', ticket.value)
+    }
+    for (const endpoint of ['stable_token', 'ticket'] as const) {
+      for (const mode of FAULT_MODES) {
+        await h.store.forgetCredential(
+          appid,
+          'token',
+          (await h.store.getCredential(appid, 'token'))?.value ?? '',
+        )
+        await ticketDue()
+        await h.mock.control.faults(fault(endpoint, mode, 500))
+        await jssdk()
+        await h.mock.control.clearFaults()
+        await secrets.credentialsOf(h)
+      }
+    }
+    await h.mock.control.invalidateToken()
+    await ticketDue()
+    expect((await jssdk()).status).toBe(200)
+    await secrets.credentialsOf(h)
+    await h.mock.control.ipWhitelist(['10.9.9.9'])
+    await ticketDue()
+    expect((await jssdk()).status).toBe(500)
+    await h.mock.control.ipWhitelist(null)
+
     // The profile, a refresh, a session check, a forged session, a logout.
     expect((await get(h, '/userinfo', login.session)).status).toBe(200)
     h.advanceBoth(7201)
@@ -84,9 +124,11 @@ describe('the logs of a whole run', () => {
     expect(logs).toContain('code exchanged')
     expect(logs).toContain('access token refreshed')
     expect(logs).toContain('signed out')
+    expect(logs).toContain('credential fetched')
+    expect(logs).toContain('basic access token refused')
     expect(secrets.values.size).toBeGreaterThan(20)
     const leaked = [...secrets.values].filter((value) => logs.includes(value))
     expect(leaked).toEqual([])
     expect(logs).not.toMatch(/bearer /i)
-  }, 20_000)
+  }, 30_000)
 })

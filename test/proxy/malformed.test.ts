@@ -186,8 +186,9 @@ beforeEach(async () => {
 
 afterEach(teardown)
 
-async function upstreamCalls(): Promise<number[]> {
-  return Object.values((await h.mock.control.stats()).calls)
+/** Every API call WeChat received, summed over its endpoints. */
+async function upstreamCalls(): Promise<number> {
+  return Object.values((await h.mock.control.stats()).calls).reduce((sum, n) => sum + n, 0)
 }
 
 /** One request to the proxy and the refusal it must get. */
@@ -273,14 +274,14 @@ async function mismatches(requests: Malformed[]): Promise<string[]> {
 describe('POST /openid with a malformed request', () => {
   it.each(Object.entries(OPENID_CASES))('refuses %s without calling WeChat', async (name, c) => {
     expect(await mismatch(openidRequest(name, c))).toBeUndefined()
-    expect(await upstreamCalls()).toEqual([0, 0, 0, 0])
+    expect(await upstreamCalls()).toBe(0)
   })
 })
 
 describe('Bearer endpoints with a bad Authorization header', () => {
   it('refuse every forged or malformed header with 401 on /session, /userinfo and /logout', async () => {
     expect(await mismatches(await bearerRequests())).toEqual([])
-    expect(await upstreamCalls()).toEqual([0, 0, 0, 0])
+    expect(await upstreamCalls()).toBe(0)
   })
 })
 
@@ -296,6 +297,6 @@ describe('the malformed requests in all', () => {
     expect(new Set(requests.map(bytes)).size).toBe(requests.length)
     expect(requests.length).toBeGreaterThanOrEqual(60)
     expect(await mismatches(requests)).toEqual([])
-    expect(await upstreamCalls()).toEqual([0, 0, 0, 0])
+    expect(await upstreamCalls()).toBe(0)
   })
 })

@@ -4,7 +4,7 @@ import type { Harness, Reply } from './support.js'
 
 afterEach(teardown)
 
-/** Every token value the proxy has held so far, read from its own store. */
+/** Every token and ticket the proxy has held so far, read from its own store. */
 async function tokensHeld(h: Harness, openids: string[], seen: Set<string>): Promise<void> {
   for (const openid of openids) {
     const tokens = await h.store.getTokens('mp', openid)
@@ -12,6 +12,10 @@ async function tokensHeld(h: Harness, openids: string[], seen: Set<string>): Pro
       seen.add(tokens.accessToken)
       seen.add(tokens.refreshToken)
     }
+  }
+  for (const name of ['token', 'ticket'] as const) {
+    const credential = await h.store.getCredential(h.proxy.config.mp.appid, name)
+    if (credential) seen.add(credential.value)
   }
 }
 
@@ -45,20 +49,41 @@ describe('token custody', () => {
     await record(get(h, '/userinfo', consented.session), ids) // upstream_error
     await record(post(h, '/logout', silent.session), ids)
     await record(get(h, '/session', silent.session), ids) // revoked
+    const page = 'http://127.0.0.1/share?code=abc'
+    await record(post(h, '/jssdk', undefined, { url: page }), ids)
+    await record(post(h, '/jssdk', undefined, { url: 'http://evil.test/' }), ids) // url_not_allowed
+    await record(post(h, '/jssdk', undefined, { url: 'javascript:x' }), ids) // invalid_request
+    // The token dies and the ticket is due: both are replaced, and neither shows.
+    await h.mock.control.invalidateToken()
+    const appid = h.proxy.config.mp.appid
+    await h.store.forgetCredential(
+      appid,
+      'ticket',
+      (await h.store.getCredential(appid, 'ticket'))!.value,
+    )
+    await record(post(h, '/jssdk', undefined, { url: page }), ids)
+    await h.mock.control.faults({ endpoint: 'ticket', mode: 'errcode', errcode: 40001, times: 2 })
+    await h.store.forgetCredential(
+      appid,
+      'ticket',
+      (await h.store.getCredential(appid, 'ticket'))!.value,
+    )
+    await record(post(h, '/jssdk', undefined, { url: page }), ids) // refused twice: 502
     await record(get(h, '/config'), ids)
     await record(get(h, '/healthz'), ids)
     await record(get(h, '/nowhere'), ids) // not_found
     await h.mock.control.clock(31 * DAY)
     await record(get(h, '/userinfo', consented.session), ids) // 42002, tokens forgotten
 
-    expect(seen.size).toBeGreaterThanOrEqual(4)
+    // Two users' tokens, and at least two basic tokens and two tickets.
+    expect(seen.size).toBeGreaterThanOrEqual(8)
     expect(new Set(replies.map((r) => r.status))).toEqual(
       new Set([200, 204, 400, 401, 404, 409, 502]),
     )
     for (const reply of replies) {
       const headers = [...reply.headers].map(([name, value]) => `${name}: ${value}`).join('\n')
       for (const text of [reply.text, headers]) {
-        expect(text).not.toMatch(/access_token|refresh_token|accessToken|refreshToken/i)
+        expect(text).not.toMatch(/access_token|refresh_token|accessToken|refreshToken|ticket/i)
         for (const token of seen) expect(text).not.toContain(token)
       }
     }

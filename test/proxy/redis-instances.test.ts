@@ -2,61 +2,17 @@
  * Two proxy instances sharing one Redis and one WeChat (the standalone mock, its own process), as they
  * run behind a load balancer: whatever one instance did, the other must know.
  */
-import { randomBytes } from 'node:crypto'
-import { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startMockProcess } from '../helpers/mock-process.js'
-import type { RunningMockProcess } from '../helpers/mock-process.js'
-import { startRedisServer } from '../helpers/redis-server.js'
-import type { RunningRedis } from '../helpers/redis-server.js'
+import { describe, expect, it } from 'vitest'
 import { call, errorCode } from '../helpers/http.js'
 import type { Reply } from '../helpers/http.js'
-import { startRedisProxy, verifier } from '../helpers/redis-proxy.js'
+import { verifier } from '../helpers/redis-proxy.js'
 import type { RedisProxy } from '../helpers/redis-proxy.js'
+import { redisAndWechat } from './redis-pair.js'
 
-let redis: RunningRedis
-let mock: RunningMockProcess
-let admin: Redis
-let running: RedisProxy[] = []
-const SESSION_SECRET = randomBytes(32).toString('base64url')
-
-beforeAll(async () => {
-  ;[redis, mock] = await Promise.all([startRedisServer(), startMockProcess()])
-  admin = new Redis(redis.url, { lazyConnect: true })
-  await admin.connect()
-})
-
-afterAll(async () => {
-  admin?.disconnect()
-  await Promise.all([redis?.stop(), mock?.stop()])
-})
-
-beforeEach(async () => {
-  await admin.flushdb()
-  await mock.control.reset()
-})
-
-afterEach(async () => {
-  await Promise.all(running.map((proxy) => proxy.close()))
-  running = []
-})
-
-/** Two instances with the same secret, Redis and WeChat. */
-async function twoInstances(env: Record<string, string> = {}): Promise<[RedisProxy, RedisProxy]> {
-  const shared = {
-    SESSION_SECRET,
-    REDIS_URL: redis.url,
-    WECHAT_API_BASE: mock.baseUrl,
-    RATE_LIMIT: '1000',
-    ...env,
-  }
-  const pair = await Promise.all([startRedisProxy(shared), startRedisProxy(shared)])
-  running.push(...pair)
-  return pair
-}
+const shared = redisAndWechat()
 
 async function login(proxy: RedisProxy): Promise<{ openid: string; session: string }> {
-  const [code] = await mock.control.codes({ count: 1, scope: 'snsapi_userinfo' })
+  const [code] = await shared.mock.control.codes({ count: 1, scope: 'snsapi_userinfo' })
   const reply = await call(proxy, 'POST', '/openid', {
     body: { code, verifier: verifier('login') },
   })
@@ -70,8 +26,8 @@ async function race(
   b: RedisProxy,
   verifierOf: (i: number) => string,
 ): Promise<Reply[]> {
-  const [code] = await mock.control.codes({ count: 1 })
-  await mock.control.faults({ endpoint: 'access_token', mode: 'latency', ms: 400, times: 1 })
+  const [code] = await shared.mock.control.codes({ count: 1 })
+  await shared.mock.control.faults({ endpoint: 'access_token', mode: 'latency', ms: 400, times: 1 })
   return Promise.all(
     Array.from({ length: 6 }, (_, i) =>
       call(i % 2 === 0 ? a : b, 'POST', '/openid', { body: { code, verifier: verifierOf(i) } }),
@@ -81,7 +37,7 @@ async function race(
 
 describe('two proxy instances on one Redis', () => {
   it('report the redis store in /healthz', async () => {
-    const [a, b] = await twoInstances()
+    const [a, b] = await shared.twoInstances()
     for (const proxy of [a, b]) {
       const health = await call(proxy, 'GET', '/healthz')
       expect(health.status).toBe(200)
@@ -90,28 +46,28 @@ describe('two proxy instances on one Redis', () => {
   })
 
   it('exchange a code sent to both at once only once, and answer every copy the same', async () => {
-    const [a, b] = await twoInstances()
+    const [a, b] = await shared.twoInstances()
     const replies = await race(a, b, () => verifier('same-browser'))
     expect(replies.map((reply) => reply.status)).toEqual([200, 200, 200, 200, 200, 200])
     const openids = new Set(replies.map((reply) => (reply.json as { openid: string }).openid))
     expect(openids.size).toBe(1)
     expect(new Set(replies.map((reply) => reply.text)).size).toBe(1)
-    expect((await mock.control.stats()).calls.access_token).toBe(1)
+    expect((await shared.mock.control.stats()).calls.access_token).toBe(1)
   })
 
   it('answer only the first browser when different verifiers send the same code', async () => {
-    const [a, b] = await twoInstances()
+    const [a, b] = await shared.twoInstances()
     const replies = await race(a, b, (i) => verifier(`browser-${i}`))
     const statuses = replies.map((reply) => reply.status).sort()
     expect(statuses).toEqual([200, 409, 409, 409, 409, 409])
     for (const reply of replies.filter((r) => r.status === 409)) {
       expect(errorCode(reply)).toBe('code_used')
     }
-    expect((await mock.control.stats()).calls.access_token).toBe(1)
+    expect((await shared.mock.control.stats()).calls.access_token).toBe(1)
   })
 
   it('accept on one instance a session the other issued, with the tokens it kept', async () => {
-    const [a, b] = await twoInstances()
+    const [a, b] = await shared.twoInstances()
     const { openid, session } = await login(a)
     const checked = await call(b, 'GET', '/session', { session })
     expect(checked.status).toBe(200)
@@ -123,7 +79,7 @@ describe('two proxy instances on one Redis', () => {
   })
 
   it('refuse on one instance a session logged out on the other', async () => {
-    const [a, b] = await twoInstances()
+    const [a, b] = await shared.twoInstances()
     const { session } = await login(a)
     expect((await call(b, 'GET', '/session', { session })).status).toBe(200)
     expect((await call(a, 'POST', '/logout', { session })).status).toBe(204)
@@ -134,7 +90,7 @@ describe('two proxy instances on one Redis', () => {
   })
 
   it('share the /openid rate limit: the request over the limit is refused on either', async () => {
-    const [a, b] = await twoInstances({ RATE_LIMIT: '4' })
+    const [a, b] = await shared.twoInstances({ RATE_LIMIT: '4' })
     // Counted before the body is read: invalid requests (400) use the budget like any other.
     const send = (proxy: RedisProxy) => call(proxy, 'POST', '/openid', { body: {} })
     const within = [await send(a), await send(b), await send(a), await send(b)]

@@ -128,6 +128,15 @@ describe('a proxy on Redis when Redis goes down', () => {
     expectUnavailable(await call(proxy, 'POST', '/logout', { session }))
   })
 
+  it('refuses /jssdk with 503 at once, a warm ticket or not, and asks WeChat nothing', async () => {
+    const url = 'http://127.0.0.1/share'
+    expect((await call(proxy, 'POST', '/jssdk', { body: { url } })).status).toBe(200)
+    const before = (await mock.control.stats()).calls
+    await killRedis()
+    expectUnavailable(await call(proxy, 'POST', '/jssdk', { body: { url } }))
+    expect((await mock.control.stats()).calls).toEqual(before)
+  })
+
   it('answers /healthz with 503', async () => {
     await killRedis()
     expectUnavailable(await call(proxy, 'GET', '/healthz'))

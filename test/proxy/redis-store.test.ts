@@ -74,6 +74,19 @@ describe('the redis store', () => {
     expect(keys).toEqual([`${prefix}code:k1`, `${prefix}revoked:jti-1`, `${prefix}tokens:mp:o1`])
   })
 
+  it('keeps the credentials of one appid and their lock under one hash tag', async () => {
+    const { store, prefix } = await storeWith()
+    const credential = { value: 'v', expiresAt: 1, refreshAt: 1 }
+    await store.saveCredential('wx1', 'token', credential, 60_000)
+    await store.saveCredential('wx1', 'ticket', credential, 60_000)
+    await store.lockCredentials('wx1', 60_000)
+    const keys = (await admin.keys(`${prefix}*`)).sort()
+    expect(keys).toEqual(['lock', 'ticket', 'token'].map((name) => `${prefix}{basic:wx1}:${name}`))
+    // A cluster hashes only the first {...} of a key: one slot for all three.
+    expect(new Set(keys.map((key) => /\{[^}]*\}/.exec(key)?.[0])).size).toBe(1)
+    for (const key of keys) expect(await admin.pttl(key), key).toBeGreaterThan(59_000)
+  })
+
   it('gives every key it writes a time to live', async () => {
     const { store, prefix } = await storeWith()
     await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 60)

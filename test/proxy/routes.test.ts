@@ -136,6 +136,7 @@ describe('GET /config', () => {
       webAppid: proxy.config.web?.appid,
       mock: true,
       authorizeBase: proxy.config.openBase,
+      jssdkScript: `${proxy.config.openBase}/open/js/jweixin-1.6.0.js`,
     })
     expect(text).not.toContain(proxy.config.mp.secret)
     expect(text).not.toContain(proxy.config.web?.secret)

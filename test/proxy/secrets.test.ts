@@ -68,6 +68,28 @@ describe("WeChat's tokens and the secrets", () => {
   })
 })
 
+describe('the basic access token and the jsapi_ticket', () => {
+  it('live in the store and never appear in a log line or the signature answer', async () => {
+    const response = await fetch(`${proxy.baseUrl}/jssdk`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'http://127.0.0.1/share' }),
+    })
+    const answer = await response.text()
+    expect(response.status).toBe(200)
+    const appid = proxy.config.mp.appid
+    const token = (await store.getCredential(appid, 'token'))?.value
+    const ticket = (await store.getCredential(appid, 'ticket'))?.value
+    expect(token).toBeTypeOf('string')
+    expect(ticket).toBeTypeOf('string')
+    expect(logs).toContain('credential fetched')
+    for (const value of [token!, ticket!, proxy.config.mp.secret]) {
+      expect(logs).not.toContain(value)
+      expect(answer).not.toContain(value)
+    }
+  })
+})
+
 describe('createLogger', () => {
   it('redacts codes, tokens and authorization headers passed to it by mistake', () => {
     let line = ''
@@ -79,8 +101,10 @@ describe('createLogger', () => {
       code: 'the-code',
       body: { access_token: 'the-access-token', verifier: 'the-verifier' },
       req: { headers: { authorization: 'Bearer the-session' } },
+      answer: { ticket: 'the-ticket', jsapi_ticket: 'the-jsapi-ticket' },
     })
-    for (const value of ['the-code', 'the-access-token', 'the-verifier', 'the-session']) {
+    const values = ['the-code', 'the-access-token', 'the-verifier', 'the-session', 'the-ticket']
+    for (const value of [...values, 'the-jsapi-ticket']) {
       expect(line).not.toContain(value)
     }
   })

@@ -1,6 +1,6 @@
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../proxy/config.js'
+import { loadConfig, publicConfig } from '../../proxy/config.js'
 import type { ProxyConfig } from '../../proxy/config.js'
 import { createWechatApp } from '../../proxy/host/app.js'
 import { createWechatProxy, securityHeaders } from '../../proxy/index.js'
@@ -78,6 +78,36 @@ describe('securityHeaders: the CSP of the SPA', () => {
     expect((await csp({ mock: false, apiBase: mockBase }))['img-src']).not.toContain(
       'http://127.0.0.1:3100',
     )
+  })
+
+  it("allows exactly the JS-SDK script's origin, WeChat's outside mock mode", async () => {
+    const policy = await csp({ mock: false, openBase: 'https://open.weixin.qq.com' })
+    expect(policy['script-src']).toEqual(["'self'", 'https://res.wx.qq.com'])
+  })
+
+  it("allows the mock's stand-in on the mock's origin, and nothing more on our own", async () => {
+    const elsewhere = await csp({ mock: true, openBase: 'http://127.0.0.1:3100/mock-wechat' })
+    expect(elsewhere['script-src']).toEqual(["'self'", 'http://127.0.0.1:3100'])
+    const sameOrigin = await csp({ mock: true, openBase: '/mock-wechat' })
+    expect(sameOrigin['script-src']).toEqual(["'self'"])
+  })
+
+  it("lets the page reach the mock's stand-in JS-SDK checks, in mock mode only", async () => {
+    const mockElsewhere = { mock: true, openBase: 'http://127.0.0.1:3100/mock-wechat' }
+    expect((await csp(mockElsewhere))['connect-src']).toEqual(["'self'", 'http://127.0.0.1:3100'])
+    const real = { mock: false, openBase: 'https://open.weixin.qq.com' }
+    expect((await csp(real))['connect-src']).toEqual(["'self'"])
+  })
+
+  it('allows the script named by GET /config, whatever the mode', async () => {
+    for (const overrides of [
+      { mock: false, openBase: 'https://open.weixin.qq.com' },
+      { mock: true, openBase: 'http://127.0.0.1:3100/mock-wechat' },
+    ]) {
+      const config = { ...MOCK_CONFIG, ...overrides }
+      const script = new URL(publicConfig(config).jssdkScript)
+      expect((await csp(overrides))['script-src']).toContain(script.origin)
+    }
   })
 
   it('lets the page connect to itself and the allowed origins', async () => {

@@ -283,6 +283,94 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.readCode('k1')).toMatchObject({ state: 'settled', outcome: OUTCOME })
     })
 
+    const TOKEN = { value: 'basic-1', expiresAt: 7_200_000, refreshAt: 6_900_000 }
+
+    it('returns the credential it saved, every field intact', async ({ store }) => {
+      await store.saveCredential('wx1', 'token', TOKEN, 60_000)
+      expect(await store.getCredential('wx1', 'token')).toEqual(TOKEN)
+    })
+
+    it('keeps credentials apart per appid and per name', async ({ store }) => {
+      await store.saveCredential('wx1', 'token', TOKEN, 60_000)
+      expect(await store.getCredential('wx2', 'token')).toBeUndefined()
+      expect(await store.getCredential('wx1', 'ticket')).toBeUndefined()
+    })
+
+    it('replaces a credential and keeps it for its own time to live', async ({
+      store,
+      harness,
+    }) => {
+      await store.saveCredential('wx1', 'token', TOKEN, 60_000)
+      await store.saveCredential('wx1', 'token', { ...TOKEN, value: 'basic-2' }, 2_000)
+      await harness.advance(1_000)
+      expect((await store.getCredential('wx1', 'token'))?.value).toBe('basic-2')
+      await harness.advance(1_100)
+      expect(await store.getCredential('wx1', 'token')).toBeUndefined()
+    })
+
+    it('does not let a caller change a kept credential through the returned object', async ({
+      store,
+    }) => {
+      await store.saveCredential('wx1', 'token', TOKEN, 60_000)
+      const read = await store.getCredential('wx1', 'token')
+      if (read) read.value = 'changed'
+      expect(await store.getCredential('wx1', 'token')).toEqual(TOKEN)
+    })
+
+    it('forgets a credential only while it still holds the value refused', async ({ store }) => {
+      await store.saveCredential('wx1', 'token', TOKEN, 60_000)
+      expect(await store.forgetCredential('wx1', 'token', 'basic-0')).toBe(false)
+      expect(await store.getCredential('wx1', 'token')).toEqual(TOKEN)
+      expect(await store.forgetCredential('wx1', 'token', 'basic-1')).toBe(true)
+      expect(await store.getCredential('wx1', 'token')).toBeUndefined()
+      expect(await store.forgetCredential('wx1', 'token', 'basic-1')).toBe(false)
+    })
+
+    it('forgets one credential of an app and keeps the other', async ({ store }) => {
+      await store.saveCredential('wx1', 'token', TOKEN, 60_000)
+      await store.saveCredential('wx1', 'ticket', { ...TOKEN, value: 'ticket-1' }, 60_000)
+      await store.forgetCredential('wx1', 'token', 'basic-1')
+      expect((await store.getCredential('wx1', 'ticket'))?.value).toBe('ticket-1')
+    })
+
+    it('lets exactly one of many simultaneous lockers hold the lock', async ({ store }) => {
+      const tokens = await Promise.all(
+        Array.from({ length: 10 }, () => store.lockCredentials('wx1', 60_000)),
+      )
+      expect(tokens.filter((token) => token !== undefined)).toHaveLength(1)
+    })
+
+    it('keeps the locks of different apps apart', async ({ store }) => {
+      expect(await store.lockCredentials('wx1', 60_000)).toBeTypeOf('string')
+      expect(await store.lockCredentials('wx2', 60_000)).toBeTypeOf('string')
+    })
+
+    it('gives the lock again once its holder releases it', async ({ store }) => {
+      const token = await store.lockCredentials('wx1', 60_000)
+      await store.unlockCredentials('wx1', token!)
+      expect(await store.lockCredentials('wx1', 60_000)).toBeTypeOf('string')
+    })
+
+    it('releases the lock only for the token that holds it', async ({ store }) => {
+      const token = await store.lockCredentials('wx1', 60_000)
+      await store.unlockCredentials('wx1', `${token}x`)
+      expect(await store.lockCredentials('wx1', 60_000)).toBeUndefined()
+    })
+
+    it('frees a lock whose holder never released it at the end of its time', async ({
+      store,
+      harness,
+    }) => {
+      const first = await store.lockCredentials('wx1', 1_000)
+      await harness.advance(1_100)
+      const second = await store.lockCredentials('wx1', 60_000)
+      expect(second).toBeTypeOf('string')
+      expect(second).not.toBe(first)
+      // The first holder, late, cannot release the lock the second one holds now.
+      await store.unlockCredentials('wx1', first!)
+      expect(await store.lockCredentials('wx1', 60_000)).toBeUndefined()
+    })
+
     it('answers ping when it is up', async ({ store }) => {
       await expect(store.ping()).resolves.toBeUndefined()
     })

@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import { createMemoryStore } from '../../proxy/store/index.js'
 import type { Store } from '../../proxy/store/index.js'
 import type { ProxyConfig } from '../../proxy/config.js'
+import type { WechatProxyDeps } from '../../proxy/http/router.js'
 import type { MockWechatOptions } from '../../proxy/mock-wechat/index.js'
 import { call } from '../helpers/http.js'
 import type { Reply } from '../helpers/http.js'
@@ -33,6 +34,8 @@ export interface HarnessOptions {
   logger?: Logger
   /** Wraps the harness's memory store before the proxy gets it, to fail or watch its calls. */
   store?: (store: Store) => Store
+  /** More of createWechatProxy's deps (the store, clock, retry and logger are the harness's). */
+  deps?: Omit<WechatProxyDeps, 'store' | 'now' | 'retry' | 'logger'>
 }
 
 let running: Harness[] = []
@@ -47,7 +50,7 @@ export async function setup(options: HarnessOptions = {}): Promise<Harness> {
   const retry = { sleep: async () => {} }
   const proxy = await startProxy(
     { apiBase: mock.baseUrl, ...options.config },
-    { store, now, retry, ...(options.logger ? { logger: options.logger } : {}) },
+    { ...options.deps, store, now, retry, ...(options.logger ? { logger: options.logger } : {}) },
   )
   const harness = {
     mock,

@@ -12,10 +12,14 @@ const NOW = Date.UTC(2025, 0, 1)
 /** A WeChat that refreshes happily but refuses every access token with `errcode`. */
 function refusingWechat(errcode: number): { wechat: WechatApi; refreshes: () => number } {
   let refreshes = 0
+  const unused = async () => {
+    throw new Error('not used')
+  }
   const wechat: WechatApi = {
-    exchangeCode: async () => {
-      throw new Error('not used')
-    },
+    exchangeCode: unused,
+    stableToken: unused,
+    classicToken: unused,
+    jsapiTicket: unused,
     refreshToken: async () => {
       refreshes += 1
       return {

@@ -154,3 +154,83 @@ describe("the WeChat client's HTTP", () => {
     throw new Error('expected a failure')
   })
 })
+
+/** The body of the request `req`, read to its end. */
+async function bodyOf(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+describe("the WeChat client's POST (stable_token)", () => {
+  const STABLE = JSON.stringify({ access_token: 'basic', expires_in: 7200 })
+
+  /** A WeChat answering STABLE, with the body of the last request it read. */
+  async function stableUpstream() {
+    const seen = { body: '' }
+    const api = await upstream((req, res) => {
+      void bodyOf(req).then((text) => {
+        seen.body = text
+        res.end(STABLE)
+      })
+    })
+    return { api, seen }
+  }
+
+  it('posts JSON to the path under the base, the secret in the body and not in the URL', async () => {
+    const { api, seen } = await stableUpstream()
+    expect(await api.stableToken(APP, false)).toEqual({ accessToken: 'basic', expiresIn: 7200 })
+    const { body } = seen
+    const req = requests[0]!
+    expect(req.method).toBe('POST')
+    expect(req.url).toBe('/base/cgi-bin/stable_token')
+    expect(req.headers['content-type']).toBe('application/json')
+    expect(Number(req.headers['content-length'])).toBe(Buffer.byteLength(body))
+    expect(JSON.parse(body)).toEqual({
+      grant_type: 'client_credential',
+      appid: APP.appid,
+      secret: APP.secret,
+      force_refresh: false,
+    })
+  })
+
+  it('asks WeChat to replace the token only when told to', async () => {
+    const { api, seen } = await stableUpstream()
+    await api.stableToken(APP, true)
+    expect(JSON.parse(seen.body)).toMatchObject({ force_refresh: true })
+  })
+
+  it('reuses the kept-alive connection of a GET', async () => {
+    const api = await upstream((req, res) => {
+      void bodyOf(req).then(() => res.end(req.method === 'POST' ? STABLE : JSON.stringify(TOKENS)))
+    })
+    await api.exchangeCode(APP, 'a')
+    await api.stableToken(APP, false)
+    expect(requests[0]?.socket).toBe(requests[1]?.socket)
+  })
+
+  it('gives up on a POST that is not answered in time: 504 upstream_timeout', async () => {
+    const api = await upstream(() => {})
+    expect(await failure(api.stableToken(APP, false))).toEqual({
+      code: 'upstream_timeout',
+      status: 504,
+    })
+  })
+
+  it('refuses an answer over 64 KB to a POST: 502 upstream_error', async () => {
+    const api = await upstream((_req, res) => res.end(`{"pad":"${'x'.repeat(70 * 1024)}"}`))
+    expect(await failure(api.stableToken(APP, false))).toEqual({
+      code: 'upstream_error',
+      status: 502,
+    })
+  })
+
+  it('keeps no body, and so no secret, in the error it throws', async () => {
+    const api = await upstream((req) => req.socket.destroy())
+    const error = await api.stableToken(APP, false).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ProxyError)
+    const seen = JSON.stringify(error, Object.getOwnPropertyNames(error as object))
+    expect(seen).not.toContain(APP.secret)
+    expect(String((error as Error).cause)).not.toContain(APP.secret)
+  })
+})

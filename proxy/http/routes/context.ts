@@ -10,6 +10,7 @@ import type { Store } from '../../store/index.js'
 import type { TokenCustody } from '../../login/tokens.js'
 import { bearerToken } from '../validate.js'
 import type { WechatApi } from '../../wechat/api.js'
+import type { BasicCredentials } from '../../wechat/basic-credentials.js'
 
 /** What every route handler works with; built once per proxy by createWechatProxy. */
 export interface RouteContext {
@@ -20,6 +21,8 @@ export interface RouteContext {
   /** One WeChat exchange per code, bound to the browser that sent it. */
   exchange: CodeExchange
   wechat: WechatApi
+  /** The official account's basic access_token and jsapi_ticket, shared by every instance. */
+  basic: BasicCredentials
   logger: Logger
   now: () => number
   /** Every answer goes out through it, with the API headers. */

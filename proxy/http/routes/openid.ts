@@ -1,10 +1,9 @@
-import express from 'express'
 import type { OpenidResponse, WechatSessionScope } from '../../../client/wire.js'
-import type { NextFunction, Request, RequestHandler, Response, Router } from 'express'
+import type { RequestHandler, Router } from 'express'
 import { ProxyError } from '../../errors.js'
 import type { ExchangeAnswer } from '../../login/exchange.js'
 import { signSessionNow } from '../../login/session.js'
-import { parseOpenidRequest } from '../validate.js'
+import { jsonBody, parseOpenidRequest } from '../validate.js'
 import type { OpenidRequest } from '../validate.js'
 import type { RouteContext } from './context.js'
 
@@ -41,57 +40,29 @@ export function mountOpenidRoute(router: Router, ctx: RouteContext, limit: Reque
     }
   }
 
-  router.post(
-    '/openid',
-    limit,
-    requireJson,
-    // inflate: false: a 100-byte body is never compressed by a real client, and a compressed one
-    // could hide far more than the limit.
-    express.json({ limit: MAX_BODY, strict: true, inflate: false }),
-    async (req, res) => {
-      const started = now()
-      const request = parseOpenidRequest(req.body, config)
-      const log = (fields: Record<string, unknown>, message: string) =>
-        logger[fields.outcome === 'ok' ? 'info' : 'warn'](
-          { route: 'openid', app: request.app, ...fields, ms: now() - started },
-          message,
-        )
-      let result: ExchangeAnswer
-      try {
-        result = await ctx.exchange(request, () => exchange(request))
-      } catch (error) {
-        if (error instanceof ProxyError) {
-          log({ outcome: error.code, errcode: error.errcode }, 'code exchange failed')
-        }
-        throw error
-      }
-      const { outcome, source, error } = result
-      log(
-        { outcome: error?.code ?? 'ok', errcode: error?.errcode, source },
-        error ? 'code exchange failed' : 'code exchanged',
+  router.post('/openid', limit, ...jsonBody(MAX_BODY), async (req, res) => {
+    const started = now()
+    const request = parseOpenidRequest(req.body, config)
+    const log = (fields: Record<string, unknown>, message: string) =>
+      logger[fields.outcome === 'ok' ? 'info' : 'warn'](
+        { route: 'openid', app: request.app, ...fields, ms: now() - started },
+        message,
       )
-      // The same bytes for every answer about this code: a replay cannot tell itself from the first.
-      ctx.respond.jsonText(res, outcome.status, outcome.body)
-    },
-  )
-}
-
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i
-
-/** Only JSON is accepted, so a cross-site HTML form cannot post to us without a CORS preflight. */
-function requireJson(req: Request, _res: Response, next: NextFunction): void {
-  // `req.is` is null when there is no body at all (not even Content-Length: 0): validation then
-  // names what is missing.
-  const charset = CHARSET.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase()
-  // UTF-8 only: other charsets (UTF-7, UTF-16) are a classic way to smuggle text past filters, and
-  // the kit never sends them.
-  if (req.is('application/json') === false || (charset && !['utf-8', 'utf8'].includes(charset))) {
-    next(
-      new ProxyError('invalid_request', 'Content-Type must be application/json (UTF-8)', {
-        status: 415,
-      }),
+    let result: ExchangeAnswer
+    try {
+      result = await ctx.exchange(request, () => exchange(request))
+    } catch (error) {
+      if (error instanceof ProxyError) {
+        log({ outcome: error.code, errcode: error.errcode }, 'code exchange failed')
+      }
+      throw error
+    }
+    const { outcome, source, error } = result
+    log(
+      { outcome: error?.code ?? 'ok', errcode: error?.errcode, source },
+      error ? 'code exchange failed' : 'code exchanged',
     )
-    return
-  }
-  next()
+    // The same bytes for every answer about this code: a replay cannot tell itself from the first.
+    ctx.respond.jsonText(res, outcome.status, outcome.body)
+  })
 }
