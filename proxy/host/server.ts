@@ -16,7 +16,8 @@ function readConfig(env: NodeJS.ProcessEnv): ProxyConfig {
     return loadConfig(env)
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`wechat-h5-auth cannot start:\n${error.message}`)
+      // No logger yet (the configuration names its level): the operator reads this on the terminal.
+      process.stderr.write(`wechat-h5-auth cannot start:\n${error.message}\n`)
       process.exit(1)
     }
     throw error
@@ -50,9 +51,10 @@ function main(): void {
     const app = express()
     app.use(MOCK_PATH, createMockWechatRouter(config))
     app.listen(config.mockPort, () => {
-      console.log(`mock WeChat: http://127.0.0.1:${config.mockPort}${MOCK_PATH}`)
-      console.log(`  official account appid ${config.mp.appid}`)
-      if (config.web) console.log(`  website app appid ${config.web.appid}`)
+      const say = (line: string) => process.stdout.write(`${line}\n`)
+      say(`mock WeChat: http://127.0.0.1:${config.mockPort}${MOCK_PATH}`)
+      say(`  official account appid ${config.mp.appid}`)
+      if (config.web) say(`  website app appid ${config.web.appid}`)
     })
     return
   }
