@@ -25,6 +25,8 @@ export class ProxyError extends Error {
   readonly status: number
   /** WeChat's errcode when the error came from WeChat. */
   readonly errcode: number | undefined
+  /** What the operator's log may say and an answer may not (e.g. the server's own IP address). */
+  readonly logDetail: Record<string, string> | undefined
 
   constructor(
     code: ProxyErrorCode,
@@ -34,6 +36,7 @@ export class ProxyError extends Error {
       cause?: unknown
       /** Overrides the code's usual status, e.g. 413 or 415 for an `invalid_request` body. */
       status?: number
+      logDetail?: Record<string, string>
     } = {},
   ) {
     super(message, { cause: options.cause })
@@ -41,6 +44,7 @@ export class ProxyError extends Error {
     this.code = code
     this.status = options.status ?? HTTP_STATUS[code]
     this.errcode = options.errcode
+    this.logDetail = options.logDetail
   }
 
   toJSON(): ErrorResponse {

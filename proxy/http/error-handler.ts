@@ -38,6 +38,14 @@ export function errorHandler(logger: Logger, respond: Responder): ErrorRequestHa
     const known = error instanceof ProxyError ? error : bodyParserError(error)
     if (known) {
       if (known.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer')
+      // A setup fault is the operator's to fix: the log says what the answer may not (the address to
+      // whitelist).
+      if (known.logDetail) {
+        logger.error(
+          { route: req.path, outcome: known.code, errcode: known.errcode, ...known.logDetail },
+          known.message,
+        )
+      }
       respond.json(res, known.status, known.toJSON())
       return
     }

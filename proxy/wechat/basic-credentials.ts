@@ -109,10 +109,11 @@ export function createBasicCredentials(options: BasicCredentialsOptions): BasicC
     } catch (error) {
       const serving = alive(kept)
       if (serving === undefined) throw error
-      const { code, errcode } =
+      // `error`, not `code`: the logger redacts every field named code (WeChat's login codes).
+      const { code: failure, errcode } =
         error instanceof ProxyError ? error : { code: undefined, errcode: undefined }
       logger.warn(
-        { appid, credential: name, outcome: 'refresh_failed', code, errcode },
+        { appid, credential: name, outcome: 'refresh_failed', error: failure, errcode },
         'credential refresh failed; the current one serves until it expires',
       )
       return serving

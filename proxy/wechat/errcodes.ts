@@ -18,7 +18,8 @@ interface ErrcodeRule {
   /** The access_token was refused: fetch another once and retry once before giving up. */
   refreshable?: boolean
   /** The message from WeChat's errmsg, for the errcodes whose errmsg names what to fix. */
-  describe?: (errmsg: unknown) => string
+  /** For the log only: details of errmsg an answer must not carry (see ProxyError.logDetail). */
+  logDetail?: (errmsg: unknown) => Record<string, string> | undefined
   /** The rule instead for these kinds of call. */
   calls?: Partial<Record<WechatCall, ErrcodeRule>>
 }
@@ -58,11 +59,13 @@ const ERRCODES: Record<number, ErrcodeRule> = {
     setting: 'WECHAT_SECRET',
     message: 'WeChat froze the AppSecret; reset it and update',
   },
-  // The message names the address to add; the code is still decided by the errcode.
+  // The log names the address to add (never an answer: anyone may call /jssdk); the code is still
+  // decided by the errcode.
   40164: {
     code: 'wechat_misconfigured',
-    message: "WeChat refused this server's IP",
-    describe: whitelistMessage,
+    message:
+      "WeChat refused this server's IP address: add it to the IP whitelist (IP白名单) of the account; the proxy's log names it (40164)",
+    logDetail: whitelistDetail,
   },
   10003: {
     code: 'wechat_misconfigured',
@@ -110,11 +113,9 @@ function rejectedIp(errmsg: unknown): string | undefined {
   return ip !== undefined && isIP(ip) !== 0 ? ip : undefined
 }
 
-function whitelistMessage(errmsg: unknown): string {
+function whitelistDetail(errmsg: unknown): Record<string, string> | undefined {
   const ip = rejectedIp(errmsg)
-  return ip
-    ? `WeChat refused this server's IP ${ip}: add ${ip} to the IP whitelist (IP白名单) of the account (40164)`
-    : "WeChat refused this server's IP: add it to the IP whitelist (IP白名单) of the account (40164)"
+  return ip === undefined ? undefined : { whitelistIp: ip }
 }
 
 /**
@@ -131,9 +132,10 @@ export function errorFromErrcode(
   const rule = general?.calls?.[context.call ?? 'user'] ?? general
   if (!rule)
     return new ProxyError('upstream_error', `WeChat answered errcode ${errcode}`, { errcode })
-  if (rule.describe) return new ProxyError(rule.code, rule.describe(context.errmsg), { errcode })
-  if (rule.code !== 'wechat_misconfigured')
-    return new ProxyError(rule.code, rule.message, { errcode })
+  if (rule.setting === undefined) {
+    const logDetail = rule.logDetail?.(context.errmsg)
+    return new ProxyError(rule.code, rule.message, { errcode, ...(logDetail ? { logDetail } : {}) })
+  }
   const setting =
     rule.setting === 'WECHAT_APPID'
       ? settings.appid

@@ -47,11 +47,12 @@ describe('the errcode table', () => {
 describe('the errcodes of the basic access token and the ticket', () => {
   const ERRMSG = 'invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist rid: 6543-21'
 
-  it("names the server's IP to whitelist for 40164, on every kind of call", () => {
+  it("names the server's IP to whitelist for 40164 for the log, never in the answer, on every kind of call", () => {
     for (const call of ['user', 'basic', 'token'] as const) {
       const error = errorFromErrcode(40164, undefined, { call, errmsg: ERRMSG })
       expect(error).toMatchObject({ code: 'wechat_misconfigured', status: 500, errcode: 40164 })
-      expect(error.message).toContain('203.0.113.7')
+      expect(error.logDetail).toEqual({ whitelistIp: '203.0.113.7' })
+      expect(JSON.stringify(error.toJSON())).not.toContain('203.0.113.7')
       expect(error.message).toMatch(/whitelist/i)
     }
   })
@@ -61,7 +62,8 @@ describe('the errcodes of the basic access token and the ticket', () => {
       const error = errorFromErrcode(40164, undefined, { errmsg })
       expect(error.code).toBe('wechat_misconfigured')
       expect(error.message).toMatch(/whitelist/i)
-      expect(error.message).not.toMatch(/script|rid/)
+      expect(error.message).not.toMatch(/script|rid|undefined/)
+      expect(error.logDetail).toBeUndefined()
     }
   })
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { JssdkResponse } from '../../client/wire.js'
+import { createLogger } from '../../proxy/logger.js'
 import type { Store } from '../../proxy/store/index.js'
 import { errorCode, post, setup, teardown } from './support.js'
 import type { Harness, HarnessOptions } from './support.js'
@@ -188,15 +189,20 @@ describe('the basic access token and the ticket', () => {
 })
 
 describe("WeChat's refusals on the way to a signature", () => {
-  it("answer 500 wechat_misconfigured naming the server's IP to whitelist (40164)", async () => {
-    const h = await harness({ mock: { ipWhitelist: ['10.9.9.9'] } })
+  it("answer 500 wechat_misconfigured, and name the server's IP to whitelist in the log only (40164)", async () => {
+    let logs = ''
+    const logger = createLogger({ logLevel: 'info' }, { write: (line) => void (logs += line) })
+    const h = await harness({ mock: { ipWhitelist: ['10.9.9.9'] }, logger })
     const reply = await post(h, '/jssdk', undefined, { url: PAGE })
     expect(reply.status).toBe(500)
     expect(errorCode(reply)).toBe('wechat_misconfigured')
     const { message, errcode } = (reply.json as { error: { message: string; errcode: number } })
       .error
     expect(errcode).toBe(40164)
-    expect(message).toContain('127.0.0.1')
+    expect(message).toMatch(/whitelist/i)
+    // Anyone may call /jssdk: the server's own address is for the operator, in the log.
+    expect(reply.text).not.toContain('127.0.0.1')
+    expect(logs).toContain('"whitelistIp":"127.0.0.1"')
   })
 
   it("answer 429 rate_limited when WeChat's daily quota is used up (45009)", async () => {
