@@ -106,6 +106,20 @@ describe('POST /jssdk signs only the hosts it is allowed to', () => {
     expect((await post(h, '/jssdk', undefined, { url: 'https://127.0.0.1/a' })).status).toBe(200)
   })
 
+  it("never trusts the request's own Host in production against real WeChat, only configured hosts", async () => {
+    const h = await setup({ config: { production: true, mock: false } })
+    const port = new URL(h.proxy.baseUrl).port
+    // The Host header is the caller's to write: it would make any host signable.
+    const reply = await post(h, '/jssdk', undefined, { url: `http://127.0.0.1:${port}/` })
+    expect(reply.status).toBe(400)
+    expect(errorCode(reply)).toBe('url_not_allowed')
+    expect(await wechatCalls(h)).toBe(0)
+    const named = await setup({
+      config: { production: true, mock: false, jssdkDomains: ['127.0.0.1'] },
+    })
+    expect((await post(named, '/jssdk', undefined, { url: 'http://127.0.0.1/' })).status).toBe(200)
+  })
+
   it('signs the hosts of ALLOWED_ORIGINS by default', async () => {
     const h = await setup({ config: { allowedOrigins: ['https://shop.example.com'] } })
     const reply = await post(h, '/jssdk', undefined, { url: 'https://shop.example.com/item?id=1' })

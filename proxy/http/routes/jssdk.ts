@@ -11,17 +11,20 @@ const MAX_BODY = '3kb'
 
 /**
  * Whether `/jssdk` signs pages on `hostname` (compared in lower case, any port): those of
- * WECHAT_JSSDK_DOMAINS, else the hosts the proxy already serves pages on: the request's own
- * (`req.hostname`, through TRUST_PROXY) and those of ALLOWED_ORIGINS.
+ * WECHAT_JSSDK_DOMAINS, else the hosts of ALLOWED_ORIGINS and, in development or against the mock,
+ * the request's own host (`req.hostname`, through TRUST_PROXY).
  */
 export function jssdkHostCheck(
-  config: Pick<ProxyConfig, 'jssdkDomains' | 'allowedOrigins'>,
+  config: Pick<ProxyConfig, 'jssdkDomains' | 'allowedOrigins' | 'production' | 'mock'>,
 ): (req: Request, hostname: string) => boolean {
   if (config.jssdkDomains) {
     const domains = new Set(config.jssdkDomains)
     return (_req, hostname) => domains.has(hostname)
   }
   const origins = new Set(config.allowedOrigins.map((origin) => new URL(origin).hostname))
+  // The request's own host is its Host header, which any client writes: in production against
+  // real WeChat it would sign whatever host a caller names, so there only configured hosts count.
+  if (config.production && !config.mock) return (_req, hostname) => origins.has(hostname)
   return (req, hostname) => origins.has(hostname) || hostname === req.hostname.toLowerCase()
 }
 
@@ -34,6 +37,12 @@ export function jssdkHostCheck(
 export function mountJssdkRoute(router: Router, ctx: RouteContext, limit: RequestHandler): void {
   const { config, logger, now } = ctx
   const allowed = jssdkHostCheck(config)
+  if (config.production && !config.mock && !config.jssdkDomains && !config.allowedOrigins.length) {
+    logger.warn(
+      { route: 'jssdk' },
+      'WECHAT_JSSDK_DOMAINS is not set: POST /jssdk signs no page until it names your hosts',
+    )
+  }
 
   router.post('/jssdk', limit, ...jsonBody(MAX_BODY), async (req, res) => {
     const { url, hostname } = parseJssdkRequest(req.body)
