@@ -108,6 +108,9 @@ interface WxHub {
 
 const hubs = new WeakMap<Wx, WxHub>()
 
+/** How long a config may wait for `wx.ready` or `wx.error` (WeChat checks it over the network). */
+export const CONFIG_TIMEOUT_MS = 15_000
+
 function hubOf(wx: Wx): WxHub {
   let hub = hubs.get(wx)
   if (!hub) {
@@ -138,15 +141,20 @@ export function configureWx(
   const run = () =>
     new Promise<void>((resolve, reject) => {
       let done = false
-      hub.settle = (res) => {
+      // A script that never answers (blocked, or an old WeChat) must not keep the page loading,
+      // nor every later config queued behind this one.
+      const timer = setTimeout(() => settle({ errMsg: 'config:timeout' }), CONFIG_TIMEOUT_MS)
+      const settle = (res?: WxResult) => {
+        clearTimeout(timer)
         const err = res && wxFailure('jssdk_config_failed', res)
         if (done) return void (err && late(err))
         done = true
         if (err) reject(err)
         else resolve()
       }
+      hub.settle = settle
       wx.config(config)
-      if (hub.ready) hub.settle()
+      if (hub.ready) settle()
     })
   const turn = hub.queue.then(run)
   hub.queue = turn.catch(() => {})

@@ -1,6 +1,7 @@
 import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import { signedUrls } from '../../client/jssdk'
+import { CONFIG_TIMEOUT_MS } from '../../client/jssdk-wx'
 import { APPID, ORIGIN, createEnv, proxyError, savePending } from './helpers'
 import { SHARE_APIS, jssdkPage, jssdkReply, settled, signatureOf } from './jssdk-helpers'
 import { UA } from './user-agents'
@@ -147,6 +148,27 @@ describe('useWechatJssdk reports', () => {
     await settled(jssdk)
     expect(jssdk.error.value?.code).toBe('url_not_allowed')
     expect(page.wechat.configs).toEqual([])
+  })
+
+  it('jssdk_config_failed when WeChat never answers the config, instead of loading for ever', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const page = await jssdkPage(createEnv(), `${ORIGIN}/public`)
+      // A script that takes the config and never calls ready or error.
+      page.wechat.wx.config = (config) => void page.wechat.configs.push(config)
+      const jssdk = page.use()
+      await vi.advanceTimersByTimeAsync(CONFIG_TIMEOUT_MS - 1)
+      expect(page.wechat.configs.length).toBeGreaterThan(0)
+      expect(jssdk.status.value).toBe('loading')
+      await vi.advanceTimersByTimeAsync(CONFIG_TIMEOUT_MS * 2)
+      expect([jssdk.status.value, jssdk.error.value?.code]).toEqual([
+        'error',
+        'jssdk_config_failed',
+      ])
+      expect(jssdk.error.value?.message).toBe('config:timeout')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('outside_wechat outside WeChat, with no script and no signature', async () => {
