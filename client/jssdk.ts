@@ -10,15 +10,13 @@ import {
 import { stripCallback } from './callback'
 import { WechatAuthError } from './errors'
 import { configureWx, callWx, JWEIXIN, loadWx, type Wx, type WxPage } from './jssdk-wx'
+import { publicConfig } from './ready'
 import { useRuntime } from './runtime'
 import type { WechatAuthWindow } from './options'
-import type { JssdkRequestBody, JssdkResponse, PublicConfig } from './wire'
+import type { JssdkRequestBody, JssdkResponse } from './wire'
 
 export type { Wx, WxConfig, WxPage, WxResult, WxScriptElement, WxShareData } from './jssdk-wx'
 export type { JssdkRequestBody, JssdkResponse } from './wire'
-
-/** The config the kit cached for the tab: it may come from an older proxy, without the script. */
-type JssdkConfig = Partial<PublicConfig>
 
 /**
  * - `idle`: not started, or nothing to do (no window: a server render)
@@ -149,10 +147,7 @@ export function useWechatJssdk({
   async function scriptSrc(): Promise<string> {
     if (scriptUrl) return scriptUrl
     // ensureReady() cached it, unless the app's options made the config unnecessary to the kit.
-    const config =
-      (flow.tab.get('config') as JssdkConfig | null) ??
-      (await flow.api<JssdkConfig>({ path: '/config', expect: 'appid' }))
-    return config.jssdkScript || JWEIXIN
+    return (await publicConfig(flow)).jssdkScript || JWEIXIN
   }
 
   /** Signs `urls[0]` and configures `w` with it; on `invalid signature`, once more with `urls[1]`. */

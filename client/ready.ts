@@ -6,6 +6,21 @@ import { loadSession } from './session-cache'
 import type { PublicConfig } from './wire'
 
 /**
+ * The proxy's `GET /config`, cached for the tab: the trip to WeChat and back should not cost a
+ * second call, and neither should each JS-SDK config.
+ */
+export async function publicConfig({
+  tab,
+  api,
+}: Pick<FlowContext, 'tab' | 'api'>): Promise<Partial<PublicConfig>> {
+  let config = tab.get('config') as Partial<PublicConfig> | null
+  if (!config?.appid) {
+    tab.set('config', (config = await api<PublicConfig>({ path: '/config', expect: 'appid' })))
+  }
+  return config
+}
+
+/**
  * `ensureReady()`: the config (options first, then the proxy's, cached for the tab), the app this
  * browser logs in with and its login mode, and the cached session; once. Afterwards the flow
  * state's `app`, `appid` and `authorizeBase` are set, and so is the window. The website app's
@@ -20,11 +35,7 @@ export function createEnsureReady(
 
   async function load(): Promise<void> {
     if (!flowState.appid || !flowState.authorizeBase) {
-      // `GET /config`, cached for the tab: the trip to WeChat and back should not cost a second call.
-      let config = tab.get('config') as Partial<PublicConfig> | null
-      if (!config?.appid) {
-        tab.set('config', (config = await api<PublicConfig>({ path: '/config', expect: 'appid' })))
-      }
+      const config = await publicConfig({ tab, api })
       flowState.appid ||= config.appid
       flowState.authorizeBase ||= config.authorizeBase
       webAppid ||= config.webAppid
