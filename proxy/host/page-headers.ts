@@ -2,15 +2,12 @@ import type { RequestHandler } from 'express'
 import helmet from 'helmet'
 import { jssdkScriptUrl } from '../config.js'
 import type { ProxyConfig } from '../config.js'
+import { httpUrl } from '../config-env.js'
 import { HSTS } from '../http/headers.js'
 
 /** Where WeChat serves avatars (`headimgurl`). */
 const WECHAT_AVATAR_HOSTS = ['https://thirdwx.qlogo.cn', 'https://wx.qlogo.cn']
 const WECHAT_OPEN = 'https://open.weixin.qq.com'
-
-function originOf(url: string): string | undefined {
-  return URL.canParse(url) ? new URL(url).origin : undefined
-}
 
 type SecurityConfig = Pick<
   ProxyConfig,
@@ -27,10 +24,10 @@ export function securityHeaders(
   scriptHashes: string[] = [],
 ): RequestHandler {
   // The mock serves avatars from the address the proxy calls it at, which may be another origin.
-  const mockOrigin = config.mock ? originOf(config.apiBase) : undefined
+  const mockOrigin = config.mock ? httpUrl(config.apiBase)?.origin : undefined
   // The JS-SDK's script (GET /config's jssdkScript): exactly its origin, none when it is our own
   // (the mock's stand-in served on the page's origin).
-  const jssdkOrigin = originOf(jssdkScriptUrl(config))
+  const jssdkOrigin = httpUrl(jssdkScriptUrl(config))?.origin
   const extra = (...values: (string | undefined)[]) =>
     values.filter((value): value is string => value !== undefined)
   return helmet({
