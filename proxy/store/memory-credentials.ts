@@ -27,8 +27,17 @@ export function createCredentialRecords(now: () => number) {
       const entry = live(credentials, key(appid, name))
       return entry ? { ...entry.value } : undefined
     },
-    save(appid: string, name: CredentialName, credential: StoredCredential, ttlMs: number): void {
+    save(
+      appid: string,
+      name: CredentialName,
+      credential: StoredCredential,
+      ttlMs: number,
+      lock?: string,
+    ): boolean {
+      const holder = live(locks, appid)?.value
+      if (lock !== undefined && holder !== undefined && holder !== lock) return false
       credentials.set(key(appid, name), { value: { ...credential }, until: now() + ttlMs })
+      return true
     },
     forget(appid: string, name: CredentialName, value: string): boolean {
       const id = key(appid, name)

@@ -129,8 +129,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async getCredential(appid, name) {
       return credentials.get(appid, name)
     },
-    async saveCredential(appid, name, credential, ttlMs) {
-      credentials.save(appid, name, credential, ttlMs)
+    async saveCredential(appid, name, credential, ttlMs, lock) {
+      return credentials.save(appid, name, credential, ttlMs, lock)
     },
     async forgetCredential(appid, name, value) {
       return credentials.forget(appid, name, value)

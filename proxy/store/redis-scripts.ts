@@ -71,6 +71,18 @@ if raw and cjson.decode(raw).value == ARGV[1] then return redis.call('DEL', KEYS
 return 0
 `
 
+/**
+ * KEYS[1] = a credential's key, KEYS[2] = the lock's key; ARGV[1] = the credential's JSON, ARGV[2] =
+ * its lifetime in ms, ARGV[3] = the saver's lock token. Saves unless another holder has the lock
+ * (the check and the write one step). Returns 1 when it saved.
+ */
+export const SAVE_UNDER_LOCK = `
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`
+
 /** KEYS[1] = the lock's key; ARGV[1] = the holder's token. Releases only the holder's own lock. */
 export const UNLOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

@@ -12,6 +12,7 @@ import {
   RELEASE,
   script,
   SETTLE,
+  SAVE_UNDER_LOCK,
   UNLOCK,
 } from './redis-scripts.js'
 import type { CredentialName, Store, StoredCredential, StoredTokens } from './types.js'
@@ -63,6 +64,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     `${prefix}{basic:${appid}}:${name}`
   const forgetCredential = script(client, FORGET_CREDENTIAL)
   const unlock = script(client, UNLOCK)
+  const saveUnderLock = script(client, SAVE_UNDER_LOCK)
   const claim = script(client, CLAIM)
   const settle = script(client, SETTLE)
   const read = script(client, READ)
@@ -112,10 +114,17 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       const raw = await client.get(basicKey(appid, name))
       return raw === null ? undefined : (JSON.parse(raw) as StoredCredential)
     },
-    async saveCredential(appid, name, credential, ttlMs) {
+    async saveCredential(appid, name, credential, ttlMs, lock) {
       // Whole milliseconds, at least one: PX refuses a fraction and zero.
       const ms = Math.max(1, Math.ceil(ttlMs))
-      await client.set(basicKey(appid, name), JSON.stringify(credential), 'PX', ms)
+      const json = JSON.stringify(credential)
+      if (lock === undefined) {
+        await client.set(basicKey(appid, name), json, 'PX', ms)
+        return true
+      }
+      // The credential and the lock share the `{basic:<appid>}` hash tag: one slot on a cluster.
+      const keys = [basicKey(appid, name), basicKey(appid, 'lock')]
+      return (await saveUnderLock(keys, [json, ms, lock])) === 1
     },
     async forgetCredential(appid, name, value) {
       return (await forgetCredential([basicKey(appid, name)], [value])) === 1

@@ -95,13 +95,19 @@ export interface Store {
   releaseCode(key: string): Promise<void>
   /** The credential `name` of `appid` while it lives (docs/wechat.md#basic-access-token). */
   getCredential(appid: string, name: CredentialName): Promise<StoredCredential | undefined>
-  /** Replaces the credential `name` of `appid`; it is forgotten after `ttlMs`. */
+  /**
+   * Replaces the credential `name` of `appid`; it is forgotten after `ttlMs`. With `lock` (the
+   * token of lockCredentials) only while no other holder has the lock, in one atomic step: a holder
+   * whose lock lapsed during a slow fetch never overwrites what the next holder stored. True when
+   * it was saved.
+   */
   saveCredential(
     appid: string,
     name: CredentialName,
     credential: StoredCredential,
     ttlMs: number,
-  ): Promise<void>
+    lock?: string,
+  ): Promise<boolean>
   /**
    * Forgets the credential `name` of `appid` only while its value is still `value` (compare and
    * delete, one atomic step): a token WeChat refused is dropped, never the one another instance has

@@ -53,25 +53,31 @@ export function createBasicCredentials(options: BasicCredentialsOptions): BasicC
   const alive = (kept?: StoredCredential) =>
     kept && now() < kept.expiresAt ? kept.value : undefined
 
-  async function save(name: CredentialName, value: string, expiresIn: number): Promise<void> {
+  /** Keeps what WeChat gave, unless the lock `lock` was lost meanwhile (see saveCredential). */
+  async function save(
+    name: CredentialName,
+    value: string,
+    expiresIn: number,
+    lock: string,
+  ): Promise<void> {
     const lifetime = expiresIn * 1000
     // `marginMs` before the end; a credential handed out late in its life (a stable token's
     // expires_in is what it has left) at half of what it has left, so that one coming back with
     // less and less left is fetched a few times, not on every request.
     const refreshIn = Math.max(lifetime - marginMs, lifetime / 2)
     const at = now()
-    await store.saveCredential(
-      appid,
-      name,
-      { value, expiresAt: at + lifetime, refreshAt: at + refreshIn },
-      lifetime,
-    )
+    const credential = { value, expiresAt: at + lifetime, refreshAt: at + refreshIn }
+    if (!(await store.saveCredential(appid, name, credential, lifetime, lock))) {
+      // The fetch outlived the lock and another instance holds it now: what it stores is newer.
+      logger.warn({ appid, credential: name, outcome: 'not_kept' }, 'lock lost during the fetch')
+      return
+    }
     logger.info({ appid, credential: name, outcome: 'fetched', expiresIn }, 'credential fetched')
   }
 
-  async function fetchAccessToken(): Promise<string> {
+  async function fetchAccessToken(lock: string): Promise<string> {
     const { accessToken, expiresIn } = await fetchToken(refused)
-    await save('token', accessToken, expiresIn)
+    await save('token', accessToken, expiresIn, lock)
     return accessToken
   }
 
@@ -79,15 +85,15 @@ export function createBasicCredentials(options: BasicCredentialsOptions): BasicC
    * A ticket fetched with the token (docs/wechat.md#jsapi_ticket); a refused token is forgotten, if
    * it is still the stored one, and replaced once, and the fetch retried once.
    */
-  async function fetchTicket(): Promise<string> {
-    const token = await fetchUnderLock('token')
+  async function fetchTicket(lock: string): Promise<string> {
+    const token = await fetchUnderLock('token', lock)
     const ticket = await wechat.jsapiTicket(token).catch(async (error: unknown) => {
       if (!isRefreshable(error)) throw error
       logger.warn({ appid, credential: 'token', outcome: 'refused' }, 'basic access token refused')
       await forgetAccessToken(token)
-      return wechat.jsapiTicket(await fetchUnderLock('token'))
+      return wechat.jsapiTicket(await fetchUnderLock('token', lock))
     })
-    await save('ticket', ticket.ticket, ticket.expiresIn)
+    await save('ticket', ticket.ticket, ticket.expiresIn, lock)
     return ticket.ticket
   }
 
@@ -100,12 +106,12 @@ export function createBasicCredentials(options: BasicCredentialsOptions): BasicC
    * The fetch itself, by the holder of the lock: what another holder stored meanwhile first. While
    * WeChat fails, a credential that is due but not dead serves until its end.
    */
-  async function fetchUnderLock(name: CredentialName): Promise<string> {
+  async function fetchUnderLock(name: CredentialName, lock: string): Promise<string> {
     const kept = await store.getCredential(appid, name)
     const current = fresh(kept)
     if (current !== undefined) return current
     try {
-      return await (name === 'token' ? fetchAccessToken() : fetchTicket())
+      return await (name === 'token' ? fetchAccessToken(lock) : fetchTicket(lock))
     } catch (error) {
       const serving = alive(kept)
       if (serving === undefined) throw error
@@ -131,7 +137,7 @@ export function createBasicCredentials(options: BasicCredentialsOptions): BasicC
       const lock = await store.lockCredentials(appid, lockMs)
       if (lock !== undefined) {
         try {
-          return await fetchUnderLock(name)
+          return await fetchUnderLock(name, lock)
         } finally {
           // A lock that cannot be released expires by itself after lockMs.
           await store.unlockCredentials(appid, lock).catch(() => undefined)

@@ -333,6 +333,23 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await store.getCredential('wx1', 'ticket'))?.value).toBe('ticket-1')
     })
 
+    it('saves under a lock only while no other holder has it', async ({ store }) => {
+      const mine = await store.lockCredentials('wx1', 60_000)
+      if (mine === undefined) throw new Error('no lock')
+      expect(await store.saveCredential('wx1', 'token', TOKEN, 60_000, mine)).toBe(true)
+      await store.unlockCredentials('wx1', mine)
+      // Another instance holds the lock now: a holder whose lock lapsed keeps its hands off.
+      const theirs = await store.lockCredentials('wx1', 60_000)
+      if (theirs === undefined) throw new Error('no lock')
+      const stale = { ...TOKEN, value: 'basic-stale' }
+      expect(await store.saveCredential('wx1', 'token', stale, 60_000, mine)).toBe(false)
+      expect(await store.getCredential('wx1', 'token')).toEqual(TOKEN)
+      expect(await store.saveCredential('wx1', 'token', stale, 60_000, theirs)).toBe(true)
+      // A lock that lapsed untaken stops nobody.
+      await store.unlockCredentials('wx1', theirs)
+      expect(await store.saveCredential('wx1', 'ticket', TOKEN, 60_000, mine)).toBe(true)
+    })
+
     it('lets exactly one of many simultaneous lockers hold the lock', async ({ store }) => {
       const tokens = await Promise.all(
         Array.from({ length: 10 }, () => store.lockCredentials('wx1', 60_000)),
