@@ -100,10 +100,6 @@ export function signedUrls({
   return [...new Set((ios ? [landing, current] : [current, landing]).map(signable))]
 }
 
-/** The page's navigation entry: the URL of its last real load, for a runtime that recorded none. */
-const navigationUrl = (): string =>
-  globalThis.performance?.getEntriesByType?.('navigation')[0]?.name ?? ''
-
 /**
  * WeChat's JS-SDK for the page (`wechat-h5-auth/jssdk`), in a component: loads WeChat's script
  * once per page, has the proxy sign the URL WeChat checks on this platform, retries once with the
@@ -186,7 +182,8 @@ export function useWechatJssdk({
       // web-view. Elsewhere `wx.config` never answers.
       if (flow.store.loginMode != 'mp') throw new WechatAuthError('outside_wechat')
       const w = await loadWx(win!, await scriptSrc())
-      const landing = flow.landing ?? navigationUrl()
+      // Recorded by the runtime from this same window when the app installed the kit.
+      const landing = flow.landing ?? win!.location.href
       await configure(id, w, signedUrls({ ios, landing, current: win!.location.href }))
       settle(id, w)
     } catch (err) {

@@ -19,8 +19,14 @@ export function list(value: string | undefined): string[] {
 
 /** The URL when `value` is an absolute http(s) URL. */
 export function httpUrl(value: string): URL | undefined {
-  const parsed = URL.canParse(value) ? new URL(value) : undefined
-  return parsed?.protocol === 'http:' || parsed?.protocol === 'https:' ? parsed : undefined
+  // One parse (POST /jssdk checks every URL with this): URL.canParse and then new URL was two.
+  let parsed: URL
+  try {
+    parsed = new URL(value)
+  } catch {
+    return undefined
+  }
+  return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed : undefined
 }
 
 const DURATION = /^(\d+)([smhd]?)$/
