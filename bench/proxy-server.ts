@@ -8,7 +8,8 @@
  * Built as `npm start` builds it in production (proxy/host/server.ts): createWechatApp with the security
  * headers, NODE_ENV=production, real-looking credentials (the mock's demo official account, so no
  * mock is mounted in this process) and a SESSION_SECRET. The only differences are the documented
- * ones: WECHAT_API_BASE points at the mock, RATE_LIMIT is raised and LOG_LEVEL is silent.
+ * ones: WECHAT_API_BASE points at the mock, RATE_LIMIT is raised, LOG_LEVEL is silent and
+ * WECHAT_JSSDK_DOMAINS names the load's host.
  */
 import { randomBytes } from 'node:crypto'
 import { createWechatApp } from '../proxy/host/app.js'
@@ -31,6 +32,8 @@ const config = loadConfig({
   // Every load client shares 127.0.0.1: the per-IP limit would measure itself, not the proxy.
   RATE_LIMIT: '1000000',
   SESSION_SECRET: randomBytes(32).toString('base64url'),
+  // In production `/jssdk` signs only the hosts it is told to; the load names the pages 127.0.0.1.
+  WECHAT_JSSDK_DOMAINS: '127.0.0.1',
 })
 
 const app = createWechatApp(config, {

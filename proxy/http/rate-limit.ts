@@ -1,8 +1,11 @@
-import { rateLimit } from 'express-rate-limit'
-import type { Store as RateLimitStore } from 'express-rate-limit'
-import type { RequestHandler } from 'express'
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit'
+import type { RateLimitInfo, Store as RateLimitStore } from 'express-rate-limit'
+import type { Request, RequestHandler } from 'express'
 import type { ProxyConfig } from '../config.js'
 import { ProxyError } from '../errors.js'
+import { addHeaders } from './respond.js'
+
+const WINDOW_MS = 60_000
 
 /** The per-IP limits of the routes that cost more than a lookup, each with its own counter. */
 export interface RateLimits {
@@ -44,22 +47,56 @@ function limit(
   message: string,
 ): RequestHandler {
   const limiter = rateLimit({
-    windowMs: 60_000,
+    windowMs: WINDOW_MS,
     limit: config.rateLimit,
-    standardHeaders: 'draft-6',
+    // The headers go into the answer's one writeHead (below) rather than through res.setHeader.
+    standardHeaders: false,
     legacyHeaders: false,
+    // The library's default reads req.ip (proxy-addr over X-Forwarded-For) five times per request
+    // for its checks; the key is the same: the client's IPv4 address or its IPv6 /56. The checks it
+    // skips are the router's, once (`trust proxy` and TRUST_PROXY, X-Forwarded-For without it).
+    keyGenerator: (req) => ipKeyGenerator(req.ip ?? ''),
     ...(store ? { store } : {}),
-    handler: (_req, _res, next) => {
+    handler: (req, res, next) => {
+      addHeaders(res, ['Retry-After', String(resetSeconds(req))])
       next(new ProxyError('rate_limited', message))
     },
   })
   // A limiter store that fails (e.g. Redis down) is a 503 like any other store failure, not a 500.
   return (req, res, next) => {
     void limiter(req, res, (error?: unknown) => {
-      if (error === undefined || error instanceof ProxyError) next(error)
-      else next(new ProxyError('upstream_unavailable', 'The rate limit store is not reachable'))
+      if (error === undefined || error instanceof ProxyError) {
+        addHeaders(res, rateLimitHeaders(req))
+        next(error)
+      } else next(new ProxyError('upstream_unavailable', 'The rate limit store is not reachable'))
     })
   }
+}
+
+type Limited = Request & { rateLimit?: RateLimitInfo }
+
+/** Seconds until the client's window ends (the whole window when the store does not say). */
+function resetSeconds(req: Limited): number {
+  const resetTime = req.rateLimit?.resetTime
+  return resetTime
+    ? Math.max(0, Math.ceil((resetTime.getTime() - Date.now()) / 1000))
+    : WINDOW_MS / 1000
+}
+
+/** The RateLimit-* headers of IETF draft 6 (what `standardHeaders: 'draft-6'` would set). */
+function rateLimitHeaders(req: Limited): string[] {
+  const info = req.rateLimit
+  if (!info) return []
+  return [
+    'RateLimit-Policy',
+    `${info.limit};w=${WINDOW_MS / 1000}`,
+    'RateLimit-Limit',
+    String(info.limit),
+    'RateLimit-Remaining',
+    String(info.remaining),
+    'RateLimit-Reset',
+    String(resetSeconds(req)),
+  ]
 }
 
 /**

@@ -127,6 +127,7 @@ export function createWechatProxy(
   }
   const router = express.Router()
   let trustChecked = false
+  let forwardedChecked = Boolean(config.trustProxy)
 
   const cors = corsFor(config)
   // Decided once: with the info level off, no request pays for a log line nobody writes.
@@ -142,6 +143,13 @@ export function createWechatProxy(
           "the app's `trust proxy` differs from TRUST_PROXY: client IPs may be wrong",
         )
       }
+    }
+    // Behind a reverse proxy without TRUST_PROXY every client has the proxy's IP and one budget.
+    if (!forwardedChecked && req.headers['x-forwarded-for'] !== undefined) {
+      forwardedChecked = true
+      logger.warn(
+        'a request came with X-Forwarded-For but TRUST_PROXY is off: every client behind that proxy shares one rate limit',
+      )
     }
     if (logRequests) {
       const started = now()

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { errorCode, post, setup, teardown } from './support.js'
 import type { Harness } from './support.js'
 import { startProxy } from '../helpers/proxy-server.js'
+import { createLogger } from '../../proxy/logger.js'
 
 afterEach(teardown)
 
@@ -80,5 +81,29 @@ describe('the /openid rate limit', () => {
     await from('203.0.113.1')
     expect((await from('203.0.113.2')).status).not.toBe(429)
     expect((await from('203.0.113.1')).status).toBe(429)
+  })
+  it('warns once when X-Forwarded-For arrives while TRUST_PROXY is off, and still keys on the peer', async () => {
+    let logs = ''
+    const logger = createLogger({ logLevel: 'warn' }, { write: (line) => void (logs += line) })
+    const h = await setup({ config: { rateLimit: 1 }, logger })
+    const from = (ip: string) =>
+      fetch(`${h.proxy.baseUrl}/openid`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify({ code: 'abc' }),
+      })
+    await from('203.0.113.1')
+    // A forged header buys no second budget: the key is the connection's address.
+    expect((await from('203.0.113.2')).status).toBe(429)
+    const warnings = logs.split('\n').filter((line) => line.includes('X-Forwarded-For'))
+    expect(warnings).toHaveLength(1)
+  })
+
+  it('leaves X-Forwarded-For unremarked when TRUST_PROXY is set', async () => {
+    let logs = ''
+    const logger = createLogger({ logLevel: 'warn' }, { write: (line) => void (logs += line) })
+    const h = await setup({ config: { rateLimit: 5, trustProxy: 'loopback' }, logger })
+    await fetch(`${h.proxy.baseUrl}/config`, { headers: { 'x-forwarded-for': '203.0.113.1' } })
+    expect(logs).not.toContain('X-Forwarded-For')
   })
 })
