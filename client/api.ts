@@ -17,6 +17,11 @@ export interface ProxyRequest {
   body?: object
   /** The proxy's session JWT, sent as `Authorization: Bearer`. */
   session?: string
+  /**
+   * This very call, already sent (the pre-boot script's exchange): its answer is read as this
+   * call's, as axios answers (`{ data }`) or fails (`{ response: { status, data } }`).
+   */
+  sent?: Promise<unknown>
 }
 
 /** Makes one call to the proxy; resolves to the answer's body, rejects with a WechatAuthError. */
@@ -53,16 +58,19 @@ export function createProxyClient({
   http = axios.create(),
   timeoutMs = 15000,
 }: ProxyClientOptions = {}): ProxyCall {
-  return ({ path, method = 'get', expect, body, session }) =>
-    http
-      .request({
+  // No method is a GET: axios' default.
+  return ({ path, method, expect, body, session, sent }) =>
+    (
+      (sent as Promise<{ data: Record<string, unknown> | undefined }> | undefined) ??
+      http.request({
         method,
         url: proxyBase.replace(/\/$/, '') + path,
         data: body,
         timeout: timeoutMs,
         headers: { Authorization: session && `Bearer ${session}` },
       })
-      .then(({ data }: { data: Record<string, unknown> | undefined }) => {
+    )
+      .then(({ data }) => {
         // A dev server's HTML fallback answers 200 too: only the expected JSON shape counts.
         if (expect && typeof data?.[expect] != 'string') throw new WechatAuthError('network_error')
         return data as never

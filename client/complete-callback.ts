@@ -65,8 +65,15 @@ export function createCallbackCompletion(
   ): Promise<string | undefined> {
     // No `state`: the kit checked it (pendingLoginFor); the verifier binds the code to this browser.
     // The proxy exchanges with the credentials of the app that issued the code.
-    const body: OpenidRequestBody = { code, verifier, app: flowState.app }
-    return api<OpenidResponse>({ path: '/openid', method: 'post', expect: 'session', body })
+    return api<OpenidResponse>({
+      path: '/openid',
+      method: 'post',
+      expect: 'session',
+      body: { code, verifier, app: flowState.app } satisfies OpenidRequestBody,
+      // The pre-boot script may have sent this exchange already, while the app downloaded (preboot.ts).
+      sent: (win as unknown as { __wechatAuthExchange?: Record<string, Promise<unknown>> })
+        .__wechatAuthExchange?.[code],
+    })
       .finally(() => settle(state, code))
       .then(
         (answer) => {

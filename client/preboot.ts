@@ -3,6 +3,8 @@
  * at the top of index.html. For a WeChat visitor without a session it starts the login exactly as the
  * kit would (a pending login and a trip in sessionStorage, WeChat's authorize URL) before the app's
  * JavaScript is fetched, so the app boots once, on the way back, where the kit completes the callback.
+ * Meanwhile it prefetches the app's entry files, and back on the callback page it starts the code
+ * exchange for the kit, so that neither waits for the other (docs/benchmarks.md#first-login).
  * In every other case it does nothing and the kit decides as usual.
  *
  * Serialized with `Function.prototype.toString` and minified: it may use nothing but its argument and
@@ -19,6 +21,10 @@ export interface PrebootConfig {
   base: string
   /** Paths within the app that need no login (and their sub-paths), without a trailing slash. */
   exclude: string[]
+  /** Where the proxy is mounted, as the kit's `proxyBase`: `/api/wechat`. */
+  proxyBase: string
+  /** The built app's entry files (its script, style sheet and preloads), fetched during the trip. */
+  prefetch: string[]
   /**
    * What the proxy's `GET /config` answers (the official account's appid, and `authorizeBase`:
    * `https://open.weixin.qq.com` or the mock's `/mock-wechat`, no trailing slash). Also cached for the
@@ -35,15 +41,49 @@ export function preboot(c: PrebootConfig): void {
     // WeChat on a phone only (as detectEnvironment): elsewhere the official account's login ends on
     // WeChat's dead-end page, and WeCom and PC WeChat get other logins; the kit decides those.
     if (!/MicroMessenger/i.test(ua) || /wxwork\/|WindowsWechat|MacWechat/i.test(ua)) return
-    // WeChat's callback: the kit completes it (and checks its state).
-    if (/[?&#](code|state)=/.test(href)) return
     // A page outside the app's base is not the app's to log in.
     if (pathname.indexOf(c.base)) return
-    const path = pathname.slice(c.base.length - 1)
-    for (const x of c.exclude) if (path == x || !path.indexOf(x + '/')) return
     const now = Date.now()
     const key = 'wechat-h5-auth:v1:'
     const tab = sessionStorage
+    // WeChat's callback: the kit completes it. The exchange starts now, while the app's JavaScript
+    // downloads, and the kit takes its answer as its own `POST /openid`'s. Only with the kit's own
+    // checks passed (the state this tab saved, unexpired; a code this tab has not exchanged), so it
+    // is the request the kit would send; anything else is left to the kit, which ignores it.
+    if (/[?&#](code|state)=/.test(href)) {
+      const query = new URLSearchParams(search)
+      const code = query.get('code')
+      const login = JSON.parse(tab.getItem(key + 'pending') || 'null')
+      const used = JSON.parse(tab.getItem(key + 'codes') || '[]') as string[]
+      if (
+        code &&
+        login &&
+        login.state === query.get('state') &&
+        now - login.createdAt < 6e5 &&
+        used.indexOf(code) < 0
+      ) {
+        const answer = fetch(c.proxyBase + '/openid', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ code, verifier: login.verifier, app: 'mp' }),
+          // As the kit's own call: given up after 15 s (where the browser can).
+          signal: AbortSignal.timeout?.(15e3),
+        }).then((r) =>
+          r.json().then((data) => {
+            // Shaped as the kit's HTTP client (axios) answers and fails, so one path reads both.
+            if (r.ok) return { data }
+            throw { response: { status: r.status, data } }
+          }),
+        )
+        // The kit reports failures; an answer it never reads (the page left) is nobody's error.
+        answer.catch(() => {})
+        // Keyed by the code: the kit takes the answer only for the code it would send itself.
+        ;(window as unknown as Record<string, unknown>).__wechatAuthExchange = { [code]: answer }
+      }
+      return
+    }
+    const path = pathname.slice(c.base.length - 1)
+    for (const x of c.exclude) if (path == x || !path.indexOf(x + '/')) return
     // No named inner functions: toolchains that keep names (esbuild's keepNames, as in tsx) would
     // wrap them in a helper the page does not have.
     // The key names the appid: another app's session is never read.
@@ -79,6 +119,10 @@ export function preboot(c: PrebootConfig): void {
     // The parser would go on to fetch the app's scripts until WeChat's page replaces this one: stop it,
     // and cancel what it (or the preload scanner) already asked for.
     stop()
+    // Then ask for them again with requests that outlive this page (keepalive): the download overlaps
+    // the trip, and the callback page finds the files in its cache, or joins the download still
+    // under way. As Vite's module scripts ask (crossorigin), so that the cache can serve them.
+    for (const url of c.prefetch) fetch(url, { keepalive: true }).catch(() => {})
     // Exactly buildAuthorizeUrl's format (WeChat matches it with a regex); replace: WeChat's URL
     // never enters the history.
     location.replace(

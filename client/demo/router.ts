@@ -1,4 +1,7 @@
 import { createRouter, createWebHistory, type Router, type RouterHistory } from 'vue-router'
+// The page a first login lands on is in the entry: a lazy chunk would be one more round trip after
+// the app's JavaScript, on the slowest network (docs/benchmarks.md#first-login).
+import HomePage from './pages/HomePage.vue'
 
 export function createDemoRouter(
   history: RouterHistory = createWebHistory(import.meta.env.BASE_URL),
@@ -7,7 +10,7 @@ export function createDemoRouter(
     history,
     routes: [
       // Routes without `meta.wechatAuth` need the plugin's default: a silent (snsapi_base) login.
-      { path: '/', name: 'home', component: () => import('./pages/HomePage.vue') },
+      { path: '/', name: 'home', component: HomePage },
       {
         path: '/profile',
         name: 'profile',

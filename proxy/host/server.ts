@@ -6,10 +6,11 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import express from 'express'
-import { ConfigError, loadConfig, type ProxyConfig } from '../config.js'
+import { ConfigError, loadConfig, publicConfig, type ProxyConfig } from '../config.js'
 import { createMockWechatRouter, createWechatApp, MOCK_PATH, PROXY_PATH } from './app.js'
 import { createLogger } from '../logger.js'
-import { readScriptHashes } from './page-scripts.js'
+import { builtForAnother, readPageScripts } from './page-scripts.js'
+import { chooseEncoding, findPrecompressed, servePrecompressed } from './precompress.js'
 
 function readConfig(env: NodeJS.ProcessEnv): ProxyConfig {
   try {
@@ -24,8 +25,14 @@ function readConfig(env: NodeJS.ProcessEnv): ProxyConfig {
   }
 }
 
-/** Serves the built SPA: hashed assets cached for a year, index.html never cached, deep links fall back to it. */
+/**
+ * Serves the built SPA: hashed assets cached for a year, index.html never cached, deep links fall
+ * back to it, each file precompressed when the build wrote a `.br` or `.gz` the browser accepts. A
+ * missing file (a path with an extension, such as /favicon.ico) is a 404, not the app's page.
+ */
 function serveSpa(app: express.Express, dir: string): void {
+  const precompressed = findPrecompressed(dir)
+  app.use(servePrecompressed(precompressed))
   app.use(
     '/assets',
     express.static(resolve(dir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }),
@@ -33,10 +40,12 @@ function serveSpa(app: express.Express, dir: string): void {
   app.use(express.static(dir, { index: false }))
   app.use((req, res, next) => {
     const reserved = req.path.startsWith(PROXY_PATH) || req.path.startsWith(MOCK_PATH)
-    if (req.method !== 'GET' || reserved || !req.accepts('html')) return next()
+    const file = /\.[^/]*$/.test(req.path)
+    if (req.method !== 'GET' || reserved || file || !req.accepts('html')) return next()
     res.setHeader('Cache-Control', 'no-cache')
+    const suffix = chooseEncoding(precompressed, '/index.html', req.get('accept-encoding'), res)
     // `root` keeps send's dotfile check to the file itself, not the folder the app is deployed in.
-    res.sendFile('index.html', { root: dir })
+    res.sendFile(`index.html${suffix}`, { root: dir })
   })
 }
 
@@ -64,7 +73,13 @@ function main(): void {
   }
   const dist = resolve(process.cwd(), 'dist')
   // The build's inline scripts (the pre-boot redirect), allowed by hash in the CSP.
-  const scriptHashes = readScriptHashes(dist)
+  const scripts = readPageScripts(dist)
+  const mismatch = builtForAnother(scripts, publicConfig(config))
+  if (mismatch) {
+    process.stderr.write(`wechat-h5-auth cannot start:\n${mismatch}\n`)
+    process.exit(1)
+  }
+  const { scriptHashes } = scripts
   const app = createWechatApp(config, { logger, securityHeaders: true, scriptHashes })
   if (existsSync(resolve(dist, 'index.html'))) serveSpa(app, dist)
   else logger.warn('dist/ has no index.html: run `npm run build` to serve the demo')

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import type { Plugin, ViteDevServer } from 'vite'
+import { join } from 'node:path'
+import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite'
 import { loadEnv, minifySync } from 'vite'
 import type express from 'express'
 import { preboot as prebootFunction, type PrebootConfig } from '../../client/preboot.js'
@@ -8,6 +10,7 @@ import { loadConfig, publicConfig } from '../config.js'
 import { createWechatApp, MOCK_PATH, PROXY_PATH } from './app.js'
 import { createLogger } from '../logger.js'
 import { PAGE_SCRIPTS_FILE, type PageScripts } from './page-scripts.js'
+import { precompressDir } from './precompress.js'
 
 export interface PrebootOptions {
   /**
@@ -22,6 +25,12 @@ export interface PrebootOptions {
    * @default []
    */
   exclude?: string[]
+  /**
+   * Where the app mounts the proxy: the kit's `proxyBase`. On WeChat's callback the script starts
+   * the code exchange there, for the kit to take over.
+   * @default '/api/wechat'
+   */
+  proxyBase?: string
 }
 
 export interface WechatAuthDevOptions {
@@ -41,6 +50,13 @@ export interface WechatAuthDevOptions {
    * @default false
    */
   preboot?: boolean | PrebootOptions
+  /**
+   * Writes a brotli (`.br`) and a gzip (`.gz`) copy beside each text file of the build over 1 KB, at
+   * the highest levels, for `npm start` (wechat-h5-auth-proxy's server) or nginx's `brotli_static`
+   * and `gzip_static` to send without compressing per request. The build prints how many it wrote.
+   * @default true
+   */
+  precompress?: boolean
 }
 
 /**
@@ -59,12 +75,16 @@ function pageConfig(env: Record<string, string | undefined>): PrebootConfig['con
   return publicConfig(config)
 }
 
-/** The pre-boot script for this configuration, minified, and its CSP hash source. */
+/**
+ * The pre-boot script for this configuration, minified, and its CSP hash source. `prefetch`: the
+ * built app's entry files (none in dev), fetched while the visitor is at WeChat.
+ */
 export function prebootScript(
   env: Record<string, string | undefined>,
   base: string,
-  { scope = 'snsapi_base', exclude = [] }: PrebootOptions = {},
-): { script: string; hash: string } {
+  { scope = 'snsapi_base', exclude = [], proxyBase = '/api/wechat' }: PrebootOptions = {},
+  prefetch: string[] = [],
+): { script: string; hash: string; config: PrebootConfig['config'] } {
   // The script finds the route by cutting the base off the path: it must be an absolute path.
   if (!base.startsWith('/')) throw new Error(`preboot needs an absolute base, not "${base}"`)
   for (const path of exclude) {
@@ -74,6 +94,8 @@ export function prebootScript(
     scope,
     base: base.endsWith('/') ? base : `${base}/`,
     exclude: exclude.map((path) => path.replace(/\/+$/, '')),
+    proxyBase: proxyBase.replace(/\/+$/, ''),
+    prefetch,
     config: pageConfig(env),
   }
   const source = `(${prebootFunction.toString()})(${JSON.stringify(config)})`
@@ -85,7 +107,23 @@ export function prebootScript(
     throw new Error('wechat-h5-auth: the pre-boot script could not be built')
   }
   const script = code.trim()
-  return { script, hash: `sha256-${createHash('sha256').update(script).digest('base64')}` }
+  const hash = `sha256-${createHash('sha256').update(script).digest('base64')}`
+  return { script, hash, config: config.config }
+}
+
+/**
+ * The same-origin files a built index.html loads at once: its module scripts, style sheets and
+ * module preloads.
+ */
+export function entryFiles(html: string): string[] {
+  const files: string[] = []
+  for (const [tag] of html.matchAll(/<(?:script|link)\b[^>]*>/gi)) {
+    const url = /\s(?:src|href)="([^"]+)"/i.exec(tag)?.[1]
+    const entry =
+      /^<script\b[^>]*type="module"/i.test(tag) || /\srel="(stylesheet|modulepreload)"/i.test(tag)
+    if (url && entry && url.startsWith('/') && !url.startsWith('//')) files.push(url)
+  }
+  return files
 }
 
 /** The dev server's own address, reachable from this process (the proxy calls the mock through it). */
@@ -104,44 +142,71 @@ function ownOrigin(server: ViteDevServer): string {
  */
 export function wechatAuthDev(options: WechatAuthDevOptions = {}): Plugin {
   let mode = 'development'
-  let preboot: { script: string; hash: string } | undefined
+  let preboot: ReturnType<typeof prebootScript> | undefined
+  let resolved: ResolvedConfig | undefined
+  let env: Record<string, string | undefined> = {}
+  const prebootOptions = options.preboot === true ? {} : options.preboot || undefined
   return {
     name: 'wechat-h5-auth:dev',
     // Both: the build needs the pre-boot script too (configureServer only ever runs in serve).
-    configResolved(resolved) {
-      mode = resolved.mode
-      if (!options.preboot) return
-      const env = { ...loadEnv(mode, resolved.root, ''), ...options.env }
+    configResolved(config) {
+      resolved = config
+      mode = config.mode
+      if (!prebootOptions) return
+      env = { ...loadEnv(mode, config.root, ''), ...options.env }
       try {
-        const chosen = options.preboot === true ? {} : options.preboot
-        preboot = prebootScript(env, resolved.base, chosen)
+        // Built here to report a configuration problem at once; the build adds its entry files below.
+        preboot = prebootScript(env, config.base, prebootOptions)
       } catch (error) {
         // A build without it would silently lose the feature: fail. In dev the middleware reports the
         // configuration at start-up and the kit still logs in, just without the shortcut.
-        if (resolved.command === 'build') throw error
         const message = error instanceof Error ? error.message : String(error)
-        resolved.logger.warn(`wechat-h5-auth: pre-boot redirect off: ${message}`)
+        if (config.command === 'build') {
+          throw new Error(
+            "wechat-h5-auth: the pre-boot redirect builds the official account's appid into " +
+              'index.html: set WECHAT_APPID for the build (a public value; no secret needed), or ' +
+              `WECHAT_MOCK=1 to build for the mock WeChat.\n${message}`,
+            { cause: error },
+          )
+        }
+        config.logger.warn(`wechat-h5-auth: pre-boot redirect off: ${message}`)
       }
-      if (preboot && resolved.command === 'build') {
-        resolved.logger.info(
+    },
+    transformIndexHtml: {
+      // After Vite has written the built entry's tags, which the script prefetches.
+      order: 'post',
+      handler(html) {
+        if (!preboot || !resolved || !prebootOptions) return
+        if (resolved.command === 'build') {
+          preboot = prebootScript(env, resolved.base, prebootOptions, entryFiles(html))
+        }
+        const tag = `<script>${preboot.script}</script>`
+        // Right after <meta charset>, which must stay within the first 1024 bytes; before anything
+        // else, so it runs before the parser reaches the app's scripts.
+        const charset = /<meta\s+charset[^>]*>/i
+        if (charset.test(html)) return html.replace(charset, (meta) => `${meta}\n    ${tag}`)
+        return [{ tag: 'script', children: preboot.script, injectTo: 'head-prepend' }]
+      },
+    },
+    writeBundle({ dir }) {
+      if (!dir) return
+      if (preboot) {
+        // Next to index.html, for `npm start` (server.ts) to allow exactly this inline script and to
+        // check that it is served with the configuration it was built with.
+        const { appid, authorizeBase } = preboot.config
+        const scripts: PageScripts = {
+          scriptHashes: [preboot.hash],
+          built: { appid, authorizeBase },
+        }
+        writeFileSync(join(dir, PAGE_SCRIPTS_FILE), JSON.stringify(scripts))
+        resolved?.logger.info(
           `  wechat-h5-auth  pre-boot redirect, CSP script-src '${preboot.hash}'`,
         )
       }
-    },
-    transformIndexHtml(html) {
-      if (!preboot) return
-      const tag = `<script>${preboot.script}</script>`
-      // Right after <meta charset>, which must stay within the first 1024 bytes; before anything else,
-      // so it runs before the parser reaches the app's scripts.
-      const charset = /<meta\s+charset[^>]*>/i
-      if (charset.test(html)) return html.replace(charset, (meta) => `${meta}\n    ${tag}`)
-      return [{ tag: 'script', children: preboot.script, injectTo: 'head-prepend' }]
-    },
-    generateBundle() {
-      if (!preboot) return
-      // Next to index.html, for `npm start` (server.ts) to allow exactly this inline script.
-      const source: PageScripts = { scriptHashes: [preboot.hash] }
-      this.emitFile({ type: 'asset', fileName: PAGE_SCRIPTS_FILE, source: JSON.stringify(source) })
+      if (options.precompress !== false) {
+        const count = precompressDir(dir)
+        resolved?.logger.info(`  wechat-h5-auth  precompressed ${count} files (.br, .gz)`)
+      }
     },
     configureServer(server) {
       let app: express.Express | undefined

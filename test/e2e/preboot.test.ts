@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { DEMO_MP_APP } from '../../proxy/mock-wechat/demo-apps'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -149,7 +150,11 @@ describe('the pre-boot redirect (npm run build && npm start)', () => {
     const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? ''
     const hash = `sha256-${createHash('sha256').update(script).digest('base64')}`
     const declared = JSON.parse(readFileSync(resolve(work, 'dist', PAGE_SCRIPTS_FILE), 'utf8'))
-    expect(declared).toEqual({ scriptHashes: [hash] })
+    // The hash, and the configuration it was built with (npm start refuses another).
+    expect(declared).toEqual({
+      scriptHashes: [hash],
+      built: { appid: DEMO_MP_APP.appid, authorizeBase: '/mock-wechat' },
+    })
     const csp = response.headers.get('content-security-policy') ?? ''
     expect(csp).toMatch(
       new RegExp(`(^|;)\\s*script-src 'self' '${hash.replace(/[+/]/g, '\\$&')}'\\s*(;|$)`),
@@ -179,5 +184,82 @@ describe('the pre-boot redirect (npm run build && npm start)', () => {
     const entry = (r: { url: () => string }) => /\/assets\/index-[^/]*\.js$/.test(r.url())
     expect(downloaded.filter(entry)).toHaveLength(1)
     await tab.close()
+  })
+  it("starts the exchange on the callback page before the app's script arrives; the kit sends no other", async () => {
+    const tab = await openWechatPage(browser)
+    const order: string[] = []
+    tab.page.on('request', (r) => {
+      if (r.url().endsWith('/api/wechat/openid')) order.push('openid')
+    })
+    // The entry script of the callback page is held until the exchange has been asked for.
+    let exchangeSeen: () => void = () => {}
+    const exchanged = new Promise<void>((done) => (exchangeSeen = done))
+    tab.page.on('request', (r) => r.url().endsWith('/api/wechat/openid') && exchangeSeen())
+    await tab.page.route(/\/assets\/index-[^/]*\.js$/, async (route) => {
+      if (route.request().resourceType() === 'script') {
+        await Promise.race([exchanged, new Promise((done) => setTimeout(done, HOLD_MS))])
+        order.push('script')
+      }
+      await route.continue().catch(() => undefined)
+    })
+    await tab.page.goto(`${server.origin}/?from=singlemessage`)
+    await tab.page.getByTestId('openid').waitFor()
+    expect(order.slice(0, 2)).toEqual(['openid', 'script'])
+    expect(tab.exchanges()).toBe(1)
+    expect(tab.authorizeTrips()).toBe(1)
+    // The code left the address bar, and the page asked for is the one shown.
+    expect(new URL(tab.page.url()).search).toBe('?from=singlemessage')
+    await tab.settled()
+    expect(tab.exchanges()).toBe(1)
+    await tab.close()
+  })
+
+  it('never sends a code this tab did not ask for: a forged or travelled callback is not exchanged', async () => {
+    const tab = await openWechatPage(browser)
+    const bodies: string[] = []
+    tab.page.on('request', (r) => {
+      if (r.url().endsWith('/api/wechat/openid')) bodies.push(r.postData() ?? '')
+    })
+    await tab.page.goto(`${server.origin}/?code=travelled-code&state=not-this-tabs`)
+    await tab.page.getByTestId('openid').waitFor()
+    // The kit ignored it quietly and logged this visitor in with a login of its own.
+    expect(bodies.some((body) => body.includes('travelled-code'))).toBe(false)
+    expect(tab.authorizeTrips()).toBe(1)
+    expect(tab.exchanges()).toBe(1)
+    await tab.close()
+  })
+
+  it('serves the build precompressed: brotli or gzip as accepted, assets immutable, the page never cached', async () => {
+    const html = await fetch(`${server.origin}/`, {
+      headers: { accept: 'text/html', 'accept-encoding': 'gzip' },
+    })
+    expect(html.headers.get('content-encoding')).toBe('gzip')
+    expect(html.headers.get('cache-control')).toBe('no-cache')
+    expect(html.headers.get('vary')).toContain('Accept-Encoding')
+    const entry = /<script type="module" crossorigin src="([^"]+)"/.exec(await html.text())?.[1]
+    expect(entry).toMatch(/^\/assets\/index-.*\.js$/)
+    for (const [accepted, sent] of [
+      ['gzip, deflate, br, zstd', 'br'],
+      ['gzip', 'gzip'],
+      ['identity', null],
+    ] as const) {
+      const res = await fetch(`${server.origin}${entry}`, {
+        headers: { 'accept-encoding': accepted },
+      })
+      expect(res.headers.get('content-encoding')).toBe(sent)
+      expect(res.headers.get('content-type')).toMatch(/^text\/javascript/)
+      expect(res.headers.get('cache-control')).toContain('immutable')
+      expect((await res.text()).length).toBeGreaterThan(10_000)
+    }
+  })
+
+  it('answers a missing file with 404, not the app (no favicon request wasted on the page)', async () => {
+    for (const path of ['/favicon.ico', '/assets/missing.js', '/robots.txt']) {
+      const res = await fetch(`${server.origin}${path}`, { headers: { accept: '*/*' } })
+      expect(res.status, path).toBe(404)
+    }
+    // A deep link still gets the app.
+    const deep = await fetch(`${server.origin}/profile`, { headers: { accept: 'text/html' } })
+    expect(deep.status).toBe(200)
   })
 })

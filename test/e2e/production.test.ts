@@ -8,6 +8,7 @@ import { DEMO_MP_APP, DEMO_WEB_APP } from '../../proxy/mock-wechat/demo-apps'
 import { freePort } from '../helpers/net'
 import { healthy } from '../helpers/processes'
 import { launchChromium, openWechatPage } from './harness'
+import { PAGE_SCRIPTS_FILE } from '../../proxy/host/page-scripts'
 
 // `npm run build` then `npm start`, built into a scratch folder inside the project so that node_modules
 // resolves and the developer's own dist/ is left alone.
@@ -36,9 +37,9 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 /** node's flags as `npm start` passes them (package.json), so the server runs exactly as there. */
 const nodeFlags = startFlags(resolve('.') + '/')
 
-function startServer(env: Record<string, string>): ChildProcess {
+function startServer(env: Record<string, string>, cwd = work): ChildProcess {
   return spawn(process.execPath, [...nodeFlags, serverEntry], {
-    cwd: work,
+    cwd,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'silent', ...env },
     stdio: 'pipe',
   })
@@ -53,11 +54,16 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; stderr: str
 beforeAll(() => {
   rmSync(work, { recursive: true, force: true })
   mkdirSync(work, { recursive: true })
+  // What a deployment builds: its appid (baked into the pre-boot redirect) and, carelessly, secrets.
   run(
     'npx',
-    ['vite', 'build', '--logLevel', 'error', '--outDir', resolve(work, 'dist')],
+    ['vite', 'build', '--logLevel', 'error', '--outDir', resolve(work, 'secrets/dist')],
     BUILD_SECRETS,
   )
+  // What the mock-mode server below serves: a build for the mock WeChat.
+  run('npx', ['vite', 'build', '--logLevel', 'error', '--outDir', resolve(work, 'dist')], {
+    WECHAT_MOCK: '1',
+  })
   run('npx', ['tsc', '-p', 'tsconfig.server.json', '--outDir', resolve(work, 'dist-server')])
 })
 
@@ -69,7 +75,7 @@ function filesUnder(dir: string): string[] {
 
 describe('npm run build', () => {
   it("puts no secret from the environment, nor the mock's demo secrets, in dist/", () => {
-    const files = filesUnder(resolve(work, 'dist'))
+    const files = filesUnder(resolve(work, 'secrets/dist'))
     expect(files.some((file) => file.endsWith('.js'))).toBe(true)
     const secrets = [
       BUILD_SECRETS.WECHAT_SECRET,
@@ -96,6 +102,17 @@ describe('npm start (production)', () => {
     expect(stderr).toContain('SESSION_SECRET')
     expect(stderr).not.toContain('too-short-secret-value')
     expect(stderr).not.toContain('wx8a9b0c1d2e3f4a5b')
+  })
+
+  it('refuses to serve a build made for another appid, naming both', async () => {
+    // dist/ built for the production appid, started against the mock: every login would go astray.
+    const { code, stderr } = await exitOf(
+      startServer({ WECHAT_MOCK: '1', PORT: String(await freePort()) }, resolve(work, 'secrets')),
+    )
+    expect(code).toBe(1)
+    expect(stderr).toContain(`built for appid ${BUILD_SECRETS.WECHAT_APPID}`)
+    expect(stderr).toContain(DEMO_MP_APP.appid)
+    expect(stderr).not.toContain(BUILD_SECRETS.WECHAT_SECRET)
   })
 
   describe('with WECHAT_MOCK=1', () => {
@@ -134,15 +151,24 @@ describe('npm start (production)', () => {
       })
       await tab.page.goto(`${origin}/share`)
       await tab.page.locator('[data-testid="jssdk-status"][data-status="ready"]').waitFor()
-      expect(await tab.page.getByTestId('share-link').textContent()).toBe(`${origin}/share`)
+      // Set once share() has resolved, just after the status.
+      await expect
+        .poll(() => tab.page.getByTestId('share-link').textContent())
+        .toBe(`${origin}/share`)
       expect(refused).toEqual([])
       await tab.close()
     })
 
-    it('sends security headers with the SPA: CSP without inline script, no referrer, no framing', async () => {
+    it('sends security headers with the SPA: CSP without inline script but the pre-boot, no referrer, no framing', async () => {
       const response = await fetch(`${origin}/`, { headers: { accept: 'text/html' } })
       const csp = response.headers.get('content-security-policy') ?? ''
-      expect(csp).toMatch(/(^|;)\s*script-src 'self'\s*(;|$)/)
+      // The demo's build declares one inline script, the pre-boot redirect, by its hash.
+      const { scriptHashes } = JSON.parse(
+        readFileSync(resolve(work, 'dist', PAGE_SCRIPTS_FILE), 'utf8'),
+      ) as { scriptHashes: string[] }
+      expect(scriptHashes).toHaveLength(1)
+      const scriptSrc = csp.split(';').find((d) => d.trim().startsWith('script-src'))
+      expect(scriptSrc?.trim()).toBe(`script-src 'self' '${scriptHashes[0]}'`)
       expect(csp).toContain("frame-ancestors 'none'")
       expect(response.headers.get('referrer-policy')).toBe('no-referrer')
       expect(response.headers.get('x-content-type-options')).toBe('nosniff')
