@@ -3,8 +3,8 @@
  * at the top of index.html. For a WeChat visitor without a session it starts the login exactly as the
  * kit would (a pending login and a trip in sessionStorage, WeChat's authorize URL) before the app's
  * JavaScript is fetched, so the app boots once, on the way back, where the kit completes the callback.
- * Meanwhile it prefetches the app's entry files, and back on the callback page it starts the code
- * exchange for the kit, so that neither waits for the other (docs/benchmarks.md#first-login).
+ * Back on the callback page it starts the code exchange for the kit, so that the exchange and the
+ * app's download overlap (docs/benchmarks.md#first-login).
  * In every other case it does nothing and the kit decides as usual.
  *
  * Serialized with `Function.prototype.toString` and minified: it may use nothing but its argument and
@@ -23,8 +23,6 @@ export interface PrebootConfig {
   exclude: string[]
   /** Where the proxy is mounted, as the kit's `proxyBase`: `/api/wechat`. */
   proxyBase: string
-  /** The built app's entry files (its script, style sheet and preloads), fetched during the trip. */
-  prefetch: string[]
   /**
    * What the proxy's `GET /config` answers (the official account's appid, and `authorizeBase`:
    * `https://open.weixin.qq.com` or the mock's `/mock-wechat`, no trailing slash). Also cached for the
@@ -119,10 +117,6 @@ export function preboot(c: PrebootConfig): void {
     // The parser would go on to fetch the app's scripts until WeChat's page replaces this one: stop it,
     // and cancel what it (or the preload scanner) already asked for.
     stop()
-    // Then ask for them again with requests that outlive this page (keepalive): the download overlaps
-    // the trip, and the callback page finds the files in its cache, or joins the download still
-    // under way. As Vite's module scripts ask (crossorigin), so that the cache can serve them.
-    for (const url of c.prefetch) fetch(url, { keepalive: true }).catch(() => {})
     // Exactly buildAuthorizeUrl's format (WeChat matches it with a regex); replace: WeChat's URL
     // never enters the history.
     location.replace(

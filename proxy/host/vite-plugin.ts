@@ -75,15 +75,11 @@ function pageConfig(env: Record<string, string | undefined>): PrebootConfig['con
   return publicConfig(config)
 }
 
-/**
- * The pre-boot script for this configuration, minified, and its CSP hash source. `prefetch`: the
- * built app's entry files (none in dev), fetched while the visitor is at WeChat.
- */
+/** The pre-boot script for this configuration, minified, and its CSP hash source. */
 export function prebootScript(
   env: Record<string, string | undefined>,
   base: string,
   { scope = 'snsapi_base', exclude = [], proxyBase = '/api/wechat' }: PrebootOptions = {},
-  prefetch: string[] = [],
 ): { script: string; hash: string; config: PrebootConfig['config'] } {
   // The script finds the route by cutting the base off the path: it must be an absolute path.
   if (!base.startsWith('/')) throw new Error(`preboot needs an absolute base, not "${base}"`)
@@ -95,7 +91,6 @@ export function prebootScript(
     base: base.endsWith('/') ? base : `${base}/`,
     exclude: exclude.map((path) => path.replace(/\/+$/, '')),
     proxyBase: proxyBase.replace(/\/+$/, ''),
-    prefetch,
     config: pageConfig(env),
   }
   const source = `(${prebootFunction.toString()})(${JSON.stringify(config)})`
@@ -109,21 +104,6 @@ export function prebootScript(
   const script = code.trim()
   const hash = `sha256-${createHash('sha256').update(script).digest('base64')}`
   return { script, hash, config: config.config }
-}
-
-/**
- * The same-origin files a built index.html loads at once: its module scripts, style sheets and
- * module preloads.
- */
-export function entryFiles(html: string): string[] {
-  const files: string[] = []
-  for (const [tag] of html.matchAll(/<(?:script|link)\b[^>]*>/gi)) {
-    const url = /\s(?:src|href)="([^"]+)"/i.exec(tag)?.[1]
-    const entry =
-      /^<script\b[^>]*type="module"/i.test(tag) || /\srel="(stylesheet|modulepreload)"/i.test(tag)
-    if (url && entry && url.startsWith('/') && !url.startsWith('//')) files.push(url)
-  }
-  return files
 }
 
 /** The dev server's own address, reachable from this process (the proxy calls the mock through it). */
@@ -144,7 +124,6 @@ export function wechatAuthDev(options: WechatAuthDevOptions = {}): Plugin {
   let mode = 'development'
   let preboot: ReturnType<typeof prebootScript> | undefined
   let resolved: ResolvedConfig | undefined
-  let env: Record<string, string | undefined> = {}
   const prebootOptions = options.preboot === true ? {} : options.preboot || undefined
   return {
     name: 'wechat-h5-auth:dev',
@@ -153,9 +132,8 @@ export function wechatAuthDev(options: WechatAuthDevOptions = {}): Plugin {
       resolved = config
       mode = config.mode
       if (!prebootOptions) return
-      env = { ...loadEnv(mode, config.root, ''), ...options.env }
+      const env = { ...loadEnv(mode, config.root, ''), ...options.env }
       try {
-        // Built here to report a configuration problem at once; the build adds its entry files below.
         preboot = prebootScript(env, config.base, prebootOptions)
       } catch (error) {
         // A build without it would silently lose the feature: fail. In dev the middleware reports the
@@ -172,21 +150,14 @@ export function wechatAuthDev(options: WechatAuthDevOptions = {}): Plugin {
         config.logger.warn(`wechat-h5-auth: pre-boot redirect off: ${message}`)
       }
     },
-    transformIndexHtml: {
-      // After Vite has written the built entry's tags, which the script prefetches.
-      order: 'post',
-      handler(html) {
-        if (!preboot || !resolved || !prebootOptions) return
-        if (resolved.command === 'build') {
-          preboot = prebootScript(env, resolved.base, prebootOptions, entryFiles(html))
-        }
-        const tag = `<script>${preboot.script}</script>`
-        // Right after <meta charset>, which must stay within the first 1024 bytes; before anything
-        // else, so it runs before the parser reaches the app's scripts.
-        const charset = /<meta\s+charset[^>]*>/i
-        if (charset.test(html)) return html.replace(charset, (meta) => `${meta}\n    ${tag}`)
-        return [{ tag: 'script', children: preboot.script, injectTo: 'head-prepend' }]
-      },
+    transformIndexHtml(html) {
+      if (!preboot) return
+      const tag = `<script>${preboot.script}</script>`
+      // Right after <meta charset>, which must stay within the first 1024 bytes; before anything else,
+      // so it runs before the parser reaches the app's scripts.
+      const charset = /<meta\s+charset[^>]*>/i
+      if (charset.test(html)) return html.replace(charset, (meta) => `${meta}\n    ${tag}`)
+      return [{ tag: 'script', children: preboot.script, injectTo: 'head-prepend' }]
     },
     writeBundle({ dir }) {
       if (!dir) return

@@ -49,23 +49,41 @@ function visit({
   const replaced: string[] = []
   let stopped = false
   const sessionStorage = seeded(tab)
-  runInNewContext(script, {
-    location: {
-      href,
-      pathname: url.pathname,
-      search: url.search,
-      hash: url.hash,
-      replace: (to: string) => replaced.push(to),
+  const fetched: { url: string; init: { method: string; body: string } }[] = []
+  const page: Record<string, unknown> = {
+    fetch: (to: string, init: { method: string; body: string }) => {
+      fetched.push({ url: to, init })
+      return Promise.resolve({
+        ok: true,
+        status: 200,
+        json: () => Promise.resolve({ openid: 'o' }),
+      })
     },
-    navigator: { userAgent },
-    localStorage: seeded(local),
-    sessionStorage,
-    crypto: globalThis.crypto,
-    stop: () => (stopped = true),
-    Date: { now: () => NOW },
-  })
+    URLSearchParams,
+    AbortSignal,
+  }
+  page.window = page
+  runInNewContext(
+    script,
+    Object.assign(page, {
+      location: {
+        href,
+        pathname: url.pathname,
+        search: url.search,
+        hash: url.hash,
+        replace: (to: string) => replaced.push(to),
+      },
+      navigator: { userAgent },
+      localStorage: seeded(local),
+      sessionStorage,
+      crypto: globalThis.crypto,
+      stop: () => (stopped = true),
+      Date: { now: () => NOW },
+    }),
+  )
   const read = (key: string): unknown => JSON.parse(sessionStorage.getItem(KEY + key) ?? 'null')
-  return { to: replaced[0], trips: replaced.length, stopped, read }
+  const handoff = page.__wechatAuthExchange as Record<string, Promise<unknown>> | undefined
+  return { to: replaced[0], trips: replaced.length, stopped, read, fetched, handoff }
 }
 
 const session = (fields: Record<string, unknown> = {}) => ({
@@ -153,6 +171,36 @@ describe('the pre-boot script', () => {
     expect(visit({ local: { [key]: cached } }).trips).toBe(0)
   })
 
+  it('takes the answer of the exchange the pre-boot sent, sending none of its own', async () => {
+    const env = createEnv()
+    savePending(env, { state: 'S1', route: '/', scope: 'snsapi_base' })
+    const expiry = new Date(NOW + 60_000).toISOString()
+    const page = loadPage(env, 'https://h5.example.com/?code=C1&state=S1', {
+      options: { appid: APPID },
+    })
+    const win = page.win as unknown as Record<string, unknown>
+    win.__wechatAuthExchange = {
+      C1: Promise.resolve(okExchange({ sessionExpiresAt: expiry })),
+    }
+    await page.router.push('/?code=C1&state=S1')
+    expect(page.requests()).toEqual([])
+    expect(page.store.status).toBe('authenticated')
+  })
+
+  it('sends its own exchange when the pre-boot sent another code', async () => {
+    const env = createEnv()
+    savePending(env, { state: 'S1', route: '/', scope: 'snsapi_base' })
+    const page = loadPage(env, 'https://h5.example.com/?code=C1&state=S1', {
+      options: { appid: APPID },
+    })
+    const win = page.win as unknown as Record<string, unknown>
+    const other = Promise.reject(new Error('not this one'))
+    other.catch(() => {})
+    win.__wechatAuthExchange = { C0: other }
+    await page.router.push('/?code=C1&state=S1')
+    expect(page.requests()).toMatchObject([{ url: '/api/wechat/openid', data: { code: 'C1' } }])
+  })
+
   it('saves a pending login the kit completes when WeChat comes back', async () => {
     const pending = visit().read('pending') as { state: string; verifier: string }
     const env: Env = createEnv()
@@ -200,6 +248,82 @@ describe('the pre-boot script', () => {
       expect(visit({ userAgent }).trips).toBe(kitGoes ? 1 : 0)
     },
   )
+
+  describe("on WeChat's callback: the early exchange", () => {
+    const pending = (fields: Record<string, unknown> = {}) => ({
+      [`${KEY}pending`]: {
+        state: 'S1',
+        verifier: 'V1',
+        route: '/',
+        createdAt: NOW - 1000,
+        ...fields,
+      },
+    })
+    const callback = 'https://h5.example.com/orders?id=7&code=C1&state=S1'
+
+    it("sends the code and this tab's verifier to the proxy at once, for the kit to take over", async () => {
+      const { fetched, handoff, trips } = visit({ href: callback, tab: pending() })
+      expect(trips).toBe(0)
+      expect(fetched).toHaveLength(1)
+      expect(fetched[0]!.url).toBe('/api/wechat/openid')
+      expect(fetched[0]!.init.method).toBe('POST')
+      expect(JSON.parse(fetched[0]!.init.body)).toEqual({ code: 'C1', verifier: 'V1', app: 'mp' })
+      // Keyed by the code, shaped as axios answers.
+      expect(Object.keys(handoff ?? {})).toEqual(['C1'])
+      await expect(handoff!.C1).resolves.toEqual({ data: { openid: 'o' } })
+    })
+
+    it('calls the proxy where the app mounts it (proxyBase)', () => {
+      const options = { proxyBase: '/wx/' }
+      expect(visit({ href: callback, tab: pending(), options }).fetched[0]!.url).toBe('/wx/openid')
+    })
+
+    it.each([
+      ['a state this tab did not save', pending({ state: 'S2' })],
+      ['an expired pending login', pending({ createdAt: NOW - 11 * 60_000 })],
+      ['no pending login', {}],
+      ['a code this tab exchanged already', { ...pending(), [`${KEY}codes`]: ['C1'] }],
+    ])('sends nothing for %s (the kit ignores it)', (_name, tab) => {
+      const { fetched, handoff, trips } = visit({ href: callback, tab })
+      expect([fetched.length, handoff, trips]).toEqual([0, undefined, 0])
+    })
+
+    it('sends nothing for a denial (a state without a code)', () => {
+      const href = 'https://h5.example.com/orders?state=S1'
+      expect(visit({ href, tab: pending() }).fetched).toEqual([])
+    })
+
+    it('hands the kit a failure as axios fails, so the kit reads it as its own', async () => {
+      const { script } = prebootScript({ WECHAT_MOCK: '1' }, '/')
+      const page: Record<string, unknown> = {
+        fetch: () =>
+          Promise.resolve({
+            ok: false,
+            status: 409,
+            json: () => Promise.resolve({ error: { code: 'code_used', message: 'used' } }),
+          }),
+        URLSearchParams,
+        AbortSignal,
+        location: {
+          href: callback,
+          pathname: '/orders',
+          search: '?id=7&code=C1&state=S1',
+          hash: '',
+        },
+        navigator: { userAgent: UA.wechatIos },
+        localStorage: seeded(),
+        sessionStorage: seeded(pending()),
+        crypto: globalThis.crypto,
+        Date: { now: () => NOW },
+      }
+      page.window = page
+      runInNewContext(script, page)
+      const handoff = page.__wechatAuthExchange as Record<string, Promise<unknown>>
+      await expect(handoff.C1).rejects.toEqual({
+        response: { status: 409, data: { error: { code: 'code_used', message: 'used' } } },
+      })
+    })
+  })
 
   it('leaves excluded paths and the pages under them, but not paths that only share a prefix', () => {
     const options = { exclude: ['/public/', '/login'] }

@@ -10,7 +10,6 @@ import {
   precompressDir,
   servePrecompressed,
 } from '../../proxy/host/precompress.js'
-import { entryFiles } from '../../proxy/host/vite-plugin.js'
 import { listenOnLoopback } from '../helpers/net.js'
 
 const dirs: string[] = []
@@ -107,21 +106,5 @@ describe('servePrecompressed (npm start)', () => {
     expect(chosen('gzip;q=0, br;q=0')).toBe('')
     expect(chosen('deflate')).toBe('')
     expect(chosen('gzip, deflate, br, zstd')).toBe('.br')
-  })
-})
-
-describe('entryFiles (what the pre-boot prefetches)', () => {
-  it("lists the built page's module scripts, style sheets and module preloads, same-origin only", () => {
-    const html = `<!doctype html><head><link rel="icon" href="data:,">
-      <script type="module" crossorigin src="/shop/assets/index-a1.js"></script>
-      <link rel="modulepreload" crossorigin href="/shop/assets/vendor-b2.js">
-      <link rel="stylesheet" crossorigin href="/shop/assets/index-c3.css">
-      <script src="https://res.wx.qq.com/open/js/jweixin-1.6.0.js"></script>
-      <link rel="stylesheet" href="//cdn.example.com/x.css"></head>`
-    expect(entryFiles(html)).toEqual([
-      '/shop/assets/index-a1.js',
-      '/shop/assets/vendor-b2.js',
-      '/shop/assets/index-c3.css',
-    ])
   })
 })
