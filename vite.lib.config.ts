@@ -24,6 +24,7 @@ export default defineConfig({
         qr: 'client/qr.ts',
         'qr-login': 'client/qr-login.ts',
         jssdk: 'client/jssdk.ts',
+        ui: 'client/ui.ts',
       },
       formats: ['es'],
     },

@@ -24,6 +24,7 @@ export type {
 export { signSession, verifySession, SESSION_ISSUER } from './login/session.js'
 export type { SessionClaims, SessionInput, WechatApp } from './login/session.js'
 export { securityHeaders } from './host/page-headers.js'
+export { createMockWechatRouter, MOCK_PATH, PROXY_PATH } from './host/app.js'
 export type { BusyRetryOptions } from './wechat/retry.js'
 export { createLogger } from './logger.js'
 export {

@@ -23,6 +23,11 @@ export function mockAppsOf(config: ProxyConfig): MockApp[] {
   return apps
 }
 
+/**
+ * The mock WeChat for exactly this configuration (its apps, including the website app `GET /config`
+ * offers desktop visitors, its authorization and JS-SDK domains, its IP whitelist), to be mounted at
+ * MOCK_PATH whenever `config.mock` is true: the same rule the proxy follows when it sends logins there.
+ */
 export function createMockWechatRouter(config: ProxyConfig): express.Router {
   return createMockWechat({
     apps: mockAppsOf(config),

@@ -125,6 +125,16 @@ export function createWechatProxy(
     now,
     respond,
   }
+  // Said once at start-up, whoever hosts the router: logins then go to the mock, which the host must
+  // serve at that path (npm start and the Vite plugin do; an Express app mounts
+  // createMockWechatRouter(config) when `config.mock` is true).
+  if (config.mock) {
+    logger.warn(
+      { authorizeBase: config.openBase },
+      'mock WeChat on (WECHAT_MOCK=1, or no WECHAT_APPID and WECHAT_SECRET outside production): ' +
+        `logins go to ${config.openBase}, not to WeChat`,
+    )
+  }
   const router = express.Router()
   let trustChecked = false
   let forwardedChecked = Boolean(config.trustProxy)

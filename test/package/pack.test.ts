@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { DEMO_MP_APP } from '../../proxy/mock-wechat/demo-apps'
-import { launchChromium, openWechatPage } from '../e2e/harness'
+import { DESKTOP_CHROME_UA, launchChromium, openWechatPage } from '../e2e/harness'
 import { freePort } from '../helpers/net'
 import { exited, healthy } from '../helpers/processes'
 
@@ -281,6 +281,23 @@ describe('the npm packages', () => {
     expect(login.path).toBe('/?from=singlemessage')
     expect(login.authorizeTrips).toBe(1)
     expect(login.exchanges).toBe(1)
+  })
+
+  it('signs a desktop visitor in with the PC QR login through the README\'s Express recipe', async () => {
+    if (!express || !browser) throw new Error('the Express fixture is not running')
+    // GET /config offers desktops the website app: the recipe's mock must serve it too (no 40013).
+    const tab = await openWechatPage(browser, DESKTOP_CHROME_UA)
+    try {
+      await tab.page.goto(`${express.origin}/`)
+      await tab.page.getByTestId('wechat-qrconnect').waitFor({ timeout: 30_000 })
+      await tab.page.getByTestId('wechat-approve').click()
+      const openid = tab.page.getByTestId('openid')
+      await openid.waitFor({ timeout: 30_000 })
+      expect(await openid.textContent()).toMatch(OPENID)
+      expect([tab.qrconnectTrips(), tab.exchanges()]).toEqual([1, 1])
+    } finally {
+      await tab.close()
+    }
   })
 
   it('shows the profile from wechat-h5-auth/profile after the consent page', async () => {
