@@ -283,7 +283,7 @@ describe('the npm packages', () => {
     expect(login.exchanges).toBe(1)
   })
 
-  it('signs a desktop visitor in with the PC QR login through the README\'s Express recipe', async () => {
+  it("signs a desktop visitor in with the PC QR login through the README's Express recipe", async () => {
     if (!express || !browser) throw new Error('the Express fixture is not running')
     // GET /config offers desktops the website app: the recipe's mock must serve it too (no 40013).
     const tab = await openWechatPage(browser, DESKTOP_CHROME_UA)
