@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { DEMO_MP_APP } from '../../proxy/mock-wechat/demo-apps'
-import { DESKTOP_CHROME_UA, launchChromium, openWechatPage } from '../e2e/harness'
+import { DESKTOP_CHROME_UA, IOS_SAFARI_UA, launchChromium, openWechatPage } from '../e2e/harness'
 import { freePort } from '../helpers/net'
 import { exited, healthy } from '../helpers/processes'
 
@@ -295,6 +295,42 @@ describe('the npm packages', () => {
       await openid.waitFor({ timeout: 30_000 })
       expect(await openid.textContent()).toMatch(OPENID)
       expect([tab.qrconnectTrips(), tab.exchanges()]).toEqual([1, 1])
+    } finally {
+      await tab.close()
+    }
+  })
+
+  it('shows the open-in-WeChat page of wechat-h5-auth/ui outside WeChat, with a QR code of the page', async () => {
+    if (!express || !browser) throw new Error('the Express fixture is not running')
+    const tab = await openWechatPage(browser, IOS_SAFARI_UA)
+    try {
+      await tab.page.goto(`${express.origin}/?from=timeline`)
+      await tab.page.getByTestId('page-qr').waitFor({ timeout: 30_000 })
+      expect(await tab.page.getByTestId('page-link').inputValue()).toBe(
+        `${express.origin}/?from=timeline`,
+      )
+      expect(tab.authorizeTrips()).toBe(0)
+    } finally {
+      await tab.close()
+    }
+  })
+
+  it('shows a failed login with a retry that works (wechat-h5-auth/ui)', async () => {
+    if (!express || !browser) throw new Error('the Express fixture is not running')
+    // WeChat fails the next exchange once.
+    const fault = await fetch(`${express.origin}/mock-wechat/__control/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint: 'access_token', mode: 'http500', times: 1 }),
+    })
+    expect(fault.status).toBe(204)
+    const tab = await openWechatPage(browser)
+    try {
+      await tab.page.goto(`${express.origin}/`)
+      await tab.page.getByTestId('auth-error').waitFor({ timeout: 30_000 })
+      await tab.page.getByTestId('retry').click()
+      await tab.page.getByTestId('openid').waitFor({ timeout: 30_000 })
+      expect([tab.authorizeTrips(), tab.exchanges()]).toEqual([2, 2])
     } finally {
       await tab.close()
     }
