@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig, publicConfig } from '../../proxy/config.js'
 import { DEMO_MP_APP, DEMO_WEB_APP, DEMO_OAUTH_DOMAINS } from '../../proxy/mock-wechat/demo-apps.js'
+import { createWechatProxy } from '../../proxy/http/router.js'
+import { createLogger } from '../../proxy/logger.js'
 
 const APPID = 'wx0123456789abcdef'
 const SECRET = '0123456789abcdef0123456789abcdef'
@@ -375,5 +377,30 @@ describe('loadConfig: the JS-SDK', () => {
       '::1',
     ])
     expect(variablesOf({ MOCK_IP_WHITELIST: '10.0.0.300' })).toEqual(['MOCK_IP_WHITELIST'])
+  })
+})
+
+describe('mock mode, said at start-up', () => {
+  const warnings = (env: Record<string, string>) => {
+    let logs = ''
+    const logger = createLogger({ logLevel: 'warn' }, { write: (line) => void (logs += line) })
+    createWechatProxy(loadConfig(env), { logger })
+    return logs.split('\n').filter((line) => line.includes('mock WeChat on'))
+  }
+
+  it('says where logins go whenever the proxy uses the mock: WECHAT_MOCK=1 or no credentials in development', () => {
+    for (const env of [
+      { NODE_ENV: 'production', WECHAT_MOCK: '1', SESSION_SECRET },
+      { NODE_ENV: 'development' },
+    ]) {
+      const lines = warnings(env)
+      expect(lines, JSON.stringify(env)).toHaveLength(1)
+      expect(JSON.parse(lines[0]!)).toMatchObject({ authorizeBase: '/mock-wechat' })
+    }
+  })
+
+  it('says nothing of the mock with credentials', () => {
+    const env = { WECHAT_APPID: APPID, WECHAT_SECRET: SECRET }
+    expect(warnings(env)).toEqual([])
   })
 })
