@@ -381,7 +381,7 @@ describe('loadConfig: the JS-SDK', () => {
 })
 
 describe('mock mode, said at start-up', () => {
-  const warnings = (env: Record<string, string>) => {
+  const warnings = (env: Record<string, string | undefined>) => {
     let logs = ''
     const logger = createLogger({ logLevel: 'warn' }, { write: (line) => void (logs += line) })
     createWechatProxy(loadConfig(env), { logger })
