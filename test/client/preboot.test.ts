@@ -156,15 +156,25 @@ describe('the pre-boot script', () => {
     expect(visit({ local: session() }).trips).toBe(0)
   })
 
-  it('leaves a visitor with the session the kit cached after a login where they are', async () => {
-    const env = createEnv()
+  /**
+   * The kit's page back from WeChat with the code of a login this tab started; `sent`, what the
+   * pre-boot left for it. Resolves once the guard has run.
+   */
+  async function backFromWechat(env: Env, sent?: Record<string, Promise<unknown>>) {
     savePending(env, { state: 'S1', route: '/', scope: 'snsapi_base' })
     const expiry = new Date(NOW + 60_000).toISOString()
     const page = loadPage(env, 'https://h5.example.com/?code=C1&state=S1', {
       options: { appid: APPID },
       reply: () => okExchange({ sessionExpiresAt: expiry }),
     })
+    if (sent) (page.win as unknown as Record<string, unknown>).__wechatAuthExchange = sent
     await page.router.push('/?code=C1&state=S1')
+    return page
+  }
+
+  it('leaves a visitor with the session the kit cached after a login where they are', async () => {
+    const env = createEnv()
+    await backFromWechat(env)
     const key = `${KEY}session:${APPID}`
     const cached: unknown = JSON.parse(env.local.getItem(key) ?? 'null')
     expect(cached).toMatchObject({ session: expect.any(String) })
@@ -172,32 +182,16 @@ describe('the pre-boot script', () => {
   })
 
   it('takes the answer of the exchange the pre-boot sent, sending none of its own', async () => {
-    const env = createEnv()
-    savePending(env, { state: 'S1', route: '/', scope: 'snsapi_base' })
-    const expiry = new Date(NOW + 60_000).toISOString()
-    const page = loadPage(env, 'https://h5.example.com/?code=C1&state=S1', {
-      options: { appid: APPID },
-    })
-    const win = page.win as unknown as Record<string, unknown>
-    win.__wechatAuthExchange = {
-      C1: Promise.resolve(okExchange({ sessionExpiresAt: expiry })),
-    }
-    await page.router.push('/?code=C1&state=S1')
+    const answer = okExchange({ sessionExpiresAt: new Date(NOW + 60_000).toISOString() })
+    const page = await backFromWechat(createEnv(), { C1: Promise.resolve(answer) })
     expect(page.requests()).toEqual([])
     expect(page.store.status).toBe('authenticated')
   })
 
   it('sends its own exchange when the pre-boot sent another code', async () => {
-    const env = createEnv()
-    savePending(env, { state: 'S1', route: '/', scope: 'snsapi_base' })
-    const page = loadPage(env, 'https://h5.example.com/?code=C1&state=S1', {
-      options: { appid: APPID },
-    })
-    const win = page.win as unknown as Record<string, unknown>
     const other = Promise.reject(new Error('not this one'))
     other.catch(() => {})
-    win.__wechatAuthExchange = { C0: other }
-    await page.router.push('/?code=C1&state=S1')
+    const page = await backFromWechat(createEnv(), { C0: other })
     expect(page.requests()).toMatchObject([{ url: '/api/wechat/openid', data: { code: 'C1' } }])
   })
 

@@ -17,6 +17,14 @@ async function attempts(h: Harness, count: number): Promise<Awaited<ReturnType<t
   return replies
 }
 
+/** A sign-in attempt that says, in X-Forwarded-For, it comes from `ip`. */
+const forwardedFor = (h: Harness) => (ip: string) =>
+  fetch(`${h.proxy.baseUrl}/openid`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+    body: JSON.stringify({ code: 'abc' }),
+  })
+
 describe('the /openid rate limit', () => {
   it('answers 429 rate_limited beyond RATE_LIMIT calls a minute', async () => {
     const h = await harness(3)
@@ -72,26 +80,17 @@ describe('the /openid rate limit', () => {
 
   it('reads the client IP through trusted proxies when TRUST_PROXY says so', async () => {
     const h = await setup({ config: { rateLimit: 1, trustProxy: 'loopback' } })
-    const from = (ip: string) =>
-      fetch(`${h.proxy.baseUrl}/openid`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
-        body: JSON.stringify({ code: 'abc' }),
-      })
+    const from = forwardedFor(h)
     await from('203.0.113.1')
     expect((await from('203.0.113.2')).status).not.toBe(429)
     expect((await from('203.0.113.1')).status).toBe(429)
   })
+
   it('warns once when X-Forwarded-For arrives while TRUST_PROXY is off, and still keys on the peer', async () => {
     let logs = ''
     const logger = createLogger({ logLevel: 'warn' }, { write: (line) => void (logs += line) })
     const h = await setup({ config: { rateLimit: 1 }, logger })
-    const from = (ip: string) =>
-      fetch(`${h.proxy.baseUrl}/openid`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
-        body: JSON.stringify({ code: 'abc' }),
-      })
+    const from = forwardedFor(h)
     await from('203.0.113.1')
     // A forged header buys no second budget: the key is the connection's address.
     expect((await from('203.0.113.2')).status).toBe(429)
