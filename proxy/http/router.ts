@@ -128,8 +128,9 @@ export function createWechatProxy(
   // Said once at start-up, whoever hosts the router: logins then go to the mock, which the host must
   // serve at that path (npm start and the Vite plugin do; an Express app mounts
   // createMockWechatRouter(config) when `config.mock` is true).
+  // Info, the default level: `npm run dev` (Vite, at warn) says it in its own words instead.
   if (config.mock) {
-    logger.warn(
+    logger.info(
       { authorizeBase: config.openBase },
       'mock WeChat on (WECHAT_MOCK=1, or no WECHAT_APPID and WECHAT_SECRET outside production): ' +
         `logins go to ${config.openBase}, not to WeChat`,

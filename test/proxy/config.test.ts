@@ -383,7 +383,7 @@ describe('loadConfig: the JS-SDK', () => {
 describe('mock mode, said at start-up', () => {
   const warnings = (env: Record<string, string | undefined>) => {
     let logs = ''
-    const logger = createLogger({ logLevel: 'warn' }, { write: (line) => void (logs += line) })
+    const logger = createLogger({ logLevel: 'info' }, { write: (line) => void (logs += line) })
     createWechatProxy(loadConfig(env), { logger })
     return logs.split('\n').filter((line) => line.includes('mock WeChat on'))
   }
