@@ -41,7 +41,8 @@ function serveSpa(app: express.Express, dir: string): void {
   app.use((req, res, next) => {
     const reserved = req.path.startsWith(PROXY_PATH) || req.path.startsWith(MOCK_PATH)
     const file = /\.[^/]*$/.test(req.path)
-    if (req.method !== 'GET' || reserved || file || !req.accepts('html')) return next()
+    const read = req.method === 'GET' || req.method === 'HEAD'
+    if (!read || reserved || file || !req.accepts('html')) return next()
     res.setHeader('Cache-Control', 'no-cache')
     const suffix = chooseEncoding(precompressed, '/index.html', req.get('accept-encoding'), res)
     // `root` keeps send's dotfile check to the file itself, not the folder the app is deployed in.

@@ -261,5 +261,11 @@ describe('the pre-boot redirect (npm run build && npm start)', () => {
     // A deep link still gets the app.
     const deep = await fetch(`${server.origin}/profile`, { headers: { accept: 'text/html' } })
     expect(deep.status).toBe(200)
+    // And a HEAD of it (monitoring, link checkers) gets the page's headers, not a 404.
+    const head = await fetch(`${server.origin}/profile`, {
+      method: 'HEAD',
+      headers: { accept: 'text/html' },
+    })
+    expect([head.status, head.headers.get('cache-control')]).toEqual([200, 'no-cache'])
   })
 })
