@@ -15,11 +15,12 @@ export interface CallbackCompletion {
    */
   complete(): Promise<string | undefined>
   /**
-   * Whether `href` (a route's path) carries the callback this page came back with: found as the
-   * page URL's is (parseCallback, the one decision of what a callback is), with the same values,
-   * so that an app's own `?state=open` is not taken for WeChat's.
+   * Whether stripCallback may clean `href` (a route's path): it carries the callback this page came
+   * back with (found as the page URL's is, by parseCallback, with the same values, so that an app's
+   * own `?state=open` is not taken for WeChat's), or no callback at all, only WeChat's
+   * `#wechat_redirect` marker (a return without code and state, as after a dropped callback).
    */
-  carriesCallback(href: string): boolean
+  strippable(href: string): boolean
 }
 
 /**
@@ -136,10 +137,10 @@ export function createCallbackCompletion(
     return route.finally(() => (exchange = undefined))
   }
 
-  function carriesCallback(href: string): boolean {
+  function strippable(href: string): boolean {
     const found = parseCallback(href)
-    return !!found && !!seen && found.code == seen.code && found.state == seen.state
+    return !found || (!!seen && found.code == seen.code && found.state == seen.state)
   }
 
-  return { complete, carriesCallback }
+  return { complete, strippable }
 }

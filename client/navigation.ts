@@ -14,7 +14,7 @@ import type { WechatAuthStatus } from './store'
 export function createNavigationDecision(
   { store, router, defaultAuth, fail, hasSession }: FlowContext,
   start: StartLogin,
-  { complete, carriesCallback }: CallbackCompletion,
+  { complete, strippable }: CallbackCompletion,
 ) {
   /** Counts guard runs, so a navigation overtaken while it waited can step aside. */
   let navigations = 0
@@ -34,11 +34,12 @@ export function createNavigationDecision(
     if (back && back != to.fullPath) {
       return replaceWith(safeReturnPath(back))
     }
-    // The callback is also in the route (history mode, or qrconnect's query inside the hash):
-    // replace the route without it, stripped as the page URL was. Only when that removes
-    // something: a replacement that changed nothing would be decided again, and again.
+    // The callback is also in the route (history mode, or qrconnect's query inside the hash), or
+    // only WeChat's `#wechat_redirect`: replace the route without it, stripped as the page URL was.
+    // Only when that removes something: a replacement that changed nothing would be decided again,
+    // and again.
     const stripped = stripCallback(to.fullPath)
-    if (stripped != to.fullPath && carriesCallback(to.fullPath)) return replaceWith(stripped)
+    if (stripped != to.fullPath && strippable(to.fullPath)) return replaceWith(stripped)
 
     const required = to.meta.wechatAuth ?? defaultAuth
     // No automatic retry after a failure: re-authorizing on every error is how login loops start.

@@ -55,6 +55,23 @@ describe('loop breaker', () => {
     expect(third.store.error?.code).toBe('login_loop')
   })
 
+  it("shows the loop on a clean URL: returns without a callback keep WeChat's #wechat_redirect, which goes", async () => {
+    const env = createEnv()
+    // The browser carries the authorize URL's fragment over WeChat's redirects.
+    await visit(env, '/orders?id=7#wechat_redirect')
+    await visit(env, '/orders?id=7#wechat_redirect')
+    const third = await visit(env, '/orders?id=7#wechat_redirect')
+    expect(third.store.error?.code).toBe('login_loop')
+    expect(third.router.currentRoute.value.fullPath).toBe('/orders?id=7')
+  })
+
+  it("keeps an app's own state parameter in a later route: no callback of this page's", async () => {
+    const page = loadPage(createEnv(), `${ORIGIN}/public`)
+    await page.router.push('/public')
+    await page.router.push('/public?state=open')
+    expect(page.router.currentRoute.value.fullPath).toBe('/public?state=open')
+  })
+
   it('goes again once the earlier trips are 60 s old', async () => {
     const env = createEnv()
     await visit(env)
