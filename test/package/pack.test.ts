@@ -129,6 +129,66 @@ async function logIn(origin: string, path: string) {
   }
 }
 
+/** Inside WeChat: signed in through the mock, on the page asked for, without WeChat's parameters. */
+async function wechatLogin(origin: string, home: string): Promise<void> {
+  const login = await logIn(origin, `${home}?from=singlemessage`)
+  expect(login.openid).toMatch(OPENID)
+  expect(login.path).toBe(`${home}?from=singlemessage`)
+  expect([login.authorizeTrips, login.exchanges]).toEqual([1, 1])
+}
+
+/** A phone browser outside WeChat: wechat-h5-auth/ui's open-in-WeChat page, a QR code of the page. */
+async function openInWechat(origin: string, home: string): Promise<void> {
+  if (!browser) throw new Error('no browser')
+  const tab = await openWechatPage(browser, IOS_SAFARI_UA)
+  try {
+    await tab.page.goto(`${origin}${home}`)
+    await tab.page.getByTestId('page-qr').waitFor({ timeout: 30_000 })
+    expect(await tab.page.getByTestId('page-link').inputValue()).toBe(tab.page.url())
+    expect(tab.authorizeTrips()).toBe(0)
+  } finally {
+    await tab.close()
+  }
+}
+
+/** A desktop: the website app's QR login (GET /config offers it; the mock must serve it: no 40013). */
+async function pcLogin(origin: string, home: string): Promise<void> {
+  if (!browser) throw new Error('no browser')
+  const tab = await openWechatPage(browser, DESKTOP_CHROME_UA)
+  try {
+    await tab.page.goto(`${origin}${home}`)
+    await tab.page.getByTestId('wechat-qrconnect').waitFor({ timeout: 30_000 })
+    await tab.page.getByTestId('wechat-approve').click()
+    const openid = tab.page.getByTestId('openid')
+    await openid.waitFor({ timeout: 30_000 })
+    expect(await openid.textContent()).toMatch(OPENID)
+    expect([tab.qrconnectTrips(), tab.exchanges()]).toEqual([1, 1])
+  } finally {
+    await tab.close()
+  }
+}
+
+/** WeChat fails the exchange once: wechat-h5-auth/ui's error view, whose retry signs the user in. */
+async function retryWorks(origin: string, home: string): Promise<void> {
+  if (!browser) throw new Error('no browser')
+  const fault = await fetch(`${origin}/mock-wechat/__control/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ endpoint: 'access_token', mode: 'http500', times: 1 }),
+  })
+  expect(fault.status).toBe(204)
+  const tab = await openWechatPage(browser)
+  try {
+    await tab.page.goto(`${origin}${home}`)
+    await tab.page.getByTestId('auth-error').waitFor({ timeout: 30_000 })
+    await tab.page.getByTestId('retry').click()
+    await tab.page.getByTestId('openid').waitFor({ timeout: 30_000 })
+    expect([tab.authorizeTrips(), tab.exchanges()]).toEqual([2, 2])
+  } finally {
+    await tab.close()
+  }
+}
+
 interface Manifest {
   name: string
   exports: Record<string, string | { types: string; import: string }>
@@ -158,6 +218,8 @@ function filesUnder(dir: string): string[] {
 let work: string
 const packed: Partial<Record<Packaged, PackedFile[]>> = {}
 let express: Running | undefined
+/** The same Express app serving the Vue app built with a hash router. */
+let expressHash: Running | undefined
 let browser: Browser | undefined
 /** The Vue app's `npm run typecheck`: undefined when it passed, else its output. */
 let typecheck: Promise<string | undefined> | undefined
@@ -191,22 +253,34 @@ beforeAll(async () => {
     () => undefined,
     (error: Error) => error.message,
   )
-  await run('npx', ['vite', 'build', '--logLevel', 'error'], join(work, 'vue-app'))
-
-  const port = await freePort()
-  express = await startServer(
-    ['server.mjs'],
-    join(work, 'express-app'),
-    {
-      PATH: process.env.PATH ?? '',
-      WECHAT_MOCK: '1',
-      LOG_LEVEL: 'silent',
-      APP_DIST: join(work, 'vue-app', 'dist'),
-      // In mock mode the proxy calls the mock on its own PORT.
-      PORT: String(port),
-    },
-    port,
+  const vueApp = join(work, 'vue-app')
+  await run('npx', ['vite', 'build', '--logLevel', 'error'], vueApp)
+  // The same app with a hash router.
+  await run(
+    'npx',
+    ['vite', 'build', '--logLevel', 'error', '--mode', 'hash', '--outDir', 'dist-hash'],
+    vueApp,
   )
+
+  /** The README's Express app serving one build of the Vue app. */
+  const serve = async (dist: string) => {
+    const port = await freePort()
+    return startServer(
+      ['server.mjs'],
+      join(work, 'express-app'),
+      {
+        PATH: process.env.PATH ?? '',
+        WECHAT_MOCK: '1',
+        LOG_LEVEL: 'silent',
+        APP_DIST: join(vueApp, dist),
+        // In mock mode the proxy calls the mock on its own PORT.
+        PORT: String(port),
+      },
+      port,
+    )
+  }
+  express = await serve('dist')
+  expressHash = await serve('dist-hash')
   browser = await launchChromium()
 })
 
@@ -274,66 +348,30 @@ describe('the npm packages', () => {
     expect(bundle.includes('/sns/oauth2/access_token'), 'proxy code is in the bundle').toBe(false)
   })
 
-  it('logs in through the mock WeChat in the built app served by Express, on a clean URL', async () => {
-    if (!express) throw new Error('the Express fixture is not running')
-    const login = await logIn(express.origin, '/?from=singlemessage')
-    expect(login.openid).toMatch(OPENID)
-    expect(login.path).toBe('/?from=singlemessage')
-    expect(login.authorizeTrips).toBe(1)
-    expect(login.exchanges).toBe(1)
-  })
-
-  it("signs a desktop visitor in with the PC QR login through the README's Express recipe", async () => {
-    if (!express || !browser) throw new Error('the Express fixture is not running')
-    // GET /config offers desktops the website app: the recipe's mock must serve it too (no 40013).
-    const tab = await openWechatPage(browser, DESKTOP_CHROME_UA)
-    try {
-      await tab.page.goto(`${express.origin}/`)
-      await tab.page.getByTestId('wechat-qrconnect').waitFor({ timeout: 30_000 })
-      await tab.page.getByTestId('wechat-approve').click()
-      const openid = tab.page.getByTestId('openid')
-      await openid.waitFor({ timeout: 30_000 })
-      expect(await openid.textContent()).toMatch(OPENID)
-      expect([tab.qrconnectTrips(), tab.exchanges()]).toEqual([1, 1])
-    } finally {
-      await tab.close()
+  describe.each([
+    ['the Express recipe, history router', () => express, '/'],
+    ['the Express recipe, hash router', () => expressHash, '/#/'],
+  ] as const)('an app integrated as the README says: %s', (_name, server, home) => {
+    const origin = () => {
+      const running = server()
+      if (!running) throw new Error('the Express fixture is not running')
+      return running.origin
     }
-  })
-
-  it('shows the open-in-WeChat page of wechat-h5-auth/ui outside WeChat, with a QR code of the page', async () => {
-    if (!express || !browser) throw new Error('the Express fixture is not running')
-    const tab = await openWechatPage(browser, IOS_SAFARI_UA)
-    try {
-      await tab.page.goto(`${express.origin}/?from=timeline`)
-      await tab.page.getByTestId('page-qr').waitFor({ timeout: 30_000 })
-      expect(await tab.page.getByTestId('page-link').inputValue()).toBe(
-        `${express.origin}/?from=timeline`,
-      )
-      expect(tab.authorizeTrips()).toBe(0)
-    } finally {
-      await tab.close()
-    }
-  })
-
-  it('shows a failed login with a retry that works (wechat-h5-auth/ui)', async () => {
-    if (!express || !browser) throw new Error('the Express fixture is not running')
-    // WeChat fails the next exchange once.
-    const fault = await fetch(`${express.origin}/mock-wechat/__control/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ endpoint: 'access_token', mode: 'http500', times: 1 }),
+    it("routes by this router's URLs: a public page, with no trip to WeChat", async () => {
+      if (!browser) throw new Error('no browser')
+      const tab = await openWechatPage(browser)
+      try {
+        await tab.page.goto(`${origin()}${home}public`)
+        await tab.page.getByTestId('public-page').waitFor({ timeout: 30_000 })
+        expect(tab.authorizeTrips()).toBe(0)
+      } finally {
+        await tab.close()
+      }
     })
-    expect(fault.status).toBe(204)
-    const tab = await openWechatPage(browser)
-    try {
-      await tab.page.goto(`${express.origin}/`)
-      await tab.page.getByTestId('auth-error').waitFor({ timeout: 30_000 })
-      await tab.page.getByTestId('retry').click()
-      await tab.page.getByTestId('openid').waitFor({ timeout: 30_000 })
-      expect([tab.authorizeTrips(), tab.exchanges()]).toEqual([2, 2])
-    } finally {
-      await tab.close()
-    }
+    it('logs in inside WeChat, on a clean URL', () => wechatLogin(origin(), home))
+    it('shows the open-in-WeChat page outside WeChat', () => openInWechat(origin(), home))
+    it('signs a desktop in with the PC QR login', () => pcLogin(origin(), home))
+    it('shows a failed login with a retry that works', () => retryWorks(origin(), home))
   })
 
   it('shows the profile from wechat-h5-auth/profile after the consent page', async () => {
@@ -376,9 +414,10 @@ describe('the npm packages', () => {
       port,
     )
     try {
-      const login = await logIn(vite.origin, '/')
-      expect(login.openid).toMatch(OPENID)
-      expect(login.path).toBe('/')
+      await wechatLogin(vite.origin, '/')
+      await openInWechat(vite.origin, '/')
+      await pcLogin(vite.origin, '/')
+      await retryWorks(vite.origin, '/')
     } finally {
       await vite.stop()
     }
