@@ -59,9 +59,8 @@ export function createProxyClient({
   timeoutMs = 15000,
 }: ProxyClientOptions = {}): ProxyCall {
   // No method is a GET: axios' default.
-  return ({ path, method, expect, body, session, sent }) =>
-    (
-      (sent as Promise<{ data: Record<string, unknown> | undefined }> | undefined) ??
+  return ({ path, method, expect, body, session, sent }) => {
+    const send = () =>
       http.request({
         method,
         url: proxyBase.replace(/\/$/, '') + path,
@@ -69,6 +68,12 @@ export function createProxyClient({
         timeout: timeoutMs,
         headers: { Authorization: session && `Bearer ${session}` },
       })
+    // A call already sent (the pre-boot's exchange) stands for this one when it succeeded; on any
+    // failure (an error answer, no network, another server's page at a mistaken proxyBase) the kit
+    // sends it again through the app's own client, and the proxy answers the same exchange again.
+    return (
+      (sent as Promise<{ data: Record<string, unknown> | undefined }> | undefined)?.catch(send) ??
+      send()
     )
       .then(({ data }) => {
         // A dev server's HTML fallback answers 200 too: only the expected JSON shape counts.
@@ -78,4 +83,5 @@ export function createProxyClient({
       .catch((err: unknown) => {
         throw toWechatAuthError(err)
       })
+  }
 }

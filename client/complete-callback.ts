@@ -139,7 +139,8 @@ export function createCallbackCompletion(
 
   function strippable(href: string): boolean {
     const found = parseCallback(href)
-    return !found || (!!seen && found.code == seen.code && found.state == seen.state)
+    // Without `seen`, a found callback never matches: one of its values is a string.
+    return !found || (found.code == seen?.code && found.state == seen?.state)
   }
 
   return { complete, strippable }

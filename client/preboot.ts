@@ -64,16 +64,13 @@ export function preboot(c: PrebootConfig): void {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ code, verifier: login.verifier, app: 'mp' }),
+          // The code is still in the address bar: no Referer may carry it, whatever the headers.
+          referrerPolicy: 'no-referrer',
           // As the kit's own call: given up after 15 s (where the browser can).
           signal: AbortSignal.timeout?.(15e3),
-        }).then((r) =>
-          r.json().then((data) => {
-            // Shaped as the kit's HTTP client (axios) answers and fails, so one path reads both.
-            if (r.ok) return { data }
-            throw { response: { status: r.status, data } }
-          }),
-        )
-        // The kit reports failures; an answer it never reads (the page left) is nobody's error.
+          // Shaped as the kit's HTTP client (axios) answers; on any failure the kit sends its own.
+        }).then((r) => (r.ok ? r.json().then((data) => ({ data })) : Promise.reject(r)))
+        // An answer the kit never reads (the page left) is nobody's error.
         answer.catch(() => {})
         // Keyed by the code: the kit takes the answer only for the code it would send itself.
         ;(window as unknown as Record<string, unknown>).__wechatAuthExchange = { [code]: answer }

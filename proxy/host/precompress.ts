@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { extname, join, sep } from 'node:path'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import type { RequestHandler, Response } from 'express'
@@ -48,6 +48,8 @@ export function precompressDir(dir: string): number {
   for (const path of filesUnder(dir)) {
     if (!COMPRESSIBLE.has(extname(path))) continue
     const file = join(dir, path)
+    // A copy from an earlier build (an output folder not emptied) must never outlive its original.
+    for (const { suffix } of ENCODINGS) rmSync(file + suffix, { force: true })
     const raw = readFileSync(file)
     if (raw.length < MIN_BYTES) continue
     const br = brotliCompressSync(raw, {
@@ -123,9 +125,11 @@ export function chooseEncoding(
  */
 export function servePrecompressed(precompressed: Precompressed): RequestHandler {
   return (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return next()
+    // Origin-form targets only (`/assets/x.js?v=1`): the copy's name goes between path and query.
+    const read = req.method === 'GET' || req.method === 'HEAD'
+    if (!read || !req.url.startsWith('/')) return next()
     const suffix = chooseEncoding(precompressed, req.path, req.headers['accept-encoding'], res)
-    if (suffix) req.url = req.path + suffix + req.url.slice(req.path.length)
+    if (suffix) req.url = req.url.replace(/^[^?]*/, (path) => path + suffix)
     next()
   }
 }

@@ -25,10 +25,14 @@ function readConfig(env: NodeJS.ProcessEnv): ProxyConfig {
   }
 }
 
+/** Extensions of files a page loads, never of an app's routes. */
+const STATIC_FILE =
+  /\.(js|mjs|css|map|json|ico|png|jpe?g|gif|svg|webp|avif|woff2?|ttf|txt|xml|webmanifest)$/i
+
 /**
  * Serves the built SPA: hashed assets cached for a year, index.html never cached, deep links fall
  * back to it, each file precompressed when the build wrote a `.br` or `.gz` the browser accepts. A
- * missing file (a path with an extension, such as /favicon.ico) is a 404, not the app's page.
+ * missing file (a static file's name, such as /favicon.ico) is a 404, not the app's page.
  */
 function serveSpa(app: express.Express, dir: string): void {
   const precompressed = findPrecompressed(dir)
@@ -40,7 +44,9 @@ function serveSpa(app: express.Express, dir: string): void {
   app.use(express.static(dir, { index: false }))
   app.use((req, res, next) => {
     const reserved = req.path.startsWith(PROXY_PATH) || req.path.startsWith(MOCK_PATH)
-    const file = /\.[^/]*$/.test(req.path)
+    // A static file's name (favicon.ico, an old asset): a 404, not the app. Routes such as
+    // /u/john.doe still get the app.
+    const file = STATIC_FILE.test(req.path)
     const read = req.method === 'GET' || req.method === 'HEAD'
     if (!read || reserved || file || !req.accepts('html')) return next()
     res.setHeader('Cache-Control', 'no-cache')

@@ -49,7 +49,10 @@ function visit({
   const replaced: string[] = []
   let stopped = false
   const sessionStorage = seeded(tab)
-  const fetched: { url: string; init: { method: string; body: string } }[] = []
+  const fetched: {
+    url: string
+    init: { method: string; body: string; referrerPolicy?: string }
+  }[] = []
   const page: Record<string, unknown> = {
     fetch: (to: string, init: { method: string; body: string }) => {
       fetched.push({ url: to, init })
@@ -188,6 +191,14 @@ describe('the pre-boot script', () => {
     expect(page.store.status).toBe('authenticated')
   })
 
+  it("sends the exchange itself when the pre-boot's failed (no network, a wrong proxyBase)", async () => {
+    const failed = Promise.reject(new TypeError('Failed to fetch'))
+    failed.catch(() => {})
+    const page = await backFromWechat(createEnv(), { C1: failed })
+    expect(page.requests()).toMatchObject([{ url: '/api/wechat/openid', data: { code: 'C1' } }])
+    expect(page.store.status).toBe('authenticated')
+  })
+
   it('sends its own exchange when the pre-boot sent another code', async () => {
     const other = Promise.reject(new Error('not this one'))
     other.catch(() => {})
@@ -287,35 +298,9 @@ describe('the pre-boot script', () => {
       expect(visit({ href, tab: pending() }).fetched).toEqual([])
     })
 
-    it('hands the kit a failure as axios fails, so the kit reads it as its own', async () => {
-      const { script } = prebootScript({ WECHAT_MOCK: '1' }, '/')
-      const page: Record<string, unknown> = {
-        fetch: () =>
-          Promise.resolve({
-            ok: false,
-            status: 409,
-            json: () => Promise.resolve({ error: { code: 'code_used', message: 'used' } }),
-          }),
-        URLSearchParams,
-        AbortSignal,
-        location: {
-          href: callback,
-          pathname: '/orders',
-          search: '?id=7&code=C1&state=S1',
-          hash: '',
-        },
-        navigator: { userAgent: UA.wechatIos },
-        localStorage: seeded(),
-        sessionStorage: seeded(pending()),
-        crypto: globalThis.crypto,
-        Date: { now: () => NOW },
-      }
-      page.window = page
-      runInNewContext(script, page)
-      const handoff = page.__wechatAuthExchange as Record<string, Promise<unknown>>
-      await expect(handoff.C1).rejects.toEqual({
-        response: { status: 409, data: { error: { code: 'code_used', message: 'used' } } },
-      })
+    it('asks for no Referer: the code is still in the address bar', () => {
+      const { fetched } = visit({ href: callback, tab: pending() })
+      expect(fetched[0]!.init).toMatchObject({ referrerPolicy: 'no-referrer' })
     })
   })
 
@@ -343,7 +328,7 @@ describe('the pre-boot script', () => {
 })
 
 describe('prebootScript', () => {
-  it('stays a small inline script (about 1.2 KB gzip: the redirect, the prefetch, the early exchange)', () => {
+  it('stays a small inline script (about 1.2 KB gzip: the redirect and the early exchange)', () => {
     expect(prebootScript({ WECHAT_MOCK: '1' }, '/').script.length).toBeLessThan(2400)
   })
 

@@ -188,8 +188,12 @@ describe('the pre-boot redirect (npm run build && npm start)', () => {
   it("starts the exchange on the callback page before the app's script arrives; the kit sends no other", async () => {
     const tab = await openWechatPage(browser)
     const order: string[] = []
+    const referers: (string | undefined)[] = []
     tab.page.on('request', (r) => {
-      if (r.url().endsWith('/api/wechat/openid')) order.push('openid')
+      if (!r.url().endsWith('/api/wechat/openid')) return
+      order.push('openid')
+      // Sent while the code is still in the address bar: no Referer may carry it.
+      referers.push(r.headers().referer)
     })
     // The entry script of the callback page is held until the exchange has been asked for.
     let exchangeSeen: () => void = () => {}
@@ -205,6 +209,7 @@ describe('the pre-boot redirect (npm run build && npm start)', () => {
     await tab.page.goto(`${server.origin}/?from=singlemessage`)
     await tab.page.getByTestId('openid').waitFor()
     expect(order.slice(0, 2)).toEqual(['openid', 'script'])
+    expect(referers).toEqual([undefined])
     expect(tab.exchanges()).toBe(1)
     expect(tab.authorizeTrips()).toBe(1)
     // The code left the address bar, and the page asked for is the one shown.
@@ -258,9 +263,11 @@ describe('the pre-boot redirect (npm run build && npm start)', () => {
       const res = await fetch(`${server.origin}${path}`, { headers: { accept: '*/*' } })
       expect(res.status, path).toBe(404)
     }
-    // A deep link still gets the app.
-    const deep = await fetch(`${server.origin}/profile`, { headers: { accept: 'text/html' } })
-    expect(deep.status).toBe(200)
+    // A deep link still gets the app, a dotted one too.
+    for (const path of ['/profile', '/u/john.doe']) {
+      const deep = await fetch(`${server.origin}${path}`, { headers: { accept: 'text/html' } })
+      expect(deep.status, path).toBe(200)
+    }
     // And a HEAD of it (monitoring, link checkers) gets the page's headers, not a 404.
     const head = await fetch(`${server.origin}/profile`, {
       method: 'HEAD',

@@ -36,7 +36,7 @@ describe('the benchmarks run', () => {
     expect(out).toContain('zero errors')
   }, 240_000)
 
-  it('npm run bench:login: each case signs in with one trip and one exchange on both sides', () => {
+  it("npm run bench:login: each case's demo login makes one trip and one exchange (none on a repeat visit)", () => {
     const { status, out } = run('bench/login.ts', ['--rounds', '1'])
     expect(status, out).toBe(0)
     const rows = out.split('\n').filter((line) => /^\| (slow 3G|4G|repeat)/.test(line))

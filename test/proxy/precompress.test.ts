@@ -40,6 +40,15 @@ describe('precompressDir (the build)', () => {
     }
   })
 
+  it('removes the copies an earlier build left of a file that now goes uncompressed', () => {
+    const dir = buildLike()
+    precompressDir(dir)
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><p>small now</p>')
+    precompressDir(dir)
+    expect(existsSync(join(dir, 'index.html.br'))).toBe(false)
+    expect(existsSync(join(dir, 'index.html.gz'))).toBe(false)
+  })
+
   it('leaves small files and images alone', () => {
     const dir = buildLike()
     precompressDir(dir)
@@ -84,6 +93,20 @@ describe('servePrecompressed (npm start)', () => {
       // fetch decodes what it was sent: the bytes a browser runs are the original's.
       expect(br.body).toEqual(original)
       expect(gzip.body).toEqual(original)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('keeps the query and serves the copy for a query-string request', async () => {
+    const dir = buildLike()
+    precompressDir(dir)
+    const server = await serve(dir)
+    try {
+      const res = await fetch(`${server.origin}/assets/app-1a2b.js?v=2`, {
+        headers: { 'accept-encoding': 'br' },
+      })
+      expect([res.status, res.headers.get('content-encoding')]).toEqual([200, 'br'])
     } finally {
       await server.close()
     }
