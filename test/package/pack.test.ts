@@ -312,6 +312,21 @@ describe('the npm packages', () => {
     },
   )
 
+  it.each(Object.keys(PACKAGES) as Packaged[])(
+    'ships docs in %s whose links work from the registry page (no link relative to the repository)',
+    (which) => {
+      const docs = (packed[which] ?? []).filter((file) => file.path.endsWith('.md'))
+      expect(docs.length).toBeGreaterThan(0)
+      for (const { path } of docs) {
+        const text = readFileSync(join(PACKAGES[which], path), 'utf8')
+        const relative = [...text.matchAll(/\]\(([^)\s]+)/g)]
+          .map((match) => match[1]!)
+          .filter((target) => !/^(https?:|mailto:|#)/.test(target))
+        expect(relative, path).toEqual([])
+      }
+    },
+  )
+
   it('lists no server library among the kit’s dependencies', () => {
     const dependencies = Object.keys(manifestOf('kit').dependencies ?? {})
     expect(dependencies.filter((name) => SERVER_LIBRARIES.includes(name))).toEqual([])
@@ -389,7 +404,7 @@ describe('the npm packages', () => {
     }
   })
 
-  it('logs in through the mock WeChat under `vite` with the dev plugin from wechat-h5-auth-proxy/vite', async () => {
+  it('works under `vite` with the dev plugin from wechat-h5-auth-proxy/vite, history and hash routers', async () => {
     const app = join(work, 'vue-app')
     // As the README says: the server half as a dev dependency, for the dev server only.
     await run(
@@ -397,29 +412,36 @@ describe('the npm packages', () => {
       ['install', '-D', '--no-audit', '--no-fund', '--prefer-offline', `../${TARBALL.proxy}`],
       app,
     )
-    const port = await freePort()
-    const vite = await startServer(
-      [
-        join(app, 'node_modules/vite/bin/vite.js'),
-        '--config',
-        'vite.dev.config.ts',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--strictPort',
-      ],
-      app,
-      { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent' },
-      port,
-    )
-    try {
-      await wechatLogin(vite.origin, '/')
-      await openInWechat(vite.origin, '/')
-      await pcLogin(vite.origin, '/')
-      await retryWorks(vite.origin, '/')
-    } finally {
-      await vite.stop()
+    for (const [mode, home] of [
+      ['development', '/'],
+      ['hash', '/#/'],
+    ] as const) {
+      const port = await freePort()
+      const vite = await startServer(
+        [
+          join(app, 'node_modules/vite/bin/vite.js'),
+          '--config',
+          'vite.dev.config.ts',
+          '--mode',
+          mode,
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--strictPort',
+        ],
+        app,
+        { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent' },
+        port,
+      )
+      try {
+        await wechatLogin(vite.origin, home)
+        await openInWechat(vite.origin, home)
+        await pcLogin(vite.origin, home)
+        await retryWorks(vite.origin, home)
+      } finally {
+        await vite.stop()
+      }
     }
   })
 })
