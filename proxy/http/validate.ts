@@ -1,3 +1,4 @@
+import { parse as parseContentType } from 'content-type'
 import express from 'express'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { WechatApp } from '../../client/wire.js'
@@ -119,16 +120,11 @@ export function parseJssdkRequest(body: unknown): JssdkRequest {
   return { url, hostname: parsed.hostname }
 }
 
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i
-
 /** Only JSON is accepted, so a cross-site HTML form cannot post to us without a CORS preflight. */
 function requireJson(req: Request, _res: Response, next: NextFunction): void {
   // `req.is` is null when there is no body at all (not even Content-Length: 0): validation then
   // names what is missing.
-  const charset = CHARSET.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase()
-  // UTF-8 only: other charsets (UTF-7, UTF-16) are a classic way to smuggle text past filters, and
-  // the kit never sends them.
-  if (req.is('application/json') === false || (charset && !['utf-8', 'utf8'].includes(charset))) {
+  if (req.is('application/json') === false || !utf8(req.get('content-type'))) {
     next(
       new ProxyError('invalid_request', 'Content-Type must be application/json (UTF-8)', {
         status: 415,
@@ -137,6 +133,22 @@ function requireJson(req: Request, _res: Response, next: NextFunction): void {
     return
   }
   next()
+}
+
+/**
+ * Whether a body with this Content-Type is read as UTF-8: no charset (JSON is UTF-8) or utf-8
+ * itself, read by the parser the body parser uses (content-type), so that what is checked is what
+ * will be decoded. UTF-7 and UTF-16 are classic ways to smuggle text past filters, and the kit never
+ * sends them; a header the parser cannot read is refused too. No header: no body, see below.
+ */
+function utf8(header: string | undefined): boolean {
+  if (header === undefined) return true
+  try {
+    const charset = parseContentType(header).parameters.charset?.toLowerCase()
+    return charset === undefined || charset === 'utf-8' || charset === 'utf8'
+  } catch {
+    return false
+  }
 }
 
 /**

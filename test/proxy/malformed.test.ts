@@ -114,6 +114,13 @@ const OPENID_CASES: Record<string, Case> = {
   'JSON labelled UTF-16': { body: withCode({}), type: `${json}; charset=utf-16`, status: 415 },
   'JSON labelled UTF-7': { body: withCode({}), type: `${json}; charset=utf-7`, status: 415 },
   'JSON labelled latin1': { body: withCode({}), type: `${json}; charset=latin1`, status: 415 },
+  // A regex saw the quoted utf-8 first; the body parser decodes the real parameter, UTF-7.
+  'UTF-7 behind a quoted utf-8': {
+    body: withCode({}),
+    type: `${json}; x="a;charset=utf-8"; charset=utf-7`,
+    status: 415,
+  },
+
   'gzip-compressed JSON': {
     body: gzipSync(withCode({})),
     headers: { 'content-encoding': 'gzip' },
