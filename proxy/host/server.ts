@@ -4,8 +4,10 @@
  *   npm run mock         the mock WeChat alone, at http://127.0.0.1:MOCK_PORT/mock-wechat
  */
 import { existsSync } from 'node:fs'
+import { STATUS_CODES } from 'node:http'
 import { resolve } from 'node:path'
 import express from 'express'
+import type { Logger } from 'pino'
 import { ConfigError, loadConfig, publicConfig, type ProxyConfig } from '../config.js'
 import { createMockWechatRouter, createWechatApp, MOCK_PATH, PROXY_PATH } from './app.js'
 import { createLogger } from '../logger.js'
@@ -41,7 +43,14 @@ function serveSpa(app: express.Express, dir: string): void {
     '/assets',
     express.static(resolve(dir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }),
   )
-  app.use(express.static(dir, { index: false }))
+  // Pages are never cached, however they are asked for (/index.html too): one rule.
+  const html = /\.html(\.br|\.gz)?$/
+  app.use(
+    express.static(dir, {
+      index: false,
+      setHeaders: (res, path) => html.test(path) && res.setHeader('Cache-Control', 'no-cache'),
+    }),
+  )
   app.use((req, res, next) => {
     const reserved = req.path.startsWith(PROXY_PATH) || req.path.startsWith(MOCK_PATH)
     // A static file's name (favicon.ico, an old asset): a 404, not the app. Routes such as
@@ -54,6 +63,27 @@ function serveSpa(app: express.Express, dir: string): void {
     // `root` keeps send's dotfile check to the file itself, not the folder the app is deployed in.
     res.sendFile(`index.html${suffix}`, { root: dir })
   })
+}
+
+/**
+ * The last handler of the whole server (the proxy's routes have their own): a missing or malformed
+ * file is a plain 4xx, and every failure is logged through the one logger, path only, as a JSON
+ * string (a `%0a` in a URL cannot write a line of its own, as Express's default `console.error` let
+ * it), without stack traces for what a client caused.
+ */
+function finalHandler(logger: Logger): express.ErrorRequestHandler {
+  // Four parameters: how Express tells an error handler from a middleware.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  return (error: unknown, req, res, _next) => {
+    const { status, statusCode } = (error ?? {}) as { status?: unknown; statusCode?: unknown }
+    const code = Number(status ?? statusCode)
+    const answer = code >= 400 && code < 600 ? code : 500
+    if (answer >= 500) logger.error({ err: error, path: req.path }, 'request failed')
+    else logger.debug({ status: answer, path: req.path }, 'request refused')
+    // Half an answer already sent: cut it, never hand it to Express's default handler.
+    if (res.headersSent) return void res.destroy()
+    res.status(answer).type('text/plain').send(STATUS_CODES[answer] ?? 'Error')
+  }
 }
 
 function main(): void {
@@ -90,6 +120,7 @@ function main(): void {
   const app = createWechatApp(config, { logger, securityHeaders: true, scriptHashes })
   if (existsSync(resolve(dist, 'index.html'))) serveSpa(app, dist)
   else logger.warn('dist/ has no index.html: run `npm run build` to serve the demo')
+  app.use(finalHandler(logger))
   app.listen(config.port, () => {
     logger.info(
       { port: config.port, mock: config.mock, appid: config.mp.appid },

@@ -115,6 +115,56 @@ describe('npm start (production)', () => {
     expect(stderr).not.toContain(BUILD_SECRETS.WECHAT_SECRET)
   })
 
+  it('writes every line through its logger: hostile asset URLs get a plain 4xx, no forged line, no stack', async () => {
+    const port = await freePort()
+    const origin = `http://127.0.0.1:${port}`
+    const child = startServer({ WECHAT_MOCK: '1', PORT: String(port), LOG_LEVEL: 'debug' })
+    let output = ''
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    try {
+      if (!(await healthy(origin, 100))) throw new Error('the production server did not start')
+      const forged = encodeURIComponent('\n{"level":60,"msg":"store_unreachable"}\n')
+      const hostile = [
+        [`/assets/${forged}.js`, 404],
+        ['/assets/%E0%A4%A.js', 400],
+        [`/${forged}`, 200],
+      ] as const
+      for (const [path, status] of hostile) {
+        const res = await fetch(`${origin}${path}`, { headers: { accept: 'text/html' } })
+        expect(res.status, path).toBe(status)
+        if (status !== 200) expect(await res.text(), path).toMatch(/^(Not Found|Bad Request)$/)
+      }
+      const lines = output.split('\n').filter(Boolean)
+      // Every line is one JSON object of the logger; none is the client's, none a stack frame.
+      for (const line of lines) {
+        expect(() => JSON.parse(line) as unknown, line).not.toThrow()
+        expect((JSON.parse(line) as { name?: string }).name, line).toBe('wechat-h5-auth')
+      }
+      expect(lines.some((line) => line.startsWith('{"level":60'))).toBe(false)
+      expect(output).not.toMatch(/\n\s+at /)
+    } finally {
+      child.kill()
+    }
+  })
+
+  it('serves /index.html itself as never cached, like every page', async () => {
+    const port = await freePort()
+    const origin = `http://127.0.0.1:${port}`
+    const child = startServer({ WECHAT_MOCK: '1', PORT: String(port) })
+    try {
+      if (!(await healthy(origin, 100))) throw new Error('the production server did not start')
+      for (const encoding of ['gzip, br', 'identity']) {
+        const res = await fetch(`${origin}/index.html`, {
+          headers: { 'accept-encoding': encoding },
+        })
+        expect(res.headers.get('cache-control'), encoding).toBe('no-cache')
+      }
+    } finally {
+      child.kill()
+    }
+  })
+
   describe('with WECHAT_MOCK=1', () => {
     let child: ChildProcess
     let origin: string
