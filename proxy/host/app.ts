@@ -53,7 +53,7 @@ export function createWechatApp(
     /** The store, instead of the one `config` selects (createWechatProxy's `store`). */
     store?: Store
   } = {},
-): express.Express {
+): express.Express & { close(): Promise<void> } {
   const { securityHeaders: pageHeaders, scriptHashes, ...proxyDeps } = deps
   const app = express()
   app.disable('x-powered-by')
@@ -69,7 +69,9 @@ export function createWechatApp(
       else headers(req, res, next)
     })
   }
-  app.use(PROXY_PATH, createWechatProxy(config, proxyDeps))
+  const proxy = createWechatProxy(config, proxyDeps)
+  app.use(PROXY_PATH, proxy)
   if (config.mock) app.use(MOCK_PATH, createMockWechatRouter(config))
-  return app
+  // The proxy's store and Redis client, for a graceful stop (server.ts).
+  return Object.assign(app, { close: proxy.close })
 }

@@ -4,7 +4,7 @@
  *   npm run mock         the mock WeChat alone, at http://127.0.0.1:MOCK_PORT/mock-wechat
  */
 import { existsSync } from 'node:fs'
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, type Server, type ServerResponse } from 'node:http'
 import { resolve } from 'node:path'
 import express from 'express'
 import type { Logger } from 'pino'
@@ -121,12 +121,73 @@ function main(): void {
   if (existsSync(resolve(dist, 'index.html'))) serveSpa(app, dist)
   else logger.warn('dist/ has no index.html: run `npm run build` to serve the demo')
   app.use(finalHandler(logger))
-  app.listen(config.port, () => {
+  const server = app.listen(config.port, () => {
     logger.info(
       { port: config.port, mock: config.mock, appid: config.mp.appid },
       `wechat-h5-auth listening on http://localhost:${config.port}`,
     )
   })
+  // Longer than the idle timeout of the proxies in front (nginx 60 s, cloud load balancers 60 s),
+  // so that they never send a request down a connection Node is closing; a request's headers then
+  // its whole body must arrive in bounded time (slow clients cannot hold sockets forever).
+  server.keepAliveTimeout = 65_000
+  server.headersTimeout = 66_000
+  server.requestTimeout = 70_000
+  stopGracefully(server, app, logger, stopBound(config))
+}
+
+/**
+ * How long a stop waits for requests in flight: the longest a code exchange can take (three WeChat
+ * calls' timeouts, docs/wechat.md) and a margin. 20 s by default, inside Kubernetes' 30 s grace.
+ */
+const stopBound = (config: ProxyConfig) => 3 * config.upstreamTimeoutMs + 5_000
+
+/**
+ * On SIGTERM or SIGINT (a deploy, Ctrl-C): stop accepting, let the requests in flight finish (a
+ * code exchange WeChat has already consumed must reach its user) for at most `boundMs`, close the
+ * store, exit 0. The one place that ends the process after start-up.
+ */
+function stopGracefully(
+  server: Server,
+  app: { close(): Promise<void> },
+  logger: Logger,
+  boundMs: number,
+): void {
+  let stopping = false
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal, boundMs }, 'stopping: no new connections, finishing requests in flight')
+    const cut = setTimeout(() => {
+      logger.warn({ boundMs }, 'requests still in flight at the bound: closing their connections')
+      server.closeAllConnections()
+    }, boundMs)
+    cut.unref()
+    // Requests that arrive on a kept-alive connection meanwhile are answered, then the connection
+    // closes (`Connection: close`) ...
+    server.on('request', (_req, res: ServerResponse) => (res.shouldKeepAlive = false))
+    // ... and a connection whose request was in flight is closed once its answer is sent: an idle
+    // kept-alive connection would otherwise hold the stop until keepAliveTimeout.
+    const idle = setInterval(() => server.closeIdleConnections(), 50)
+    // Stops listening; the callback runs once every connection has closed.
+    server.close(() => {
+      clearTimeout(cut)
+      clearInterval(idle)
+      app.close().then(
+        () => {
+          logger.info('stopped')
+          process.exit(0)
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'the store did not close cleanly')
+          process.exit(1)
+        },
+      )
+    })
+    server.closeIdleConnections()
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
 }
 
 main()

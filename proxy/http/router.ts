@@ -77,6 +77,12 @@ export type WechatProxyRouter = express.Router & {
    * other errcodes: a replaced token costs WeChat quota.
    */
   forgetBasicAccessToken(token: string): Promise<void>
+  /**
+   * Closes what the router made: its store and its Redis client (a store or client passed in `deps`
+   * stays open, the caller's to close). For a graceful stop, after the server stopped accepting and
+   * its requests finished.
+   */
+  close(): Promise<void>
 }
 
 /** The proxy's HTTP API (docs/architecture.md#the-http-api), to be mounted at `/api/wechat`. */
@@ -210,5 +216,6 @@ export function createWechatProxy(
     basicAccessToken: basic.accessToken,
     jsapiTicket: basic.jsapiTicket,
     forgetBasicAccessToken: basic.forgetAccessToken,
+    close: backends.close,
   })
 }

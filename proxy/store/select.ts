@@ -24,16 +24,32 @@ export interface StoreDeps {
 export function storesFor(
   config: Pick<ProxyConfig, 'redisUrl'>,
   deps: StoreDeps,
-): { store: Store; rateLimitStore?: RateLimitStore } {
+): { store: Store; rateLimitStore?: RateLimitStore; close: () => Promise<void> } {
   const { now = Date.now, logger } = deps
   if (config.redisUrl === undefined) {
-    return { store: deps.store ?? createMemoryStore({ now }), rateLimitStore: deps.rateLimitStore }
+    const store = deps.store ?? createMemoryStore({ now })
+    // What the caller brought is the caller's to close.
+    return { store, rateLimitStore: deps.rateLimitStore, close: () => closeUnless(deps.store, store) }
   }
   const { redisUrl } = config
   let client = deps.redis
   const redis = () => (client ??= createRedisClient(redisUrl, { logger }))
+  const store = deps.store ?? createRedisStore({ client: redis(), logger, now })
   return {
-    store: deps.store ?? createRedisStore({ client: redis(), logger, now }),
+    store,
     rateLimitStore: deps.rateLimitStore ?? createRedisRateLimitStore(redis()),
+    async close() {
+      await closeUnless(deps.store, store)
+      // The store shares the client: quit it only when it was made here.
+      if (!deps.redis && client) {
+        const made = client
+        if (made.status === 'ready') await made.quit().catch(() => made.disconnect())
+        else made.disconnect()
+      }
+    },
   }
+}
+
+async function closeUnless(brought: Store | undefined, store: Store): Promise<void> {
+  if (!brought) await store.close()
 }

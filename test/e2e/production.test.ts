@@ -148,6 +148,78 @@ describe('npm start (production)', () => {
     }
   })
 
+  it('stops gracefully on SIGTERM: logins in flight against a slow WeChat all finish, then exit 0', async () => {
+    // WeChat in its own process (npm run mock), as in production: a stopping proxy must still
+    // reach it for the exchanges it has under way.
+    const mockPort = await freePort()
+    const mock = spawn(process.execPath, [serverEntry, '--mock-only'], {
+      cwd: work,
+      env: { PATH: process.env.PATH ?? '', MOCK_PORT: String(mockPort), LOG_LEVEL: 'silent' },
+      stdio: 'pipe',
+    })
+    const mockBase = `http://127.0.0.1:${mockPort}/mock-wechat`
+    const port = await freePort()
+    const origin = `http://127.0.0.1:${port}`
+    const empty = resolve(work, 'no-dist')
+    mkdirSync(empty, { recursive: true })
+    const proxy = startServer(
+      {
+        WECHAT_APPID: DEMO_MP_APP.appid,
+        WECHAT_SECRET: DEMO_MP_APP.secret,
+        WECHAT_API_BASE: mockBase,
+        SESSION_SECRET: 's'.repeat(40),
+        PORT: String(port),
+      },
+      empty,
+    )
+    const exit = exitOf(proxy)
+    try {
+      // The mock is up once its control answers.
+      const up = () =>
+        fetch(`${mockBase}/__control/reset`, { method: 'POST' }).then(
+          (r) => r.ok,
+          () => false,
+        )
+      for (let i = 0; i < 100 && !(await up()); i++) await new Promise((d) => setTimeout(d, 100))
+      if (!(await healthy(origin, 100))) throw new Error('the proxy did not start')
+      const control = (path: string, body: object) =>
+        fetch(`${mockBase}/__control/${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      await control('faults', { endpoint: 'access_token', mode: 'latency', ms: 1500 })
+      const { codes } = (await (await control('codes', { count: 10 })).json()) as {
+        codes: string[]
+      }
+      const logins = codes.map((code) =>
+        fetch(`${origin}/api/wechat/openid`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ code }),
+        }).then(async (r) => ({
+          status: r.status,
+          body: (await r.json()) as { session?: string },
+        })),
+      )
+      // All ten are waiting on WeChat when the deploy's SIGTERM arrives.
+      await new Promise((done) => setTimeout(done, 500))
+      const sent = Date.now()
+      proxy.kill('SIGTERM')
+      await new Promise((done) => setTimeout(done, 200))
+      // No new connections once stopping.
+      await expect(fetch(`${origin}/api/wechat/healthz`)).rejects.toThrow()
+      const answers = await Promise.all(logins)
+      expect(answers.map((a) => a.status)).toEqual(codes.map(() => 200))
+      expect(answers.every((a) => typeof a.body.session === 'string')).toBe(true)
+      expect((await exit).code).toBe(0)
+      expect(Date.now() - sent).toBeLessThan(10_000)
+    } finally {
+      proxy.kill('SIGKILL')
+      mock.kill()
+    }
+  })
+
   it('serves /index.html itself as never cached, like every page', async () => {
     const port = await freePort()
     const origin = `http://127.0.0.1:${port}`
