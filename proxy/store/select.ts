@@ -22,12 +22,14 @@ export interface StoreDeps {
  * made on the others, so a Redis that is down means 503 (fail closed).
  */
 export function storesFor(
-  config: Pick<ProxyConfig, 'redisUrl'>,
+  config: Pick<ProxyConfig, 'redisUrl' | 'memoryMaxRevocations'>,
   deps: StoreDeps,
 ): { store: Store; rateLimitStore?: RateLimitStore } {
   const { now = Date.now, logger } = deps
   if (config.redisUrl === undefined) {
-    return { store: deps.store ?? createMemoryStore({ now }), rateLimitStore: deps.rateLimitStore }
+    const store =
+      deps.store ?? createMemoryStore({ now, maxRevocations: config.memoryMaxRevocations })
+    return { store, rateLimitStore: deps.rateLimitStore }
   }
   const { redisUrl } = config
   let client = deps.redis
