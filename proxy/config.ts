@@ -49,6 +49,11 @@ export interface ProxyConfig {
   /** GET /session also asks WeChat's /sns/auth whether the stored grant still stands. */
   sessionCheckWechat: boolean
   redisUrl?: string
+  /**
+   * Most live revocations (logouts not yet past their session's expiry) the memory store keeps
+   * (MEMORY_MAX_REVOCATIONS); past it a logout answers 503. Unused with Redis.
+   */
+  memoryMaxRevocations: number
   allowedOrigins: string[]
   /** `/openid` calls per client IP per minute; `/jssdk` calls as many, counted apart. */
   rateLimit: number
@@ -73,6 +78,14 @@ const JSSDK_SCRIPT_ORIGIN = 'https://res.wx.qq.com'
  * together. 600/min still stops a single script from hammering WeChat's quota through us.
  */
 const DEFAULT_RATE_LIMIT = 600
+
+/**
+ * Default for MEMORY_MAX_REVOCATIONS: about 120 MB at about 120 bytes each, well above the logouts of
+ * one default SESSION_TTL (7d) of a single-instance site. The ceiling keeps a typo from promising
+ * memory a process cannot have (a JavaScript Map holds at most 2^24 entries).
+ */
+const DEFAULT_MAX_REVOCATIONS = 1_000_000
+const MAX_MAX_REVOCATIONS = 16_000_000
 
 export function loadConfig(env: Env): ProxyConfig {
   const { problems, problem, integer, url, flag, oneOf, hostnames, ips, origins, credentials } =
@@ -151,6 +164,13 @@ export function loadConfig(env: Env): ProxyConfig {
 
   const allowedOrigins = origins('ALLOWED_ORIGINS')
 
+  const memoryMaxRevocations = integer(
+    'MEMORY_MAX_REVOCATIONS',
+    DEFAULT_MAX_REVOCATIONS,
+    1,
+    MAX_MAX_REVOCATIONS,
+  )
+
   const rateLimit = integer('RATE_LIMIT', DEFAULT_RATE_LIMIT, 1, 1_000_000)
   const upstreamTimeoutMs = integer('WECHAT_TIMEOUT_MS', 5000, 100, 120_000)
 
@@ -173,6 +193,7 @@ export function loadConfig(env: Env): ProxyConfig {
     sessionSecretGenerated,
     sessionTtlSeconds,
     sessionCheckWechat,
+    memoryMaxRevocations,
     allowedOrigins,
     rateLimit,
     port,

@@ -32,6 +32,7 @@ export {
   createRedisClient,
   createRedisRateLimitStore,
   createRedisStore,
+  StoreFullError,
 } from './store/index.js'
 export type {
   CodeClaim,

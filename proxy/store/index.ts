@@ -9,6 +9,7 @@ export type {
 } from './types.js'
 export { createMemoryStore } from './memory.js'
 export type { MemoryStoreOptions } from './memory.js'
+export { StoreFullError } from './memory-revocations.js'
 export { createRedisClient, createRedisStore } from './redis.js'
 export { createRedisRateLimitStore } from './rate-limit.js'
 export { reachable } from './reachable.js'

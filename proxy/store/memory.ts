@@ -1,5 +1,6 @@
 import { createCodeRecords, evictOldest } from './memory-codes.js'
 import { createCredentialRecords } from './memory-credentials.js'
+import { createRevocations } from './memory-revocations.js'
 import type { Store, StoredTokens } from './types.js'
 
 export interface MemoryStoreOptions {
@@ -10,10 +11,12 @@ export interface MemoryStoreOptions {
    */
   maxEntries?: number
   /**
-   * Most revoked sessions kept. Expired revocations go first, then the oldest: evicting a live one lets
-   * that logged-out session work again until its expiry, so keep this above the number of logouts per
-   * SESSION_TTL.
-   * @default 100_000
+   * Most live revocations kept (MEMORY_MAX_REVOCATIONS): one per logout, each kept until the session
+   * would have expired (at most SESSION_TTL) and dropped within a minute after. A live one is never
+   * forgotten: past this many, `revokeSession` rejects with StoreFullError and the logout answers
+   * 503, as with a Redis at maxmemory. Keep it above the logouts of one SESSION_TTL; each costs about
+   * 120 bytes, its id included.
+   * @default 1_000_000
    */
   maxRevocations?: number
   /**
@@ -49,7 +52,7 @@ const sweeps = new FinalizationRegistry<NodeJS.Timeout>((timer) => clearInterval
 
 /** The default store: one process, lost on restart. Use Redis for several instances. */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
-  const { maxEntries = 100_000, maxRevocations = 100_000, maxCodes = 100_000 } = options
+  const { maxEntries = 100_000, maxRevocations = 1_000_000, maxCodes = 100_000 } = options
   const { now = Date.now, sweepEveryMs = 5000 } = options
   // Node runs a timer of 0 or less, or of more than 2^31 - 1 ms, every millisecond: a mistake, not a
   // setting.
@@ -58,8 +61,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   }
   // A Map iterates in insertion order: re-inserting on write keeps the oldest entry first.
   const entries = new Map<string, Entry>()
-  /** Session id -> epoch ms until which it is refused. */
-  const revoked = new Map<string, number>()
+  const revoked = createRevocations(maxRevocations, now)
   const key = (app: string, openid: string) => `${app}\u0000${openid}`
 
   // Times of code records are milliseconds since the store was made (see createCodeRecords).
@@ -68,7 +70,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const credentials = createCredentialRecords(now)
 
   // Never keeps the process alive; close() stops it, or `sweeps` once the store is dropped.
-  const sweeper = setInterval(() => codes.sweep(), sweepEveryMs)
+  const sweeper = setInterval(() => {
+    codes.sweep()
+    revoked.sweep()
+  }, sweepEveryMs)
   sweeper.unref()
 
   // Referenced by no function in here (the sweeper's callback shares their scope), so that dropping
@@ -95,23 +100,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       entries.delete(key(app, openid))
     },
     async revokeSession(id, untilMs) {
-      const current = now()
-      if (untilMs <= current) return
-      revoked.delete(id)
-      revoked.set(id, untilMs)
-      if (revoked.size > maxRevocations) {
-        for (const [other, until] of revoked) if (until <= current) revoked.delete(other)
-        evictOldest(revoked, maxRevocations)
-      }
+      revoked.revoke(id, untilMs)
     },
     isSessionRevoked(id) {
-      const until = revoked.get(id)
-      if (until === undefined) return false
-      if (until <= now()) {
-        revoked.delete(id)
-        return false
-      }
-      return true
+      return revoked.isRevoked(id)
     },
     // One process, no await between the read and the write: the claim is atomic by construction.
     async claimCode(id, verifierHash, ttlSeconds) {

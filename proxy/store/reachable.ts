@@ -1,7 +1,19 @@
 import { ProxyError } from '../errors.js'
+import { StoreFullError } from './memory-revocations.js'
 import type { Store } from './types.js'
 
 type Guarded = Exclude<keyof Store, 'kind' | 'close'>
+
+/**
+ * A store too full to keep what it must not forget (a revocation): 503 too, and logged, since only
+ * the operator can raise the bound.
+ */
+function full(cause: StoreFullError): ProxyError {
+  return new ProxyError('upstream_unavailable', 'The store is full; try again later', {
+    cause,
+    logDetail: { reason: cause.message, setting: cause.setting },
+  })
+}
 
 /**
  * The same store, with every failure of the backend turned into `503 upstream_unavailable`: a store
@@ -9,7 +21,11 @@ type Guarded = Exclude<keyof Store, 'kind' | 'close'>
  */
 export function reachable(store: Store): Store {
   const unreachable = (cause: unknown) =>
-    new ProxyError('upstream_unavailable', `The ${store.kind} store is not reachable`, { cause })
+    cause instanceof StoreFullError
+      ? full(cause)
+      : new ProxyError('upstream_unavailable', `The ${store.kind} store is not reachable`, {
+          cause,
+        })
   /**
    * The method, looked up on each call. A promise's failure, or a throw, becomes a rejection with
    * `upstream_unavailable`; an answer given synchronously (the memory store's revocation check) is

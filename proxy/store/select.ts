@@ -22,14 +22,19 @@ export interface StoreDeps {
  * made on the others, so a Redis that is down means 503 (fail closed).
  */
 export function storesFor(
-  config: Pick<ProxyConfig, 'redisUrl'>,
+  config: Pick<ProxyConfig, 'redisUrl' | 'memoryMaxRevocations'>,
   deps: StoreDeps,
 ): { store: Store; rateLimitStore?: RateLimitStore; close: () => Promise<void> } {
   const { now = Date.now, logger } = deps
   if (config.redisUrl === undefined) {
-    const store = deps.store ?? createMemoryStore({ now })
+    const store =
+      deps.store ?? createMemoryStore({ now, maxRevocations: config.memoryMaxRevocations })
     // What the caller brought is the caller's to close.
-    return { store, rateLimitStore: deps.rateLimitStore, close: () => closeUnless(deps.store, store) }
+    return {
+      store,
+      rateLimitStore: deps.rateLimitStore,
+      close: () => closeUnless(deps.store, store),
+    }
   }
   const { redisUrl } = config
   let client = deps.redis

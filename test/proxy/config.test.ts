@@ -207,6 +207,7 @@ describe('loadConfig: other settings', () => {
       logLevel: 'info',
       trustProxy: false,
       allowedOrigins: [],
+      memoryMaxRevocations: 1_000_000,
     })
     expect(config.redisUrl).toBeUndefined()
   })
@@ -234,6 +235,14 @@ describe('loadConfig: other settings', () => {
 
   it('rejects an allowed origin with a path', () => {
     expect(variablesOf({ ALLOWED_ORIGINS: 'https://a.test/app' })).toEqual(['ALLOWED_ORIGINS'])
+  })
+
+  it('reads MEMORY_MAX_REVOCATIONS', () => {
+    expect(loadConfig({ MEMORY_MAX_REVOCATIONS: '5000' }).memoryMaxRevocations).toBe(5000)
+  })
+
+  it.each(['0', '16000001', '1e6'])('rejects MEMORY_MAX_REVOCATIONS %s', (value) => {
+    expect(variablesOf({ MEMORY_MAX_REVOCATIONS: value })).toEqual(['MEMORY_MAX_REVOCATIONS'])
   })
 
   it.each(['PORT', 'MOCK_PORT', 'RATE_LIMIT', 'WECHAT_TIMEOUT_MS'])(

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { TEST_USERS } from '../../proxy/mock-wechat/index.js'
+import { createLogger } from '../../proxy/logger.js'
+import { createMemoryStore } from '../../proxy/store/index.js'
 import { errorCode, get, login, post, setup, teardown } from './support.js'
 import type { Harness } from './support.js'
 
@@ -54,5 +56,20 @@ describe('POST /logout', () => {
   it('answers 401 unauthorized for a garbage session', async () => {
     const r = await post(h, '/logout', 'a.b.c')
     expect(errorCode(r)).toBe('unauthorized')
+  })
+
+  it('answers 503 upstream_unavailable when the store is full, and forgets no earlier logout', async () => {
+    let logs = ''
+    const logger = createLogger({ logLevel: 'error' }, { write: (line) => void (logs += line) })
+    const full = await setup({ store: () => createMemoryStore({ maxRevocations: 1 }), logger })
+    const first = await login(full)
+    const second = await login(full, { user: TEST_USERS[1]!.id })
+    expect((await post(full, '/logout', first.session)).status).toBe(204)
+    const r = await post(full, '/logout', second.session)
+    expect(r.status).toBe(503)
+    expect(errorCode(r)).toBe('upstream_unavailable')
+    expect((await get(full, '/session', first.session)).status).toBe(401)
+    // Only the operator can raise the bound: the log names it.
+    expect(logs).toContain('MEMORY_MAX_REVOCATIONS')
   })
 })
