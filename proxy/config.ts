@@ -55,8 +55,15 @@ export interface ProxyConfig {
    */
   memoryMaxRevocations: number
   allowedOrigins: string[]
-  /** `/openid` calls per client IP per minute; `/jssdk` calls as many, counted apart. */
+  /**
+   * `/openid` calls per client IP per minute; `/jssdk` calls as many, counted apart; and as many
+   * calls that reach WeChat through `/userinfo` and `/session`'s check, counted apart again.
+   */
   rateLimit: number
+  /** Calls that reach WeChat through `/userinfo` and `/session`'s check, per session per minute. */
+  sessionRateLimit: number
+  /** Seconds a session reuses WeChat's answer to `/userinfo` and to `/session`'s check; 0 = never. */
+  wechatCacheSeconds: number
   port: number
   mockPort: number
   upstreamTimeoutMs: number
@@ -78,6 +85,16 @@ const JSSDK_SCRIPT_ORIGIN = 'https://res.wx.qq.com'
  * together. 600/min still stops a single script from hammering WeChat's quota through us.
  */
 const DEFAULT_RATE_LIMIT = 600
+/**
+ * Default for SESSION_RATE_LIMIT. One person's page needs a few WeChat calls a minute at most (the
+ * answers are reused for WECHAT_CACHE_SECONDS); a script holding one session gets no more.
+ */
+const DEFAULT_SESSION_RATE_LIMIT = 10
+/**
+ * Default for WECHAT_CACHE_SECONDS: short, because a withdrawn authorization is noticed by
+ * `/session`'s check only once the kept answer is gone.
+ */
+const DEFAULT_WECHAT_CACHE_SECONDS = 30
 
 /**
  * Default for MEMORY_MAX_REVOCATIONS: about 120 MB at about 120 bytes each, well above the logouts of
@@ -172,6 +189,8 @@ export function loadConfig(env: Env): ProxyConfig {
   )
 
   const rateLimit = integer('RATE_LIMIT', DEFAULT_RATE_LIMIT, 1, 1_000_000)
+  const sessionRateLimit = integer('SESSION_RATE_LIMIT', DEFAULT_SESSION_RATE_LIMIT, 1, 1_000_000)
+  const wechatCacheSeconds = integer('WECHAT_CACHE_SECONDS', DEFAULT_WECHAT_CACHE_SECONDS, 0, 300)
   const upstreamTimeoutMs = integer('WECHAT_TIMEOUT_MS', 5000, 100, 120_000)
 
   const logLevel = oneOf('LOG_LEVEL', LOG_LEVELS, 'info')
@@ -196,6 +215,8 @@ export function loadConfig(env: Env): ProxyConfig {
     memoryMaxRevocations,
     allowedOrigins,
     rateLimit,
+    sessionRateLimit,
+    wechatCacheSeconds,
     port,
     mockPort,
     upstreamTimeoutMs,

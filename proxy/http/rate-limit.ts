@@ -32,33 +32,54 @@ export function rateLimits(
   store?: RateLimitStore,
 ): RateLimits {
   return {
-    openid: limit(config, store, 'Too many sign-in attempts from this address; wait'),
-    jssdk: limit(
-      config,
-      store && prefixed(store, 'jssdk:'),
-      'Too many signature requests from this address; wait',
-    ),
+    openid: limit({
+      limit: config.rateLimit,
+      store,
+      message: 'Too many sign-in attempts from this address; wait',
+    }),
+    jssdk: limit({
+      limit: config.rateLimit,
+      store: store && prefixed(store, 'jssdk:'),
+      message: 'Too many signature requests from this address; wait',
+    }),
   }
 }
 
-function limit(
-  config: Pick<ProxyConfig, 'rateLimit'>,
-  store: RateLimitStore | undefined,
-  message: string,
-): RequestHandler {
+/** What one limiter counts, how many, and what it says when it refuses. */
+export interface LimitOptions {
+  /** Calls per client key per minute. */
+  limit: number
+  /** @default express-rate-limit's memory store */
+  store?: RateLimitStore
+  message: string
+  /** @default the client's IP (its IPv6 /56) */
+  key?: (req: Request) => string
+  /**
+   * Whether an allowed call gets the RateLimit-* headers too (a refused one always does).
+   * @default true
+   */
+  headersWhenAllowed?: boolean
+}
+
+/**
+ * An express-rate-limit limiter over a one-minute window: beyond `limit` calls it passes
+ * `ProxyError('rate_limited')` (429) on with `Retry-After`; the headers go into the answer's one
+ * writeHead (addHeaders) rather than through res.setHeader.
+ */
+export function limit(options: LimitOptions): RequestHandler {
+  const { store, message, headersWhenAllowed = true } = options
   const limiter = rateLimit({
     windowMs: WINDOW_MS,
-    limit: config.rateLimit,
-    // The headers go into the answer's one writeHead (below) rather than through res.setHeader.
+    limit: options.limit,
     standardHeaders: false,
     legacyHeaders: false,
     // The library's default reads req.ip (proxy-addr over X-Forwarded-For) five times per request
     // for its checks; the key is the same: the client's IPv4 address or its IPv6 /56. The checks it
     // skips are the router's, once (`trust proxy` and TRUST_PROXY, X-Forwarded-For without it).
-    keyGenerator: (req) => ipKeyGenerator(req.ip ?? ''),
+    keyGenerator: options.key ?? ((req) => ipKeyGenerator(req.ip ?? '')),
     ...(store ? { store } : {}),
     handler: (req, res, next) => {
-      addHeaders(res, ['Retry-After', String(resetSeconds(req))])
+      addHeaders(res, [...rateLimitHeaders(req), 'Retry-After', String(resetSeconds(req))])
       next(new ProxyError('rate_limited', message))
     },
   })
@@ -66,7 +87,7 @@ function limit(
   return (req, res, next) => {
     void limiter(req, res, (error?: unknown) => {
       if (error === undefined || error instanceof ProxyError) {
-        addHeaders(res, rateLimitHeaders(req))
+        if (error === undefined && headersWhenAllowed) addHeaders(res, rateLimitHeaders(req))
         next(error)
       } else next(new ProxyError('upstream_unavailable', 'The rate limit store is not reachable'))
     })
@@ -104,7 +125,7 @@ function rateLimitHeaders(req: Limited): string[] {
  * limiter, as express-rate-limit requires). Not initialized again: the first limiter did, with the
  * same window.
  */
-function prefixed(store: RateLimitStore, prefix: string): RateLimitStore {
+export function prefixed(store: RateLimitStore, prefix: string): RateLimitStore {
   const { get } = store
   return {
     localKeys: store.localKeys,

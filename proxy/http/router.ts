@@ -19,6 +19,8 @@ import { createResponder } from './respond.js'
 import { corsFor } from './cors.js'
 import { apiHeaders } from './headers.js'
 import { rateLimits } from './rate-limit.js'
+import { createSessionAnswers } from './session-answers.js'
+import { wechatCallLimit } from './wechat-calls.js'
 import { reachable, storesFor } from '../store/index.js'
 import type { Store } from '../store/index.js'
 import { createTokenCustody } from '../login/tokens.js'
@@ -33,8 +35,8 @@ export interface WechatProxyDeps {
   /** @default Redis when `config.redisUrl` is set (createRedisStore), else createMemoryStore() */
   store?: Store
   /**
-   * Counters of the `/openid` and `/jssdk` rate limits (apart, in one store); share one (e.g.
-   * Redis) across instances.
+   * Counters of the rate limits (`/openid`, `/jssdk`, and the calls that reach WeChat per client and
+   * per session; apart, in one store); share one (e.g. Redis) across instances.
    * @default Redis when `config.redisUrl` is set (createRedisRateLimitStore), else memory
    */
   rateLimitStore?: RateLimitStore
@@ -130,6 +132,8 @@ export function createWechatProxy(
     logger,
     now,
     respond,
+    limitWechatCall: wechatCallLimit(config, backends.rateLimitStore),
+    answers: createSessionAnswers({ ttlSeconds: config.wechatCacheSeconds, store, now }),
   }
   // Said once at start-up, whoever hosts the router: logins then go to the mock, which the host must
   // serve at that path (npm start and the Vite plugin do; an Express app mounts

@@ -201,6 +201,8 @@ describe('loadConfig: other settings', () => {
     expect(config).toMatchObject({
       production: false,
       rateLimit: 600,
+      sessionRateLimit: 10,
+      wechatCacheSeconds: 30,
       port: 3000,
       mockPort: 3100,
       upstreamTimeoutMs: 5000,
@@ -245,12 +247,28 @@ describe('loadConfig: other settings', () => {
     expect(variablesOf({ MEMORY_MAX_REVOCATIONS: value })).toEqual(['MEMORY_MAX_REVOCATIONS'])
   })
 
-  it.each(['PORT', 'MOCK_PORT', 'RATE_LIMIT', 'WECHAT_TIMEOUT_MS'])(
-    'rejects a non-number %s',
-    (name) => {
-      expect(variablesOf({ [name]: '12abc' })).toEqual([name])
-    },
-  )
+  it.each([
+    'PORT',
+    'MOCK_PORT',
+    'RATE_LIMIT',
+    'SESSION_RATE_LIMIT',
+    'WECHAT_CACHE_SECONDS',
+    'WECHAT_TIMEOUT_MS',
+  ])('rejects a non-number %s', (name) => {
+    expect(variablesOf({ [name]: '12abc' })).toEqual([name])
+  })
+
+  it('reads SESSION_RATE_LIMIT and WECHAT_CACHE_SECONDS, 0 turning the cache off', () => {
+    const config = loadConfig({ SESSION_RATE_LIMIT: '4', WECHAT_CACHE_SECONDS: '0' })
+    expect(config).toMatchObject({ sessionRateLimit: 4, wechatCacheSeconds: 0 })
+  })
+
+  it('rejects a SESSION_RATE_LIMIT of 0 and a WECHAT_CACHE_SECONDS over 300', () => {
+    expect(variablesOf({ SESSION_RATE_LIMIT: '0', WECHAT_CACHE_SECONDS: '301' })).toEqual([
+      'SESSION_RATE_LIMIT',
+      'WECHAT_CACHE_SECONDS',
+    ])
+  })
 
   it('rejects an unknown log level and accepts silent', () => {
     expect(variablesOf({ LOG_LEVEL: 'loud' })).toEqual(['LOG_LEVEL'])

@@ -106,8 +106,17 @@ describe('the Redis cost of a login', () => {
     expect(await commandsOf(() => call(proxy, 'GET', '/session', { session }))).toEqual(['exists'])
   })
 
-  it('/userinfo: the revocation check and the tokens (2)', async () => {
+  it('/userinfo: the revocation check, the per-client and per-session limits, the tokens (4)', async () => {
     const { session } = await login('snsapi_userinfo')
+    const commands = await commandsOf(() => call(proxy, 'GET', '/userinfo', { session }))
+    expect(commands).toEqual(['exists', 'evalsha', 'evalsha', 'get'])
+    const counters = await admin.keys('wechat-h5-auth:rl:*:*')
+    expect(counters.map((key) => key.split(':')[2]).sort()).toEqual(['session', 'wechat'])
+  })
+
+  it('/userinfo answered from the session cache: the revocation check and the tokens (2)', async () => {
+    const { session } = await login('snsapi_userinfo')
+    await call(proxy, 'GET', '/userinfo', { session })
     const commands = await commandsOf(() => call(proxy, 'GET', '/userinfo', { session }))
     expect(commands).toEqual(['exists', 'get'])
   })
@@ -122,18 +131,32 @@ describe('the Redis cost of a login', () => {
     await admin.flushdb()
     const { session } = await login('snsapi_userinfo')
     expect((await call(proxy, 'POST', '/logout', { session })).status).toBe(204)
-    // After logout the tokens are gone; sign in again to measure them.
-    await login('snsapi_userinfo')
+    // After logout the tokens are gone; sign in again to measure them (and the counters of a
+    // call that reaches WeChat).
+    const again = await login('snsapi_userinfo')
+    expect((await call(proxy, 'GET', '/userinfo', { session: again.session })).status).toBe(200)
     const sizes: Record<string, number> = {}
     for (const key of await admin.keys('wechat-h5-auth:*')) {
-      const kind = key.endsWith(':answer') ? 'answer' : (key.split(':')[1] ?? '')
+      const kind = key.endsWith(':answer')
+        ? 'answer'
+        : key.includes(':rl:session:')
+          ? 'rl-session'
+          : (key.split(':')[1] ?? '')
       sizes[kind] = Math.max(sizes[kind] ?? 0, (await admin.memory('USAGE', key)) ?? 0)
     }
-    expect(Object.keys(sizes).sort()).toEqual(['answer', 'code', 'revoked', 'rl', 'tokens'])
+    expect(Object.keys(sizes).sort()).toEqual([
+      'answer',
+      'code',
+      'revoked',
+      'rl',
+      'rl-session',
+      'tokens',
+    ])
     expect(sizes.code).toBeLessThanOrEqual(240)
     expect(sizes.answer).toBeLessThanOrEqual(720)
     expect(sizes.tokens).toBeLessThanOrEqual(550)
     expect(sizes.revoked).toBeLessThanOrEqual(120)
-    expect(sizes.rl).toBeLessThanOrEqual(80)
+    expect(sizes.rl).toBeLessThanOrEqual(90)
+    expect(sizes['rl-session']).toBeLessThanOrEqual(110)
   })
 })

@@ -3,6 +3,8 @@ import type { Logger } from 'pino'
 import type { ProxyConfig } from '../../config.js'
 import { ProxyError } from '../../errors.js'
 import type { Responder } from '../respond.js'
+import type { SessionAnswers } from '../session-answers.js'
+import type { WechatCallLimit } from '../wechat-calls.js'
 import type { CodeExchange } from '../../login/exchange.js'
 import { verifySessionNow } from '../../login/session.js'
 import type { SessionClaims } from '../../login/session.js'
@@ -27,6 +29,10 @@ export interface RouteContext {
   now: () => number
   /** Every answer goes out through it, with the API headers. */
   respond: Responder
+  /** Awaited before a session's call reaches WeChat (`/userinfo`, `/session`'s check). */
+  limitWechatCall: WechatCallLimit
+  /** WeChat's recent answers per session, reused for WECHAT_CACHE_SECONDS. */
+  answers: SessionAnswers
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { SessionResponse, WechatSessionScope } from '../../../client/wire.js'
-import type { Response, Router } from 'express'
+import type { Request, Response, Router } from 'express'
 import type { SessionClaims } from '../../login/session.js'
 import { authenticate } from './context.js'
 import type { RouteContext } from './context.js'
@@ -16,23 +16,33 @@ export function mountSessionRoutes(router: Router, ctx: RouteContext): void {
     ctx.respond.json(res, 200, body)
   }
   // SESSION_CHECK_WECHAT=1 also asks WeChat whether the grant behind the session still stands: a user
-  // who withdrew the app's authorization is sent back through it.
+  // who withdrew the app's authorization is sent back through it. WeChat's yes is reused for
+  // WECHAT_CACHE_SECONDS (so a withdrawal is noticed that much later at most), and a call that would
+  // reach WeChat counts against the per-client and per-session limits first.
   const checkGrant = ctx.config.sessionCheckWechat
-    ? (claims: SessionClaims) =>
-        ctx.custody.withAccessToken(claims.app, claims.openid, (tokens) =>
-          ctx.wechat.checkToken(tokens.accessToken, claims.openid),
-        )
+    ? (req: Request, res: Response, claims: SessionClaims) =>
+        ctx.answers.through(claims, 'auth', async () => {
+          await ctx.limitWechatCall(req, res, claims)
+          await ctx.custody.withAccessToken(claims.app, claims.openid, (tokens) =>
+            ctx.wechat.checkToken(tokens.accessToken, claims.openid),
+          )
+          return true
+        })
     : undefined
-  const answerLater = async (res: Response, pending: Promise<SessionClaims> | SessionClaims) => {
+  const answerLater = async (
+    req: Request,
+    res: Response,
+    pending: Promise<SessionClaims> | SessionClaims,
+  ) => {
     const claims = await pending
-    await checkGrant?.(claims)
+    await checkGrant?.(req, res, claims)
     answer(res, claims)
   }
   // The most frequent call of all: with a store that answers synchronously and no WeChat check, it is
   // answered within the request's own event, before Node has even finished reading the request.
   router.get('/session', (req, res) => {
     const claims = authenticate(req, ctx)
-    if (claims instanceof Promise || checkGrant) return answerLater(res, claims)
+    if (claims instanceof Promise || checkGrant) return answerLater(req, res, claims)
     answer(res, claims)
   })
 
@@ -42,6 +52,7 @@ export function mountSessionRoutes(router: Router, ctx: RouteContext): void {
     // lasts as long as the JWT itself could be used.
     await ctx.store.revokeSession(claims.id, claims.expiresAt.getTime())
     await ctx.custody.forget(claims.app, claims.openid)
+    ctx.answers.forget(claims.id)
     ctx.logger.info({ route: 'logout', app: claims.app, outcome: 'ok' }, 'signed out')
     ctx.respond.empty(res, 204)
   })
