@@ -28,6 +28,9 @@ export function securityHeaders(
   // The JS-SDK's script (GET /config's jssdkScript): exactly its origin, none when it is our own
   // (the mock's stand-in served on the page's origin).
   const jssdkOrigin = httpUrl(jssdkScriptUrl(config))?.origin
+  // The open platform the embedded PC QR login frames (`/connect/qrconnect`): WeChat's, or a mock on
+  // another origin (WECHAT_OPEN_BASE); none extra when the mock is on the page's own origin.
+  const openOrigin = httpUrl(config.openBase)?.origin
   const extra = (...values: (string | undefined)[]) =>
     values.filter((value): value is string => value !== undefined)
   return helmet({
@@ -47,8 +50,10 @@ export function securityHeaders(
           ...extra(config.mock ? jssdkOrigin : undefined),
         ],
         fontSrc: ["'self'"],
-        // Nobody may frame the login pages (clickjacking the consent flow).
+        // Nobody may frame the login pages (clickjacking the consent flow) ...
         frameAncestors: ["'none'"],
+        // ... and they frame only the QR page of the configured open platform.
+        frameSrc: ["'self'", ...extra(openOrigin)],
         formAction: ["'self'", WECHAT_OPEN],
         baseUri: ["'self'"],
         objectSrc: ["'none'"],

@@ -7,7 +7,7 @@ import { startFlags } from '../../bench/ipc'
 import { DEMO_MP_APP, DEMO_WEB_APP } from '../../proxy/mock-wechat/demo-apps'
 import { freePort } from '../helpers/net'
 import { healthy } from '../helpers/processes'
-import { launchChromium, openWechatPage } from './harness'
+import { DESKTOP_CHROME_UA, launchChromium, openWechatPage } from './harness'
 import { PAGE_SCRIPTS_FILE } from '../../proxy/host/page-scripts'
 
 // `npm run build` then `npm start`, built into a scratch folder inside the project so that node_modules
@@ -301,5 +301,71 @@ describe('npm start (production)', () => {
       expect(response.status).toBe(200)
       expect(await response.text()).toContain('<div id="app">')
     })
+  })
+})
+
+describe('the embedded PC QR login with WeChat on another origin (npm start)', () => {
+  // Real WeChat serves the QR page from open.weixin.qq.com: here a mock on its own origin stands in,
+  // and the proxy is configured with its credentials and hosts as it would be with WeChat's.
+  let mock: ChildProcess
+  let proxy: ChildProcess
+  let origin: string
+  let browser: Browser
+
+  beforeAll(async () => {
+    const mockPort = await freePort()
+    const mockBase = `http://127.0.0.1:${mockPort}/mock-wechat`
+    const dir = resolve(work, 'cross-origin')
+    const env = {
+      WECHAT_APPID: DEMO_MP_APP.appid,
+      WECHAT_WEB_APPID: DEMO_WEB_APP.appid,
+      WECHAT_OPEN_BASE: mockBase,
+    }
+    run('npx', ['vite', 'build', '--logLevel', 'error', '--outDir', resolve(dir, 'dist')], env)
+    mock = spawn(process.execPath, [serverEntry, '--mock-only'], {
+      cwd: work,
+      env: { PATH: process.env.PATH ?? '', MOCK_PORT: String(mockPort), LOG_LEVEL: 'silent' },
+      stdio: 'pipe',
+    })
+    const port = await freePort()
+    origin = `http://127.0.0.1:${port}`
+    proxy = startServer(
+      {
+        ...env,
+        // Plain http on loopback: production would upgrade the mock's http frame to https.
+        NODE_ENV: 'development',
+        WECHAT_SECRET: DEMO_MP_APP.secret,
+        WECHAT_WEB_SECRET: DEMO_WEB_APP.secret,
+        WECHAT_API_BASE: mockBase,
+        PORT: String(port),
+      },
+      dir,
+    )
+    if (!(await healthy(origin, 100))) throw new Error('the proxy did not start')
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    proxy?.kill()
+    mock?.kill()
+  })
+
+  it('frames the QR page under the CSP and signs the desktop visitor in', async () => {
+    const tab = await openWechatPage(browser, DESKTOP_CHROME_UA)
+    const refused: string[] = []
+    tab.page.on('console', (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) refused.push(m.text())
+    })
+    try {
+      await tab.page.goto(`${origin}/login`)
+      const frame = tab.page.frameLocator('[data-testid="pc-qr-login"] iframe')
+      await frame.getByTestId('wechat-qrconnect').waitFor({ timeout: 30_000 })
+      await frame.getByTestId('wechat-approve').click()
+      await tab.page.getByTestId('openid').waitFor({ timeout: 30_000 })
+      expect(refused).toEqual([])
+      expect([tab.qrconnectTrips(), tab.exchanges()]).toEqual([1, 1])
+    } finally {
+      await tab.close()
+    }
   })
 })

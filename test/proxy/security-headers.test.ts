@@ -122,6 +122,19 @@ describe('securityHeaders: the CSP of the SPA', () => {
     expect(policy['base-uri']).toEqual(["'self'"])
   })
 
+  it('frames exactly the configured open platform: WeChat, a mock on another origin, or none extra', async () => {
+    const frames = async (overrides: Partial<ProxyConfig>) => (await csp(overrides))['frame-src']
+    expect(await frames({ mock: false, openBase: 'https://open.weixin.qq.com' })).toEqual([
+      "'self'",
+      'https://open.weixin.qq.com',
+    ])
+    expect(await frames({ mock: true, openBase: 'http://127.0.0.1:3100/mock-wechat' })).toEqual([
+      "'self'",
+      'http://127.0.0.1:3100',
+    ])
+    expect(await frames({ mock: true, openBase: '/mock-wechat' })).toEqual(["'self'"])
+  })
+
   it('lets forms go only to us and to WeChat', async () => {
     expect((await csp())['form-action']).toEqual(["'self'", 'https://open.weixin.qq.com'])
   })
