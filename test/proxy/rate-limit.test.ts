@@ -1,5 +1,5 @@
 import { MemoryStore } from 'express-rate-limit'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { errorCode, post, setup, teardown } from './support.js'
 import type { Harness } from './support.js'
 import { startProxy } from '../helpers/proxy-server.js'
@@ -96,6 +96,24 @@ describe('the /openid rate limit', () => {
     expect((await from('203.0.113.2')).status).toBe(429)
     const warnings = logs.split('\n').filter((line) => line.includes('X-Forwarded-For'))
     expect(warnings).toHaveLength(1)
+  })
+
+  it('prints nothing outside the logger for X-Forwarded-For without TRUST_PROXY (no library stack trace)', async () => {
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const warned = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const h = await setup({ config: { rateLimit: 5 } })
+      await forwardedFor(h)('203.0.113.1')
+      await fetch(`${h.proxy.baseUrl}/jssdk`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.1' },
+        body: JSON.stringify({ url: 'http://127.0.0.1/' }),
+      })
+      expect([...printed.mock.calls, ...warned.mock.calls]).toEqual([])
+    } finally {
+      printed.mockRestore()
+      warned.mockRestore()
+    }
   })
 
   it('leaves X-Forwarded-For unremarked when TRUST_PROXY is set', async () => {
