@@ -82,7 +82,10 @@ function finalHandler(logger: Logger): express.ErrorRequestHandler {
     else logger.debug({ status: answer, path: req.path }, 'request refused')
     // Half an answer already sent: cut it, never hand it to Express's default handler.
     if (res.headersSent) return void res.destroy()
-    res.status(answer).type('text/plain').send(STATUS_CODES[answer] ?? 'Error')
+    res
+      .status(answer)
+      .type('text/plain')
+      .send(STATUS_CODES[answer] ?? 'Error')
   }
 }
 
