@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { TEST_USERS } from '../../proxy/mock-wechat/index'
 import { useDemo } from './harness'
 
-const demo = useDemo()
+// The mock's clock jumps days ahead between two calls of one session: the proxy's answer cache
+// (WECHAT_CACHE_SECONDS, in real time) would answer them instead of WeChat; these tests are about
+// WeChat's answers.
+const demo = useDemo({ WECHAT_CACHE_SECONDS: '0' })
 
 const DAY = 24 * 3600
 
