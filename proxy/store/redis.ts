@@ -37,12 +37,14 @@ export interface RedisStoreOptions {
  * The store shared by several proxy instances. Every key starts with `prefix` and carries a TTL:
  * - `tokens:<app>:<openid>`: JSON of StoredTokens, EX = until the refresh_token dies;
  * - `revoked:<jti>`: '1', PX = until the session would have expired anyway;
- * - `code:<sha256(app:code)>`: hash {state, verifier}, PX = the code's lifetime;
- * - `code:<sha256(app:code)>:answer`: the settled outcome's JSON, PX = the replay window;
+ * - `{code:<sha256(app:code)>}`: hash {state, verifier}, PX = the code's lifetime;
+ * - `{code:<sha256(app:code)>}:answer`: the settled outcome's JSON, PX = the replay window;
  * - `{basic:<appid>}:token`, `{basic:<appid>}:ticket`: JSON of StoredCredential, PX = its lifetime;
  * - `{basic:<appid>}:lock`: the holder's random token, PX = the longest a fetch may take.
- * The keys of one appid share the hash tag `{basic:<appid>}`: on a Redis Cluster they live in one
- * slot, so that a script may touch them together.
+ * Keys that one script touches together share a hash tag (`{code:<key>}`, `{basic:<appid>}`): on a
+ * Redis Cluster they live in one slot, which a cluster requires (else CROSSSLOT). The other keys
+ * are touched one at a time and spread over the slots. A prefix must not contain `{`: its tag
+ * would put every key in one slot (test/proxy/redis-slots.test.ts checks the keys of every script).
  * (`rl:<ip>`, the rate-limit counters, are written by createRedisRateLimitStore.)
  */
 export function createRedisStore(options: RedisStoreOptions): Store {
@@ -59,7 +61,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 
   const tokensKey = (app: string, openid: string) => `${prefix}tokens:${app}:${openid}`
   const revokedKey = (id: string) => `${prefix}revoked:${id}`
-  const codeKeys = (key: string) => [`${prefix}code:${key}`, `${prefix}code:${key}:answer`]
+  // A code's record and its answer share the hash tag `{code:<key>}`: the scripts touch both.
+  const codeKeys = (key: string) => [`${prefix}{code:${key}}`, `${prefix}{code:${key}}:answer`]
   const basicKey = (appid: string, name: CredentialName | 'lock') =>
     `${prefix}{basic:${appid}}:${name}`
   const forgetCredential = script(client, FORGET_CREDENTIAL)
