@@ -1,10 +1,10 @@
 import type { Store as RateLimitStore } from 'express-rate-limit'
 import type { Options as RateLimitOptions } from 'express-rate-limit'
-import type { Redis } from 'ioredis'
 import { createRequire } from 'node:module'
 import type * as RateLimitRedis from 'rate-limit-redis'
 import type { RedisReply } from 'rate-limit-redis'
 import { REDIS_PREFIX } from './redis-client.js'
+import type { RedisConnection } from './redis-client.js'
 
 const load = createRequire(import.meta.url)
 let ReloadingRedisStore: typeof RateLimitRedis.RedisStore | undefined
@@ -63,7 +63,10 @@ function reloadingStore(): typeof RateLimitRedis.RedisStore {
  * The counters of the `/openid` rate limit in Redis (key `<prefix>rl:<client ip>`, PX = the window),
  * so that all instances count together. Uses the same client as the store; fails like it (503).
  */
-export function createRedisRateLimitStore(client: Redis, prefix = REDIS_PREFIX): RateLimitStore {
+export function createRedisRateLimitStore(
+  client: RedisConnection,
+  prefix = REDIS_PREFIX,
+): RateLimitStore {
   ReloadingRedisStore ??= reloadingStore()
   return new ReloadingRedisStore({
     sendCommand: (command: string, ...args: string[]) =>

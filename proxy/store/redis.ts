@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { createRedisClient, REDIS_PREFIX, watchOutages } from './redis-client.js'
+import { createRedisClient, REDIS_PREFIX, redisKind, watchOutages } from './redis-client.js'
+import type { RedisConnection } from './redis-client.js'
 import { randomBytes } from 'node:crypto'
 import {
   CLAIM,
@@ -18,13 +18,16 @@ import {
 import type { CredentialName, Store, StoredCredential, StoredTokens } from './types.js'
 
 export { createRedisClient, REDIS_PREFIX } from './redis-client.js'
-export type { RedisClientOptions } from './redis-client.js'
+export type { RedisClientOptions, RedisConnection, RedisKind } from './redis-client.js'
 
 export interface RedisStoreOptions {
   /** `redis://` or `rediss://` URL: the store creates its client (fail-closed) and closes it. */
   url?: string
-  /** An existing client (create it with createRedisClient): shared, so `close()` leaves it open. */
-  client?: Redis
+  /**
+   * An existing client (create it with createRedisClient: one server, sentinels or a cluster):
+   * shared, so `close()` leaves it open.
+   */
+  client?: RedisConnection
   /** @default REDIS_PREFIX */
   prefix?: string
   /** Outage reports of a client the store creates. */
@@ -50,7 +53,7 @@ export interface RedisStoreOptions {
 export function createRedisStore(options: RedisStoreOptions): Store {
   const { prefix = REDIS_PREFIX, now = Date.now } = options
   const owned = options.client === undefined
-  let client: Redis
+  let client: RedisConnection
   if (options.client) {
     client = options.client
     // A client of createRedisClient is watched already; one made any other way is watched here.
@@ -74,7 +77,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const release = script(client, RELEASE)
 
   return {
-    kind: 'redis',
+    kind: redisKind(client),
     async saveTokens(app, openid, tokens, ttlSeconds) {
       await client.set(tokensKey(app, openid), JSON.stringify(tokens), 'EX', ttlSeconds)
     },
