@@ -1,3 +1,4 @@
+import type { Cluster } from 'ioredis'
 import type { Logger } from 'pino'
 import { createRedisClient, REDIS_PREFIX, redisKind, watchOutages } from './redis-client.js'
 import type { RedisConnection } from './redis-client.js'
@@ -146,7 +147,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await unlock([basicKey(appid, 'lock')], [token])
     },
     async ping() {
-      await client.ping()
+      if (client.isCluster) await clusterServes(client as Cluster)
+      else await client.ping()
     },
     async close() {
       if (!owned) return
@@ -154,5 +156,19 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       if (client.status === 'ready') await client.quit().catch(() => client.disconnect())
       else client.disconnect()
     },
+  }
+}
+
+/**
+ * A cluster serves only while every slot has a master that answers. A PING to one node would pass
+ * while a master is down (and the others refuse every key with CLUSTERDOWN), so each master is asked
+ * for the cluster's state.
+ */
+async function clusterServes(cluster: Cluster): Promise<void> {
+  const masters = cluster.nodes('master')
+  if (masters.length === 0) throw new Error('No Redis Cluster master is known')
+  const states = await Promise.all(masters.map((node) => node.cluster('INFO')))
+  if (!states.every((info) => /^cluster_state:ok\b/m.test(String(info)))) {
+    throw new Error('The Redis Cluster does not cover every slot (cluster_state:fail)')
   }
 }
