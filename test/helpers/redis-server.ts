@@ -41,7 +41,7 @@ const HOST = '127.0.0.1'
 const START_TIMEOUT_MS = 10_000
 
 /** One PING over a raw socket; true on +PONG within `ms`. */
-function pingOnce(port: number, ms = 500): Promise<boolean> {
+export function pingOnce(port: number, ms = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: HOST, port })
     const done = (ok: boolean) => {
