@@ -29,6 +29,10 @@ export interface RunningRedisCluster {
   flush(): Promise<void>
   /** Keys held by each master. */
   keyCounts(): Promise<number[]>
+  /** SCRIPT FLUSH on every master. */
+  flushScripts(): Promise<void>
+  /** Scripts each master keeps (`number_of_cached_scripts`). */
+  cachedScripts(): Promise<number[]>
   stop(): Promise<void>
 }
 
@@ -80,6 +84,18 @@ export async function startRedisCluster(size = 3): Promise<RunningRedisCluster> 
     },
     keyCounts() {
       return Promise.all(masters.map((master) => ask(master.port, (redis) => redis.dbsize())))
+    },
+    async flushScripts() {
+      await Promise.all(masters.map((master) => ask(master.port, (redis) => redis.script('FLUSH'))))
+    },
+    cachedScripts() {
+      return Promise.all(
+        masters.map((master) =>
+          ask(master.port, async (redis) =>
+            Number(/number_of_cached_scripts:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0),
+          ),
+        ),
+      )
     },
     async stop() {
       await Promise.all(masters.map((master) => master.stop()))

@@ -5,12 +5,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createRedisClient, createRedisRateLimitStore } from '../../proxy/store/index.js'
 import { call, errorCode } from '../helpers/http.js'
 import { startMockProcess } from '../helpers/mock-process.js'
 import type { RunningMockProcess } from '../helpers/mock-process.js'
 import { startRedisCluster } from '../helpers/redis-cluster.js'
 import type { RunningRedisCluster } from '../helpers/redis-cluster.js'
-import { startRedisProxy, verifier } from '../helpers/redis-proxy.js'
+import { connected, startRedisProxy, verifier } from '../helpers/redis-proxy.js'
 import type { RedisProxy } from '../helpers/redis-proxy.js'
 
 let cluster: RunningRedisCluster
@@ -108,6 +109,29 @@ describe('two proxy instances on a Redis Cluster', () => {
     }
     const counts = await cluster.keyCounts()
     expect(counts.every((count) => count > 0)).toBe(true)
+  })
+
+  it('load the rate limit scripts on every master, so that keys in any slot are counted', async () => {
+    const client = await connected(
+      createRedisClient({
+        kind: 'redis-cluster',
+        nodes: cluster.masters.map(({ port }) => ({ host: '127.0.0.1', port })),
+        tls: false,
+      }),
+    )
+    try {
+      await cluster.flushScripts()
+      const limit = createRedisRateLimitStore(client)
+      await limit.init?.({ windowMs: 60_000 } as Parameters<NonNullable<typeof limit.init>>[0])
+      const hit = await limit.increment('10.0.0.1')
+      expect(hit.totalHits).toBe(1)
+      // Both scripts (increment, get) on every master, wherever the first increment ran.
+      expect(await cluster.cachedScripts()).toEqual([2, 2, 2])
+      const clients = Array.from({ length: 12 }, (_, i) => `10.0.1.${i}`)
+      for (const ip of clients) expect((await limit.increment(ip)).totalHits).toBe(1)
+    } finally {
+      client.disconnect()
+    }
   })
 
   it('answer 503 while a master is down, and serve again once it is back, without a restart', async () => {
