@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto'
 import type { PublicConfig, WechatApp } from '../client/wire.js'
 import { ConfigError, envReader, parseDuration, parseTrustProxy, read } from './config-env.js'
 import type { Env } from './config-env.js'
+import { readRedisTarget } from './config-redis.js'
+import type { RedisTarget } from './config-redis.js'
 import { DEMO_MP_APP, DEMO_OAUTH_DOMAINS, DEMO_WEB_APP } from './mock-wechat/demo-apps.js'
 
 export { parseDuration } from './config-env.js'
 export { ConfigError } from './config-env.js'
 export type { ConfigProblem } from './config-env.js'
+export type { RedisNode, RedisTarget } from './config-redis.js'
 
 /** Where the basic access_token comes from (docs/wechat.md#basic-access-token). */
 export type WechatTokenMode = 'stable' | 'classic'
@@ -48,6 +51,9 @@ export interface ProxyConfig {
   sessionTtlSeconds: number
   /** GET /session also asks WeChat's /sns/auth whether the stored grant still stands. */
   sessionCheckWechat: boolean
+  /** Which Redis keeps the shared state (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS); unset = memory. */
+  redis?: RedisTarget
+  /** REDIS_URL alone (a configuration made by hand may set only this); `redis` names every kind. */
   redisUrl?: string
   /**
    * Most live revocations (logouts not yet past their session's expiry) the memory store keeps
@@ -174,10 +180,7 @@ export function loadConfig(env: Env): ProxyConfig {
 
   const sessionCheckWechat = flag('SESSION_CHECK_WECHAT') === true
 
-  const redisUrl = read(env, 'REDIS_URL')
-  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
-    problem('REDIS_URL', 'must be a redis:// or rediss:// URL')
-  }
+  const redis = readRedisTarget(env, problem)
 
   const allowedOrigins = origins('ALLOWED_ORIGINS')
 
@@ -224,7 +227,8 @@ export function loadConfig(env: Env): ProxyConfig {
     trustProxy,
   }
   if (web) config.web = web
-  if (redisUrl) config.redisUrl = redisUrl
+  if (redis) config.redis = redis
+  if (redis?.kind === 'redis') config.redisUrl = redis.url
   if (jssdkDomains) config.jssdkDomains = jssdkDomains
   if (mockIpWhitelist) config.mockIpWhitelist = mockIpWhitelist
   return config

@@ -3,7 +3,14 @@ export type { WechatProxyDeps, WechatProxyRouter } from './http/router.js'
 export type { BasicTokenSource } from './wechat/basic-token.js'
 export type { BasicToken } from './wechat/types.js'
 export { ConfigError, loadConfig, publicConfig } from './config.js'
-export type { ConfigProblem, ProxyConfig, WechatAppCredentials, WechatTokenMode } from './config.js'
+export type {
+  ConfigProblem,
+  ProxyConfig,
+  RedisNode,
+  RedisTarget,
+  WechatAppCredentials,
+  WechatTokenMode,
+} from './config.js'
 export { ProxyError, HTTP_STATUS } from './errors.js'
 // The HTTP API's JSON, for backends and tests that call the proxy (docs/architecture.md#the-wire-contract).
 export type {
@@ -40,6 +47,7 @@ export type {
   CodeRecord,
   CredentialName,
   MemoryStoreOptions,
+  RedisConnection,
   Store,
   StoredCredential,
   StoredTokens,

@@ -1,10 +1,9 @@
 import express from 'express'
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { ProxyConfig } from '../config.js'
 import { createWechatProxy } from '../http/router.js'
 import { securityHeaders } from './page-headers.js'
-import type { Store } from '../store/index.js'
+import type { RedisConnection, Store } from '../store/index.js'
 import { createMockWechat, DEMO_MP_APP, DEMO_WEB_APP, type MockApp } from '../mock-wechat/index.js'
 
 /** Where the proxy and the mock are mounted; part of the public contract (docs/architecture.md#the-http-api). */
@@ -40,7 +39,7 @@ export function createMockWechatRouter(config: ProxyConfig): express.Router {
 /**
  * The proxy (and, with WECHAT_MOCK=1, the mock WeChat) as one Express app without static files.
  * Both `npm start` (server.ts) and `npm run dev` (the Vite plugin) mount exactly this. With
- * `config.redisUrl` the store and the rate limit are in Redis (shared by every instance), else in
+ * `config.redis` the store and the rate limit are in Redis (shared by every instance), else in
  * memory; `deps.redis` is the client to use then (default: one made from the URL).
  */
 export function createWechatApp(
@@ -49,7 +48,7 @@ export function createWechatApp(
     logger?: Logger
     securityHeaders?: boolean
     scriptHashes?: string[]
-    redis?: Redis
+    redis?: RedisConnection
     /** The store, instead of the one `config` selects (createWechatProxy's `store`). */
     store?: Store
   } = {},

@@ -1,7 +1,6 @@
 import type { HealthResponse } from '../../client/wire.js'
 import express from 'express'
 import type { Store as RateLimitStore } from 'express-rate-limit'
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { appCredentials, publicConfig } from '../config.js'
 import type { ProxyConfig } from '../config.js'
@@ -22,7 +21,7 @@ import { rateLimits } from './rate-limit.js'
 import { createSessionAnswers } from './session-answers.js'
 import { wechatCallLimit } from './wechat-calls.js'
 import { reachable, storesFor } from '../store/index.js'
-import type { Store } from '../store/index.js'
+import type { RedisConnection, Store } from '../store/index.js'
 import { createTokenCustody } from '../login/tokens.js'
 import { createWechatApi } from '../wechat/api.js'
 import { createBasicCredentials } from '../wechat/basic-credentials.js'
@@ -32,19 +31,19 @@ import type { BasicTokenSource } from '../wechat/basic-token.js'
 export interface WechatProxyDeps {
   /** @default createLogger(config) */
   logger?: Logger
-  /** @default Redis when `config.redisUrl` is set (createRedisStore), else createMemoryStore() */
+  /** @default Redis when `config.redis` is set (createRedisStore), else createMemoryStore() */
   store?: Store
   /**
    * Counters of the rate limits (`/openid`, `/jssdk`, and the calls that reach WeChat per client and
    * per session; apart, in one store); share one (e.g. Redis) across instances.
-   * @default Redis when `config.redisUrl` is set (createRedisRateLimitStore), else memory
+   * @default Redis when `config.redis` is set (createRedisRateLimitStore), else memory
    */
   rateLimitStore?: RateLimitStore
   /**
-   * The client the Redis store and rate limit use when `config.redisUrl` is set (to close it, or to
-   * share it). @default createRedisClient(config.redisUrl, { logger })
+   * The client the Redis store and rate limit use when `config.redis` is set (to close it, or to
+   * share it): of one server, of sentinels or of a cluster. @default createRedisClient(config.redis, { logger })
    */
-  redis?: Redis
+  redis?: RedisConnection
   /** How WeChat's `-1` is retried (count, backoff, and the sleep and random tests replace). */
   retry?: BusyRetryOptions
   /**

@@ -1,10 +1,11 @@
 import type { Store as RateLimitStore } from 'express-rate-limit'
 import type { Options as RateLimitOptions } from 'express-rate-limit'
-import type { Redis } from 'ioredis'
+import type { Cluster } from 'ioredis'
 import { createRequire } from 'node:module'
 import type * as RateLimitRedis from 'rate-limit-redis'
 import type { RedisReply } from 'rate-limit-redis'
 import { REDIS_PREFIX } from './redis-client.js'
+import type { RedisConnection } from './redis-client.js'
 
 const load = createRequire(import.meta.url)
 let ReloadingRedisStore: typeof RateLimitRedis.RedisStore | undefined
@@ -63,11 +64,28 @@ function reloadingStore(): typeof RateLimitRedis.RedisStore {
  * The counters of the `/openid` rate limit in Redis (key `<prefix>rl:<client ip>`, PX = the window),
  * so that all instances count together. Uses the same client as the store; fails like it (503).
  */
-export function createRedisRateLimitStore(client: Redis, prefix = REDIS_PREFIX): RateLimitStore {
+export function createRedisRateLimitStore(
+  client: RedisConnection,
+  prefix = REDIS_PREFIX,
+): RateLimitStore {
   ReloadingRedisStore ??= reloadingStore()
   return new ReloadingRedisStore({
-    sendCommand: (command: string, ...args: string[]) =>
-      client.call(command, ...args) as Promise<RedisReply>,
+    sendCommand: (command: string, ...args: string[]) => {
+      // A cluster's masters each keep their own scripts, and a command without a key (SCRIPT LOAD)
+      // goes to any one of them: the EVALSHA of a key on another master would fail (NOSCRIPT).
+      if (client.isCluster && command === 'SCRIPT' && args[0] === 'LOAD') {
+        return loadOnEveryMaster(client as Cluster, args)
+      }
+      return client.call(command, ...args) as Promise<RedisReply>
+    },
     prefix: `${prefix}rl:`,
   })
+}
+
+/** SCRIPT LOAD on every master of a cluster; the SHA1 they all answer. */
+async function loadOnEveryMaster(cluster: Cluster, args: string[]): Promise<RedisReply> {
+  const masters = cluster.nodes('master')
+  if (masters.length === 0) throw new Error('No Redis Cluster master is known')
+  const shas = await Promise.all(masters.map((node) => node.call('SCRIPT', ...args)))
+  return shas[0] as RedisReply
 }

@@ -1,18 +1,31 @@
 import { createRequire } from 'node:module'
 import type * as IORedis from 'ioredis'
-import type { Redis, RedisOptions } from 'ioredis'
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
+import type { RedisTarget } from '../config-redis.js'
 
 const load = createRequire(import.meta.url)
-let RedisClient: typeof IORedis.Redis | undefined
+let ioredis: typeof IORedis | undefined
 
 /**
- * ioredis, loaded on first use: a proxy without REDIS_URL (one instance, the memory store) never
- * loads it, which keeps about 20 MB of code and heap out of every such process.
+ * ioredis, loaded on first use: a proxy without Redis (one instance, the memory store) never loads
+ * it, which keeps about 20 MB of code and heap out of every such process.
  */
-function loadIoredis(): typeof IORedis.Redis {
-  RedisClient ??= (load('ioredis') as typeof IORedis).Redis
-  return RedisClient
+function loadIoredis(): typeof IORedis {
+  ioredis ??= load('ioredis') as typeof IORedis
+  return ioredis
+}
+
+/** A client of one server, of a master behind sentinels (both `Redis`), or of a Redis Cluster. */
+export type RedisConnection = Redis | Cluster
+
+/** Which Redis a client talks to, as `GET /healthz` names it. */
+export type RedisKind = RedisTarget['kind']
+
+/** The kind of an ioredis client, whoever made it. */
+export function redisKind(client: RedisConnection): RedisKind {
+  if (client.isCluster) return 'redis-cluster'
+  return (client as Redis).options.sentinels?.length ? 'redis-sentinel' : 'redis'
 }
 
 /** What every key of the proxy starts with, so that it can share a Redis with other applications. */
@@ -42,23 +55,65 @@ export interface RedisClientOptions {
 }
 
 /**
- * An ioredis client with the fail-closed options, connecting at once. The URL is never logged: it may
- * carry a password.
+ * An ioredis client with the fail-closed options, connecting at once: of one server (a URL, or a
+ * `redis` target), of a master found through sentinels, or of a Redis Cluster (ioredis's own
+ * `sentinels` option and `Cluster`: both follow a failover by themselves). Neither the URL nor the
+ * password is ever logged.
  */
-export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
-  const RedisClient = loadIoredis()
-  const client = new RedisClient(url, { ...FAIL_CLOSED_OPTIONS, ...options.redis })
+export function createRedisClient(url: string, options?: RedisClientOptions): Redis
+export function createRedisClient(
+  target: RedisTarget,
+  options?: RedisClientOptions,
+): RedisConnection
+export function createRedisClient(
+  target: string | RedisTarget,
+  options: RedisClientOptions = {},
+): RedisConnection {
+  const { Redis: RedisClient, Cluster: ClusterClient } = loadIoredis()
+  const spec: RedisTarget = typeof target === 'string' ? { kind: 'redis', url: target } : target
+  const auth = spec.password === undefined ? {} : { password: spec.password }
+  const tls = spec.kind !== 'redis' && spec.tls ? { tls: {} } : {}
+  let client: RedisConnection
+  if (spec.kind === 'redis') {
+    client = new RedisClient(spec.url, { ...FAIL_CLOSED_OPTIONS, ...auth, ...options.redis })
+  } else if (spec.kind === 'redis-sentinel') {
+    client = new RedisClient({
+      ...FAIL_CLOSED_OPTIONS,
+      ...auth,
+      ...tls,
+      sentinels: spec.sentinels,
+      name: spec.name,
+      // TLS to the sentinels as to the servers; the sentinels themselves ask no password.
+      ...(spec.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+      sentinelRetryStrategy: FAIL_CLOSED_OPTIONS.retryStrategy,
+      sentinelCommandTimeout: FAIL_CLOSED_OPTIONS.connectTimeout,
+      // Subscribes to the sentinels' +switch-master: a failover is followed at once, not at the
+      // next connection error.
+      failoverDetector: true,
+      ...options.redis,
+    })
+  } else {
+    const { retryStrategy, ...perNode } = FAIL_CLOSED_OPTIONS
+    const clusterOptions: ClusterOptions = {
+      enableOfflineQueue: false,
+      // While no seed answers, try again forever (capped backoff), as the single client does.
+      clusterRetryStrategy: retryStrategy,
+      slotsRefreshTimeout: FAIL_CLOSED_OPTIONS.connectTimeout,
+      redisOptions: { ...perNode, ...auth, ...tls, ...options.redis },
+    }
+    client = new ClusterClient(spec.nodes, clusterOptions)
+  }
   watchOutages(client, options.logger)
   return client
 }
 
-const watched = new WeakSet<Redis>()
+const watched = new WeakSet<RedisConnection>()
 
 /**
  * Handles the client's `error` events (an unhandled one would be printed on every reconnect attempt)
  * and logs one line when Redis becomes unreachable and one when it is back.
  */
-export function watchOutages(client: Redis, logger?: Logger): void {
+export function watchOutages(client: RedisConnection, logger?: Logger): void {
   if (watched.has(client)) return
   watched.add(client)
   let down = false

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisConnection } from './redis-client.js'
 import type { CodeOutcome, CodeRecord } from './types.js'
 
 /** The Lua scripts of the Redis store's code records: each one atomic step for every instance. */
@@ -92,7 +92,7 @@ return 0
 export type Script = (keys: string[], args: (string | number)[]) => Promise<unknown>
 
 /** EVALSHA, and EVAL once when Redis does not know the script (first use, or after a restart). */
-export function script(client: Redis, source: string): Script {
+export function script(client: RedisConnection, source: string): Script {
   const sha = createHash('sha1').update(source).digest('hex')
   return async (keys, args) => {
     try {

@@ -1,6 +1,7 @@
-import type { Redis } from 'ioredis'
+import type { Cluster } from 'ioredis'
 import type { Logger } from 'pino'
-import { createRedisClient, REDIS_PREFIX, watchOutages } from './redis-client.js'
+import { createRedisClient, REDIS_PREFIX, redisKind, watchOutages } from './redis-client.js'
+import type { RedisConnection } from './redis-client.js'
 import { randomBytes } from 'node:crypto'
 import {
   CLAIM,
@@ -18,13 +19,16 @@ import {
 import type { CredentialName, Store, StoredCredential, StoredTokens } from './types.js'
 
 export { createRedisClient, REDIS_PREFIX } from './redis-client.js'
-export type { RedisClientOptions } from './redis-client.js'
+export type { RedisClientOptions, RedisConnection, RedisKind } from './redis-client.js'
 
 export interface RedisStoreOptions {
   /** `redis://` or `rediss://` URL: the store creates its client (fail-closed) and closes it. */
   url?: string
-  /** An existing client (create it with createRedisClient): shared, so `close()` leaves it open. */
-  client?: Redis
+  /**
+   * An existing client (create it with createRedisClient: one server, sentinels or a cluster):
+   * shared, so `close()` leaves it open.
+   */
+  client?: RedisConnection
   /** @default REDIS_PREFIX */
   prefix?: string
   /** Outage reports of a client the store creates. */
@@ -37,18 +41,20 @@ export interface RedisStoreOptions {
  * The store shared by several proxy instances. Every key starts with `prefix` and carries a TTL:
  * - `tokens:<app>:<openid>`: JSON of StoredTokens, EX = until the refresh_token dies;
  * - `revoked:<jti>`: '1', PX = until the session would have expired anyway;
- * - `code:<sha256(app:code)>`: hash {state, verifier}, PX = the code's lifetime;
- * - `code:<sha256(app:code)>:answer`: the settled outcome's JSON, PX = the replay window;
+ * - `{code:<sha256(app:code)>}`: hash {state, verifier}, PX = the code's lifetime;
+ * - `{code:<sha256(app:code)>}:answer`: the settled outcome's JSON, PX = the replay window;
  * - `{basic:<appid>}:token`, `{basic:<appid>}:ticket`: JSON of StoredCredential, PX = its lifetime;
  * - `{basic:<appid>}:lock`: the holder's random token, PX = the longest a fetch may take.
- * The keys of one appid share the hash tag `{basic:<appid>}`: on a Redis Cluster they live in one
- * slot, so that a script may touch them together.
+ * Keys that one script touches together share a hash tag (`{code:<key>}`, `{basic:<appid>}`): on a
+ * Redis Cluster they live in one slot, which a cluster requires (else CROSSSLOT). The other keys
+ * are touched one at a time and spread over the slots. A prefix must not contain `{`: its tag
+ * would put every key in one slot (test/proxy/redis-slots.test.ts checks the keys of every script).
  * (`rl:<ip>`, the rate-limit counters, are written by createRedisRateLimitStore.)
  */
 export function createRedisStore(options: RedisStoreOptions): Store {
   const { prefix = REDIS_PREFIX, now = Date.now } = options
   const owned = options.client === undefined
-  let client: Redis
+  let client: RedisConnection
   if (options.client) {
     client = options.client
     // A client of createRedisClient is watched already; one made any other way is watched here.
@@ -59,7 +65,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
 
   const tokensKey = (app: string, openid: string) => `${prefix}tokens:${app}:${openid}`
   const revokedKey = (id: string) => `${prefix}revoked:${id}`
-  const codeKeys = (key: string) => [`${prefix}code:${key}`, `${prefix}code:${key}:answer`]
+  // A code's record and its answer share the hash tag `{code:<key>}`: the scripts touch both.
+  const codeKeys = (key: string) => [`${prefix}{code:${key}}`, `${prefix}{code:${key}}:answer`]
   const basicKey = (appid: string, name: CredentialName | 'lock') =>
     `${prefix}{basic:${appid}}:${name}`
   const forgetCredential = script(client, FORGET_CREDENTIAL)
@@ -71,7 +78,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const release = script(client, RELEASE)
 
   return {
-    kind: 'redis',
+    kind: redisKind(client),
     async saveTokens(app, openid, tokens, ttlSeconds) {
       await client.set(tokensKey(app, openid), JSON.stringify(tokens), 'EX', ttlSeconds)
     },
@@ -140,7 +147,8 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await unlock([basicKey(appid, 'lock')], [token])
     },
     async ping() {
-      await client.ping()
+      if (client.isCluster) await clusterServes(client as Cluster)
+      else await client.ping()
     },
     async close() {
       if (!owned) return
@@ -148,5 +156,19 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       if (client.status === 'ready') await client.quit().catch(() => client.disconnect())
       else client.disconnect()
     },
+  }
+}
+
+/**
+ * A cluster serves only while every slot has a master that answers. A PING to one node would pass
+ * while a master is down (and the others refuse every key with CLUSTERDOWN), so each master is asked
+ * for the cluster's state.
+ */
+async function clusterServes(cluster: Cluster): Promise<void> {
+  const masters = cluster.nodes('master')
+  if (masters.length === 0) throw new Error('No Redis Cluster master is known')
+  const states = await Promise.all(masters.map((node) => node.cluster('INFO')))
+  if (!states.every((info) => /^cluster_state:ok\b/m.test(String(info)))) {
+    throw new Error('The Redis Cluster does not cover every slot (cluster_state:fail)')
   }
 }

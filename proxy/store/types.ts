@@ -55,7 +55,8 @@ export interface StoredCredential {
  * same contract (test/proxy/store-contract.ts). All times are epoch milliseconds of the store's clock.
  */
 export interface Store {
-  kind: 'memory' | 'redis'
+  /** What keeps the state, as `GET /healthz` names it. */
+  kind: 'memory' | 'redis' | 'redis-cluster' | 'redis-sentinel'
   /** Replaces the tokens of (app, openid); they are forgotten after `ttlSeconds`. */
   saveTokens(app: string, openid: string, tokens: StoredTokens, ttlSeconds: number): Promise<void>
   getTokens(app: string, openid: string): Promise<StoredTokens | undefined>

@@ -8,23 +8,23 @@
  *
  * `env` goes through loadConfig on top of WECHAT_MOCK=1 and LOG_LEVEL=silent (the demo apps).
  */
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { createWechatApp } from '../../proxy/host/app.js'
 import { loadConfig } from '../../proxy/config.js'
-import { createRedisClient } from '../../proxy/store/index.js'
+import { createRedisClient, redisTargetOf } from '../../proxy/store/index.js'
+import type { RedisConnection } from '../../proxy/store/index.js'
 import { listenOnLoopback } from './net.js'
 
 export interface RedisProxy {
   /** `http://127.0.0.1:PORT/api/wechat` */
   baseUrl: string
   /** The instance's Redis client (made with createRedisClient, as the proxy makes it). */
-  redis: Redis
+  redis: RedisConnection
   close(): Promise<void>
 }
 
 /** `client` once it is connected (the fail-closed client refuses commands until then); 5 s at most. */
-export async function connected(client: Redis): Promise<Redis> {
+export async function connected<T extends RedisConnection>(client: T): Promise<T> {
   if (client.status !== 'ready') {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('Redis client not ready in 5 s')), 5_000)
@@ -42,8 +42,9 @@ export async function startRedisProxy(
   options: { logger?: Logger } = {},
 ): Promise<RedisProxy> {
   const config = loadConfig({ WECHAT_MOCK: '1', LOG_LEVEL: 'silent', ...env })
-  if (config.redisUrl === undefined) throw new Error('startRedisProxy needs REDIS_URL')
-  const redis = await connected(createRedisClient(config.redisUrl, options))
+  const target = redisTargetOf(config)
+  if (target === undefined) throw new Error('startRedisProxy needs a Redis (REDIS_URL, ...)')
+  const redis = await connected(createRedisClient(target, options))
   const app = createWechatApp(config, { redis, ...options })
   const listening = await listenOnLoopback(app)
   return {

@@ -22,11 +22,16 @@ import { exited, killedOnExit } from './processes.js'
 
 export interface RunningRedis {
   port: number
+  /** Its own folder (a cluster node keeps its nodes.conf there across a restart). */
+  dir: string
   /** `redis://127.0.0.1:PORT` */
   url: string
   /** SIGKILL, and waits for the process to be gone. */
   kill(): Promise<void>
-  /** Starts it again on the same port (after `kill`), empty; resolves when it answers PING. */
+  /**
+   * Starts it again on the same port and with the same arguments (after `kill`), empty (a cluster
+   * node keeps its identity); resolves when it answers PING.
+   */
   restart(): Promise<void>
   /** Kills it (when running) and removes its folder. */
   stop(): Promise<void>
@@ -36,7 +41,7 @@ const HOST = '127.0.0.1'
 const START_TIMEOUT_MS = 10_000
 
 /** One PING over a raw socket; true on +PONG within `ms`. */
-function pingOnce(port: number, ms = 500): Promise<boolean> {
+export function pingOnce(port: number, ms = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: HOST, port })
     const done = (ok: boolean) => {
@@ -51,10 +56,13 @@ function pingOnce(port: number, ms = 500): Promise<boolean> {
 }
 
 /** redis-server on `port`, resolved once it answers PING; when it fails, the process is gone. */
-async function startOn(port: number, dir: string): Promise<ChildProcess> {
+async function startOn(port: number, dir: string, args: string[]): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir],
+    [
+      ...['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir],
+      ...args,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let output = ''
@@ -75,9 +83,10 @@ async function startOn(port: number, dir: string): Promise<ChildProcess> {
   throw new Error(`redis-server on port ${port} did not answer PING in time:\n${output}`)
 }
 
-export async function startRedisServer(): Promise<RunningRedis> {
+/** `args`: more redis-server arguments (a cluster node's, a replica's). */
+export async function startRedisServer(args: string[] = []): Promise<RunningRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'wechat-h5-auth-redis-'))
-  const { port, started } = await onFreePort((port) => startOn(port, dir)).catch(
+  const { port, started } = await onFreePort((port) => startOn(port, dir, args)).catch(
     (error: unknown) => {
       rmSync(dir, { recursive: true, force: true })
       throw error
@@ -95,11 +104,12 @@ export async function startRedisServer(): Promise<RunningRedis> {
 
   return {
     port,
+    dir,
     url: `redis://${HOST}:${port}`,
     kill,
     async restart() {
       await kill()
-      child = await startOn(port, dir)
+      child = await startOn(port, dir, args)
     },
     async stop() {
       await kill()

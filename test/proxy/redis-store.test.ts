@@ -71,7 +71,7 @@ describe('the redis store', () => {
     await store.revokeSession('jti-1', Date.now() + 60_000)
     await store.claimCode('k1', 'v1', 60)
     const keys = (await admin.keys(`${prefix}*`)).sort()
-    expect(keys).toEqual([`${prefix}code:k1`, `${prefix}revoked:jti-1`, `${prefix}tokens:mp:o1`])
+    expect(keys).toEqual([`${prefix}revoked:jti-1`, `${prefix}tokens:mp:o1`, `${prefix}{code:k1}`])
   })
 
   it('keeps the credentials of one appid and their lock under one hash tag', async () => {
@@ -111,8 +111,8 @@ describe('the redis store', () => {
     await store.claimCode('k2', 'v1', 300)
     await store.settleCode('k2', { status: 200, body: '{}' }, 600)
     expect(await admin.ttl(`${prefix}tokens:mp:o1`)).toBeGreaterThan(3590)
-    expect(await admin.ttl(`${prefix}code:k1`)).toBeGreaterThan(290)
-    expect(await admin.ttl(`${prefix}code:k2`)).toBeGreaterThan(590)
+    expect(await admin.ttl(`${prefix}{code:k1}`)).toBeGreaterThan(290)
+    expect(await admin.ttl(`${prefix}{code:k2}`)).toBeGreaterThan(590)
   })
 
   it('lets exactly one of simultaneous claims from separate connections win', async () => {
