@@ -189,16 +189,21 @@ export interface ForkedServer {
  * listens; all of them stopped together when the script ends or gives up.
  */
 export function serverChildren(root: string): {
-  start(file: string, args: string[], execArgv: string[]): Promise<ForkedServer>
+  start(
+    file: string,
+    args: string[],
+    execArgv: string[],
+    env?: Record<string, string>,
+  ): Promise<ForkedServer>
   stopAll(): void
 } {
   const children: ChildProcess[] = []
   return {
-    start(file, args, execArgv) {
+    start(file, args, execArgv, env = {}) {
       const child = fork(file, args, {
         cwd: root,
         execArgv,
-        env: { ...process.env, NODE_ENV: 'production' },
+        env: { ...process.env, NODE_ENV: 'production', ...env },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       })
       children.push(child)

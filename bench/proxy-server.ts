@@ -34,6 +34,9 @@ const config = loadConfig({
   SESSION_SECRET: randomBytes(32).toString('base64url'),
   // In production `/jssdk` signs only the hosts it is told to; the load names the pages 127.0.0.1.
   WECHAT_JSSDK_DOMAINS: '127.0.0.1',
+  // The Redis phase of the bench runs this proxy on one Redis, then on a Redis Cluster.
+  REDIS_URL: process.env.REDIS_URL,
+  REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES,
 })
 
 const app = createWechatApp(config, {

@@ -2,7 +2,8 @@
 import { SAMPLE_EVERY_MS } from './ipc.js'
 import type { AfterGcSample, MemorySample } from './ipc.js'
 
-export type Endpoint = 'POST /openid' | 'GET /session' | 'POST /jssdk'
+export type Endpoint =
+  'POST /openid' | 'GET /session' | 'POST /jssdk' | 'POST /openid, Redis' | 'GET /session, Redis'
 
 export class EndpointStats {
   readonly latenciesMs: number[] = []

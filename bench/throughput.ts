@@ -11,7 +11,9 @@
  * from this process (autocannon, kept-alive connections), the same `--connections` and `--seconds`
  * for every run, in `--rounds` rounds whose order alternates (proxy first, then baseline first) so
  * that drift on a shared machine falls on both sides. `POST /openid` always gets a fresh code
- * pre-issued by the mock. Then a fresh proxy process takes `--exchanges` code exchanges (codes
+ * pre-issued by the mock. Then the Redis phase: the proxy on one Redis and on a three-master Redis
+ * Cluster (redis-server processes started here, as the tests start them), `POST /openid` and
+ * `GET /session` in the same alternating rounds. Then a fresh proxy process takes `--exchanges` code exchanges (codes
  * issued in batches) and reports its memory after a full GC; `--store-cap N` caps that proxy's
  * memory-store maps at N entries (code records included) to show what they weigh. Every proxy runs
  * with the node flags of `npm start` (package.json's `start` script); `--node-flags="..."` replaces
@@ -33,6 +35,9 @@ import { CODE_BATCH, CodePool } from './code-pool.js'
 import { cpuTimeOf, intOption, serverChildren, startFlags, watchMemory } from './ipc.js'
 import type { ForkedServer } from './ipc.js'
 import { EndpointStats, memoryTable, peakOf, percentile } from './stats.js'
+import { startRedisCluster } from '../test/helpers/redis-cluster.js'
+import { startRedisServer } from '../test/helpers/redis-server.js'
+import ensureRedis from '../test/setup/ensure-redis.js'
 import type { Endpoint, MemoryPhases } from './stats.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -97,9 +102,13 @@ async function buildServers(): Promise<void> {
   })
 }
 
-function startServer(name: ServerName, args: string[]): Promise<ForkedServer> {
+function startServer(
+  name: ServerName,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<ForkedServer> {
   const flags = name === 'proxy-server' ? proxyNodeFlags : []
-  return servers.start(`${BUILD_DIR}${name}.mjs`, args, ['--expose-gc', ...flags])
+  return servers.start(`${BUILD_DIR}${name}.mjs`, args, ['--expose-gc', ...flags], env)
 }
 
 function stopServer(server: ForkedServer): Promise<void> {
@@ -110,7 +119,7 @@ function stopServer(server: ForkedServer): Promise<void> {
   })
 }
 
-type Target = 'proxy' | 'naive handler' | 'bare route'
+type Target = 'proxy' | 'naive handler' | 'bare route' | 'one Redis' | 'Redis Cluster'
 
 /** One run: its counts and latencies, and how long it took. */
 class RunFigures extends EndpointStats {
@@ -220,6 +229,104 @@ function errorLines(): string[] {
   return lines
 }
 
+/**
+ * The Redis phase (issue 20): the same proxy on one Redis and on a three-master Redis Cluster
+ * (real redis-server processes on loopback ports), `POST /openid` and `GET /session`, rounds
+ * alternating as above. Goal: the cluster at least 0.9x one Redis.
+ */
+async function redisPhase(mockBase: string, mockPort: number): Promise<string[]> {
+  // Debian's redis-server, installed by the project's script when missing (as for the tests).
+  ensureRedis()
+  const single = await startRedisServer()
+  const cluster = await startRedisCluster()
+  const stores = {
+    'one Redis': { REDIS_URL: single.url },
+    'Redis Cluster': { REDIS_CLUSTER_NODES: cluster.seeds },
+  } as const
+  const targets = Object.keys(stores) as (keyof typeof stores)[]
+  const proxies = new Map<Target, ForkedServer>()
+  const sessions = new Map<Target, string>()
+  const pool = new CodePool(mockPort, connections * 4)
+  try {
+    for (const target of targets) {
+      const proxy = await startServer('proxy-server', [mockBase], stores[target])
+      proxies.set(target, proxy)
+      await pool.fill(1)
+      const login = await fetch(`http://${HOST}:${proxy.port}/api/wechat/openid`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          code: await pool.take(),
+          verifier: randomBytes(32).toString('hex'),
+        }),
+      })
+      if (login.status !== 200) throw new Error(`${target}: POST /openid answered ${login.status}`)
+      sessions.set(target, ((await login.json()) as { session: string }).session)
+    }
+    const request = (endpoint: Endpoint, target: Target): AutocannonRequest =>
+      endpoint === 'POST /openid, Redis'
+        ? openidRequest('/api/wechat/openid', pool)
+        : {
+            method: 'GET',
+            path: '/api/wechat/session',
+            headers: { authorization: `Bearer ${sessions.get(target)}` },
+          }
+    const endpoints = ['POST /openid, Redis', 'GET /session, Redis'] as const
+    let best = 1000
+    const runOnce = async (endpoint: Endpoint, target: Target, runSeconds: number) => {
+      const server = proxies.get(target)!
+      if (endpoint === 'POST /openid, Redis') {
+        await pool.fill(Math.ceil(best * runSeconds * 1.5) + connections * 2)
+      }
+      const cpuBefore = await cpuTimeOf(server.child)
+      const figures = await load(server.port, request(endpoint, target), { seconds: runSeconds })
+      figures.cpuMicros = (await cpuTimeOf(server.child)) - cpuBefore
+      if (endpoint === 'POST /openid, Redis') best = Math.max(best, figures.ok / figures.seconds)
+      return figures
+    }
+    if (warmup > 0) {
+      for (const endpoint of endpoints) {
+        for (const target of targets) await runOnce(endpoint, target, warmup)
+      }
+    }
+    for (let round = 1; round <= rounds; round++) {
+      for (const endpoint of endpoints) {
+        const order = round % 2 === 0 ? [...targets].reverse() : targets
+        for (const target of order) {
+          record(endpoint, target, round, await runOnce(endpoint, target, seconds))
+        }
+      }
+    }
+  } finally {
+    for (const proxy of proxies.values()) await stopServer(proxy)
+    await cluster.stop()
+    await single.stop()
+  }
+  const lines = [
+    '',
+    '| endpoint | store | requests | errors | req/s | p50 ms | p99 ms |',
+    '|---|---|--:|--:|--:|--:|--:|',
+  ]
+  for (const endpoint of ['POST /openid, Redis', 'GET /session, Redis'] as const) {
+    for (const target of targets) {
+      const f = summarize(endpoint, target)
+      lines.push(
+        `| \`${endpoint.replace(', Redis', '')}\` | ${target} | ${f.requests} | ${f.errors} | ` +
+          `${f.rate.toFixed(0)} | ${f.p50.toFixed(2)} | ${f.p99.toFixed(2)} |`,
+      )
+    }
+  }
+  lines.push('', '| goal | measured | target | result |', '|---|--:|--:|---|')
+  for (const endpoint of ['POST /openid, Redis', 'GET /session, Redis'] as const) {
+    const ratio = summarize(endpoint, 'Redis Cluster').rate / summarize(endpoint, 'one Redis').rate
+    lines.push(
+      `| \`${endpoint.replace(', Redis', '')}\` throughput, Redis Cluster vs one Redis | ` +
+        `${ratio.toFixed(2)}x | >= 0.90x | ${ratio >= 0.9 ? 'PASS' : 'FAIL'} |`,
+    )
+  }
+  return lines
+}
+
 async function main(): Promise<void> {
   console.log(
     `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ` +
@@ -274,7 +381,7 @@ async function main(): Promise<void> {
   if (warmTicket.status !== 200) throw new Error(`POST /jssdk answered ${warmTicket.status}`)
 
   const runs: Record<
-    Endpoint,
+    'POST /openid' | 'GET /session' | 'POST /jssdk',
     Record<string, { server: ForkedServer; request: AutocannonRequest }>
   > = {
     'POST /openid': {
@@ -294,7 +401,7 @@ async function main(): Promise<void> {
 
   // Codes a run needs: the best rate seen so far, with room to spare.
   let bestOpenidRate = 1000
-  const runOnce = async (endpoint: Endpoint, target: Target, runSeconds: number) => {
+  const runOnce = async (endpoint: keyof typeof runs, target: Target, runSeconds: number) => {
     const { server, request } = runs[endpoint][target] as {
       server: ForkedServer
       request: AutocannonRequest
@@ -331,6 +438,7 @@ async function main(): Promise<void> {
   }
   await stopServer(proxy)
   await stopServer(baseline)
+  const redisLines = await redisPhase(mockBase, mock.port)
 
   const memory = exchanges > 0 ? await memoryAfterExchanges(mockBase, pool) : undefined
 
@@ -400,6 +508,9 @@ async function main(): Promise<void> {
     )
     console.log(memoryTable(memory))
   }
+
+  console.log(`\nRedis (issue 20), the proxy on one Redis and on a three-master Redis Cluster:`)
+  console.log(redisLines.join('\n'))
 
   // Not a goal: what each answer costs its server, which other processes on the machine move less
   // than they move throughput.

@@ -30,7 +30,13 @@ describe('the benchmarks run', () => {
       '4',
     ])
     expect(status, out).toBe(0)
-    for (const goal of ['/openid` throughput', '/session` throughput', '/jssdk` throughput']) {
+    for (const goal of [
+      '/openid` throughput',
+      '/session` throughput',
+      '/jssdk` throughput',
+      '`POST /openid` throughput, Redis Cluster vs one Redis',
+      '`GET /session` throughput, Redis Cluster vs one Redis',
+    ]) {
       expect(out).toMatch(new RegExp(`${goal}[^|]*\\| \\d+\\.\\d\\dx \\|`))
     }
     expect(out).toContain('zero errors')
