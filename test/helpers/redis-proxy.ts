@@ -8,6 +8,8 @@
  *
  * `env` goes through loadConfig on top of WECHAT_MOCK=1 and LOG_LEVEL=silent (the demo apps).
  */
+import { call, errorCode } from './http.js'
+import { expect } from 'vitest'
 import type { Logger } from 'pino'
 import { createWechatApp } from '../../proxy/host/app.js'
 import { loadConfig } from '../../proxy/config.js'
@@ -60,4 +62,20 @@ export async function startRedisProxy(
 /** A verifier as the kit makes one (the proxy accepts 16-128 of A-Z a-z 0-9 _ -). */
 export function verifier(tag: string | number): string {
   return `verifier-${tag}-${'x'.repeat(24)}`
+}
+
+/**
+ * The shared-revocation check both topologies run: `session` works on `b`, is logged out on `a`,
+ * and is then refused on `b` (401 unauthorized).
+ */
+export async function expectLogoutSeenByOther(
+  a: RedisProxy,
+  b: RedisProxy,
+  session: string,
+): Promise<void> {
+  expect((await call(b, 'GET', '/session', { session })).status).toBe(200)
+  expect((await call(a, 'POST', '/logout', { session })).status).toBe(204)
+  const after = await call(b, 'GET', '/session', { session })
+  expect(after.status).toBe(401)
+  expect(errorCode(after)).toBe('unauthorized')
 }
