@@ -237,17 +237,19 @@ function errorLines(): string[] {
 async function redisPhase(mockBase: string, mockPort: number): Promise<string[]> {
   // Debian's redis-server, installed by the project's script when missing (as for the tests).
   ensureRedis()
-  const single = await startRedisServer()
-  const cluster = await startRedisCluster()
-  const stores = {
-    'one Redis': { REDIS_URL: single.url },
-    'Redis Cluster': { REDIS_CLUSTER_NODES: cluster.seeds },
-  } as const
-  const targets = Object.keys(stores) as (keyof typeof stores)[]
+  const targets = ['one Redis', 'Redis Cluster'] as const
   const proxies = new Map<Target, ForkedServer>()
   const sessions = new Map<Target, string>()
   const pool = new CodePool(mockPort, connections * 4)
+  let single: Awaited<ReturnType<typeof startRedisServer>> | undefined
+  let cluster: Awaited<ReturnType<typeof startRedisCluster>> | undefined
   try {
+    single = await startRedisServer()
+    cluster = await startRedisCluster()
+    const stores = {
+      'one Redis': { REDIS_URL: single.url },
+      'Redis Cluster': { REDIS_CLUSTER_NODES: cluster.seeds },
+    }
     for (const target of targets) {
       const proxy = await startServer('proxy-server', [mockBase], stores[target])
       proxies.set(target, proxy)
@@ -299,8 +301,8 @@ async function redisPhase(mockBase: string, mockPort: number): Promise<string[]>
     }
   } finally {
     for (const proxy of proxies.values()) await stopServer(proxy)
-    await cluster.stop()
-    await single.stop()
+    await cluster?.stop()
+    await single?.stop()
   }
   const lines = [
     '',

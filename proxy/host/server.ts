@@ -123,6 +123,8 @@ function main(): void {
   const app = createWechatApp(config, { logger, securityHeaders: true, scriptHashes })
   if (existsSync(resolve(dist, 'index.html'))) serveSpa(app, dist)
   else logger.warn('dist/ has no index.html: run `npm run build` to serve the demo')
+  // Whatever nothing above served is a plain 404 from the final handler, not Express's HTML page.
+  app.use((_req, _res, next) => next(Object.assign(new Error('Not Found'), { status: 404 })))
   app.use(finalHandler(logger))
   const server = app.listen(config.port, () => {
     logger.info(
@@ -168,7 +170,8 @@ function stopGracefully(
     cut.unref()
     // Requests that arrive on a kept-alive connection meanwhile are answered, then the connection
     // closes (`Connection: close`) ...
-    server.on('request', (_req, res: ServerResponse) => (res.shouldKeepAlive = false))
+    // (before Express's own listener, so even an answer sent at once carries it) ...
+    server.prependListener('request', (_req, res: ServerResponse) => (res.shouldKeepAlive = false))
     // ... and a connection whose request was in flight is closed once its answer is sent: an idle
     // kept-alive connection would otherwise hold the stop until keepAliveTimeout.
     const idle = setInterval(() => server.closeIdleConnections(), 50)

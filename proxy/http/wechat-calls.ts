@@ -44,8 +44,10 @@ export function wechatCallLimit(
   })
   return async (req, res, claims) => {
     sessionIds.set(req, claims.id)
-    await run(perClient, req, res)
+    // The session's own limit first: a call it refuses must not use up the budget its address
+    // shares with its neighbours (carrier NAT), or one script could lock them all out.
     await run(perSession, req, res)
+    await run(perClient, req, res)
   }
 }
 

@@ -128,6 +128,8 @@ describe('npm start (production)', () => {
       const hostile = [
         [`/assets/${forged}.js`, 404],
         ['/assets/%E0%A4%A.js', 400],
+        // Outside /assets too: the final handler's plain answer, not Express's HTML page.
+        ['/favicon.ico', 404],
         [`/${forged}`, 200],
       ] as const
       for (const [path, status] of hostile) {

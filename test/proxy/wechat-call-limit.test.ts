@@ -80,6 +80,15 @@ describe('the per-client limit on calls that reach WeChat', () => {
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/)
   })
 
+  it("charges the address only for calls its session's own limit let through: a neighbour is not locked out", async () => {
+    const h = await setup(uncached({ rateLimit: 10, sessionRateLimit: 2 }))
+    const [greedy, neighbour] = [await login(h), await login(h)]
+    // 30 calls from one session: 2 pass its limit, 28 are refused before the address is charged.
+    await burst(h, '/userinfo', greedy.session, 30)
+    expect((await get(h, '/userinfo', neighbour.session)).status).toBe(200)
+    expect((await h.mock.control.stats()).calls.userinfo).toBe(3)
+  })
+
   it('counts /userinfo and the session check together, apart from /openid', async () => {
     const h = await setup(
       uncached({ rateLimit: 2, sessionRateLimit: 100, sessionCheckWechat: true }),
