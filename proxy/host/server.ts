@@ -68,7 +68,7 @@ function serveSpa(app: express.Express, dir: string): void {
 /**
  * The last handler of the whole server (the proxy's routes have their own): a missing or malformed
  * file is a plain 4xx, and every failure is logged through the one logger, path only, as a JSON
- * string (a `%0a` in a URL cannot write a line of its own, as Express's default `console.error` let
+ * string (a `%0a` in a URL cannot write a line of its own, as Express's default handler, printing to stderr, let
  * it), without stack traces for what a client caused.
  */
 function finalHandler(logger: Logger): express.ErrorRequestHandler {

@@ -7,6 +7,7 @@ import { startFlags } from '../../bench/ipc'
 import { DEMO_MP_APP, DEMO_WEB_APP } from '../../proxy/mock-wechat/demo-apps'
 import { freePort } from '../helpers/net'
 import { healthy } from '../helpers/processes'
+import { startMockProcess, type RunningMockProcess } from '../helpers/mock-process'
 import { DESKTOP_CHROME_UA, launchChromium, openWechatPage } from './harness'
 import { PAGE_SCRIPTS_FILE } from '../../proxy/host/page-scripts'
 
@@ -153,13 +154,8 @@ describe('npm start (production)', () => {
   it('stops gracefully on SIGTERM: logins in flight against a slow WeChat all finish, then exit 0', async () => {
     // WeChat in its own process (npm run mock), as in production: a stopping proxy must still
     // reach it for the exchanges it has under way.
-    const mockPort = await freePort()
-    const mock = spawn(process.execPath, [serverEntry, '--mock-only'], {
-      cwd: work,
-      env: { PATH: process.env.PATH ?? '', MOCK_PORT: String(mockPort), LOG_LEVEL: 'silent' },
-      stdio: 'pipe',
-    })
-    const mockBase = `http://127.0.0.1:${mockPort}/mock-wechat`
+    const mock = await startMockProcess()
+    const mockBase = mock.baseUrl
     const port = await freePort()
     const origin = `http://127.0.0.1:${port}`
     const empty = resolve(work, 'no-dist')
@@ -176,24 +172,9 @@ describe('npm start (production)', () => {
     )
     const exit = exitOf(proxy)
     try {
-      // The mock is up once its control answers.
-      const up = () =>
-        fetch(`${mockBase}/__control/reset`, { method: 'POST' }).then(
-          (r) => r.ok,
-          () => false,
-        )
-      for (let i = 0; i < 100 && !(await up()); i++) await new Promise((d) => setTimeout(d, 100))
       if (!(await healthy(origin, 100))) throw new Error('the proxy did not start')
-      const control = (path: string, body: object) =>
-        fetch(`${mockBase}/__control/${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        })
-      await control('faults', { endpoint: 'access_token', mode: 'latency', ms: 1500 })
-      const { codes } = (await (await control('codes', { count: 10 })).json()) as {
-        codes: string[]
-      }
+      await mock.control.faults({ endpoint: 'access_token', mode: 'latency', ms: 1500 })
+      const codes = await mock.control.codes({ count: 10 })
       const logins = codes.map((code) =>
         fetch(`${origin}/api/wechat/openid`, {
           method: 'POST',
@@ -218,7 +199,7 @@ describe('npm start (production)', () => {
       expect(Date.now() - sent).toBeLessThan(10_000)
     } finally {
       proxy.kill('SIGKILL')
-      mock.kill()
+      await mock.stop()
     }
   })
 
@@ -309,14 +290,14 @@ describe('npm start (production)', () => {
 describe('the embedded PC QR login with WeChat on another origin (npm start)', () => {
   // Real WeChat serves the QR page from open.weixin.qq.com: here a mock on its own origin stands in,
   // and the proxy is configured with its credentials and hosts as it would be with WeChat's.
-  let mock: ChildProcess
+  let mock: RunningMockProcess
   let proxy: ChildProcess
   let origin: string
   let browser: Browser
 
   beforeAll(async () => {
-    const mockPort = await freePort()
-    const mockBase = `http://127.0.0.1:${mockPort}/mock-wechat`
+    mock = await startMockProcess()
+    const mockBase = mock.baseUrl
     const dir = resolve(work, 'cross-origin')
     const env = {
       WECHAT_APPID: DEMO_MP_APP.appid,
@@ -324,11 +305,6 @@ describe('the embedded PC QR login with WeChat on another origin (npm start)', (
       WECHAT_OPEN_BASE: mockBase,
     }
     run('npx', ['vite', 'build', '--logLevel', 'error', '--outDir', resolve(dir, 'dist')], env)
-    mock = spawn(process.execPath, [serverEntry, '--mock-only'], {
-      cwd: work,
-      env: { PATH: process.env.PATH ?? '', MOCK_PORT: String(mockPort), LOG_LEVEL: 'silent' },
-      stdio: 'pipe',
-    })
     const port = await freePort()
     origin = `http://127.0.0.1:${port}`
     proxy = startServer(
@@ -349,7 +325,7 @@ describe('the embedded PC QR login with WeChat on another origin (npm start)', (
   afterAll(async () => {
     await browser?.close()
     proxy?.kill()
-    mock?.kill()
+    await mock?.stop()
   })
 
   it('frames the QR page under the CSP and signs the desktop visitor in', async () => {
