@@ -32,7 +32,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/e2e/global-setup.ts'],
+          // Chromium for the browser, redis-server for `npm start` on Redis.
+          globalSetup: ['test/e2e/global-setup.ts', 'test/setup/ensure-redis.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
           fileParallelism: false,

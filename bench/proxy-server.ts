@@ -51,6 +51,9 @@ function memory(): MemoryMessage {
   return { type: 'memory', at: Date.now(), rss, heapUsed, heapTotal }
 }
 
+// As `npm start` does: listen once the store answers (a Redis Cluster's slots take a moment).
+if (!(await app.ready(10_000))) throw new Error('the store did not answer within 10 s')
+
 listenAndReport(app, () => {
   // `connected`: a sample due just as the parent leaves must not crash on the closed channel.
   setInterval(() => process.connected && process.send?.(memory()), SAMPLE_EVERY_MS).unref()

@@ -2,6 +2,7 @@ import express from 'express'
 import type { Logger } from 'pino'
 import type { ProxyConfig } from '../config.js'
 import { createWechatProxy } from '../http/router.js'
+import type { WechatProxyRouter } from '../http/router.js'
 import { securityHeaders } from './page-headers.js'
 import type { RedisConnection, Store } from '../store/index.js'
 import { createMockWechat, DEMO_MP_APP, DEMO_WEB_APP, type MockApp } from '../mock-wechat/index.js'
@@ -52,7 +53,7 @@ export function createWechatApp(
     /** The store, instead of the one `config` selects (createWechatProxy's `store`). */
     store?: Store
   } = {},
-): express.Express & { close(): Promise<void> } {
+): express.Express & Pick<WechatProxyRouter, 'close' | 'ready'> {
   const { securityHeaders: pageHeaders, scriptHashes, ...proxyDeps } = deps
   const app = express()
   app.disable('x-powered-by')
@@ -71,6 +72,6 @@ export function createWechatApp(
   const proxy = createWechatProxy(config, proxyDeps)
   app.use(PROXY_PATH, proxy)
   if (config.mock) app.use(MOCK_PATH, createMockWechatRouter(config))
-  // The proxy's store and Redis client, for a graceful stop (server.ts).
-  return Object.assign(app, { close: proxy.close })
+  // The proxy's store, awaited before listening and closed in a graceful stop (server.ts).
+  return Object.assign(app, { close: proxy.close, ready: proxy.ready })
 }

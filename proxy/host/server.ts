@@ -89,7 +89,7 @@ function finalHandler(logger: Logger): express.ErrorRequestHandler {
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env')
   const mockOnly = process.argv.includes('--mock-only')
   const env = mockOnly ? { ...process.env, WECHAT_MOCK: '1' } : process.env
@@ -126,6 +126,15 @@ function main(): void {
   // Whatever nothing above served is a plain 404 from the final handler, not Express's HTML page.
   app.use((_req, _res, next) => next(Object.assign(new Error('Not Found'), { status: 404 })))
   app.use(finalHandler(logger))
+  // A new instance in a deploy takes requests once its store answers (Redis connected, a cluster's
+  // slots known), not before, so its first ones are not 503s; after the bound it listens anyway and
+  // answers 503 (and /healthz says so) until the store is back.
+  if (!(await app.ready(STORE_READY_BOUND_MS))) {
+    logger.warn(
+      { boundMs: STORE_READY_BOUND_MS },
+      'the store does not answer yet: listening anyway, requests get 503 until it does',
+    )
+  }
   const server = app.listen(config.port, () => {
     logger.info(
       { port: config.port, mock: config.mock, appid: config.mp.appid },
@@ -140,6 +149,9 @@ function main(): void {
   server.requestTimeout = 70_000
   stopGracefully(server, app, logger, stopBound(config))
 }
+
+/** How long start-up waits for the store before listening anyway. */
+const STORE_READY_BOUND_MS = 10_000
 
 /**
  * How long a stop waits for requests in flight: the longest a code exchange can take (three WeChat
@@ -196,4 +208,4 @@ function stopGracefully(
   process.once('SIGINT', stop)
 }
 
-main()
+void main()

@@ -84,6 +84,12 @@ export type WechatProxyRouter = express.Router & {
    * its requests finished.
    */
   close(): Promise<void>
+  /**
+   * Resolves `true` once the store answers (a Redis client connected; a cluster serving every slot),
+   * `false` if it has not within `boundMs`. A memory store answers at once. `npm start` listens only
+   * after it, so a new instance in a deploy does not answer its first requests `503`.
+   */
+  ready(boundMs: number): Promise<boolean>
 }
 
 /** The proxy's HTTP API (docs/architecture.md#the-http-api), to be mounted at `/api/wechat`. */
@@ -220,5 +226,20 @@ export function createWechatProxy(
     jsapiTicket: basic.jsapiTicket,
     forgetBasicAccessToken: basic.forgetAccessToken,
     close: backends.close,
+    ready: (boundMs: number) => storeAnswers(backends.store, boundMs),
   })
+}
+
+/** Pings `store` every 100 ms until it answers (`true`) or `boundMs` has passed (`false`). */
+async function storeAnswers(store: Store, boundMs: number): Promise<boolean> {
+  const deadline = Date.now() + boundMs
+  for (;;) {
+    try {
+      await store.ping()
+      return true
+    } catch {
+      if (Date.now() >= deadline) return false
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
 }

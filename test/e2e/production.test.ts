@@ -8,6 +8,7 @@ import { DEMO_MP_APP, DEMO_WEB_APP } from '../../proxy/mock-wechat/demo-apps'
 import { freePort } from '../helpers/net'
 import { healthy } from '../helpers/processes'
 import { startMockProcess, type RunningMockProcess } from '../helpers/mock-process'
+import { startRedisServer } from '../helpers/redis-server'
 import { DESKTOP_CHROME_UA, launchChromium, openWechatPage } from './harness'
 import { PAGE_SCRIPTS_FILE } from '../../proxy/host/page-scripts'
 
@@ -200,6 +201,36 @@ describe('npm start (production)', () => {
     } finally {
       proxy.kill('SIGKILL')
       await mock.stop()
+    }
+  })
+
+  it('listens only once its Redis answers, so a new instance in a deploy answers no 503', async () => {
+    const redis = await startRedisServer()
+    await redis.kill()
+    const port = await freePort()
+    const origin = `http://127.0.0.1:${port}`
+    const empty = resolve(work, 'no-dist')
+    mkdirSync(empty, { recursive: true })
+    const proxy = startServer(
+      {
+        WECHAT_APPID: DEMO_MP_APP.appid,
+        WECHAT_SECRET: DEMO_MP_APP.secret,
+        SESSION_SECRET: 's'.repeat(40),
+        REDIS_URL: redis.url,
+        PORT: String(port),
+      },
+      empty,
+    )
+    try {
+      // Long enough for a server that listens at once to be listening (start-up takes ~0.5 s).
+      await new Promise((done) => setTimeout(done, 1_500))
+      expect(proxy.exitCode).toBe(null)
+      await expect(fetch(`${origin}/api/wechat/healthz`)).rejects.toThrow()
+      await redis.restart()
+      expect(await healthy(origin, 100, proxy)).toBe(true)
+    } finally {
+      proxy.kill('SIGKILL')
+      await redis.stop()
     }
   })
 

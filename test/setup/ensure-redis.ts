@@ -1,7 +1,8 @@
 /**
- * vitest globalSetup of the `unit` project: the Redis suites start a real redis-server, so make sure
- * there is one (scripts/ensure-redis.sh installs Debian's package when it is missing). Never skipped
- * silently: when it cannot be installed the whole run fails, saying why.
+ * vitest globalSetup of the `unit` and `e2e` projects: the Redis suites (and `npm start` on Redis)
+ * start a real redis-server, so make sure there is one (scripts/ensure-redis.sh installs Debian's
+ * package when it is missing). Never skipped silently: when it cannot be installed the whole run
+ * fails, saying why.
  */
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
