@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
@@ -201,6 +202,43 @@ describe('npm start (production)', () => {
     } finally {
       proxy.kill('SIGKILL')
       await mock.stop()
+    }
+  })
+
+  it('stops at its bound when a request never finishes: the connection is cut, exit 0', async () => {
+    const port = await freePort()
+    // WECHAT_TIMEOUT_MS 100: the bound is 3 x 100 ms + 5 s.
+    const proxy = startServer({
+      WECHAT_MOCK: '1',
+      WECHAT_TIMEOUT_MS: '100',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+    })
+    let output = ''
+    proxy.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const exit = exitOf(proxy)
+    try {
+      if (!(await healthy(`http://127.0.0.1:${port}`, 100, proxy))) throw new Error('no start')
+      // A client that sends half a body and then nothing: its request stays in flight.
+      const socket = connect(port, '127.0.0.1')
+      await new Promise((done) => socket.once('connect', done))
+      const cut = new Promise<void>((done) => socket.once('close', () => done()))
+      socket.on('error', () => {})
+      socket.write(
+        'POST /api/wechat/openid HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+          'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"code":',
+      )
+      await new Promise((done) => setTimeout(done, 200))
+      const sent = Date.now()
+      proxy.kill('SIGTERM')
+      expect((await exit).code).toBe(0)
+      const took = Date.now() - sent
+      await cut
+      expect(took).toBeGreaterThanOrEqual(5_300)
+      expect(took).toBeLessThan(8_000)
+      expect(output).toContain('requests still in flight at the bound')
+    } finally {
+      proxy.kill('SIGKILL')
     }
   })
 
