@@ -54,6 +54,29 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; stderr: str
   return new Promise((done) => child.on('exit', (code) => done({ code, stderr })))
 }
 
+/**
+ * The proxy alone as `npm start` runs it in production: the demo official account's credentials, a
+ * SESSION_SECRET, no dist/ to serve, on a free port; `env` adds to or overrides that.
+ */
+async function startProxyOnly(
+  env: Record<string, string>,
+): Promise<{ proxy: ChildProcess; origin: string }> {
+  const port = await freePort()
+  const empty = resolve(work, 'no-dist')
+  mkdirSync(empty, { recursive: true })
+  const proxy = startServer(
+    {
+      WECHAT_APPID: DEMO_MP_APP.appid,
+      WECHAT_SECRET: DEMO_MP_APP.secret,
+      SESSION_SECRET: 's'.repeat(40),
+      PORT: String(port),
+      ...env,
+    },
+    empty,
+  )
+  return { proxy, origin: `http://127.0.0.1:${port}` }
+}
+
 beforeAll(() => {
   rmSync(work, { recursive: true, force: true })
   mkdirSync(work, { recursive: true })
@@ -157,21 +180,7 @@ describe('npm start (production)', () => {
     // WeChat in its own process (npm run mock), as in production: a stopping proxy must still
     // reach it for the exchanges it has under way.
     const mock = await startMockProcess()
-    const mockBase = mock.baseUrl
-    const port = await freePort()
-    const origin = `http://127.0.0.1:${port}`
-    const empty = resolve(work, 'no-dist')
-    mkdirSync(empty, { recursive: true })
-    const proxy = startServer(
-      {
-        WECHAT_APPID: DEMO_MP_APP.appid,
-        WECHAT_SECRET: DEMO_MP_APP.secret,
-        WECHAT_API_BASE: mockBase,
-        SESSION_SECRET: 's'.repeat(40),
-        PORT: String(port),
-      },
-      empty,
-    )
+    const { proxy, origin } = await startProxyOnly({ WECHAT_API_BASE: mock.baseUrl })
     const exit = exitOf(proxy)
     try {
       if (!(await healthy(origin, 100))) throw new Error('the proxy did not start')
@@ -245,20 +254,7 @@ describe('npm start (production)', () => {
   it('listens only once its Redis answers, so a new instance in a deploy answers no 503', async () => {
     const redis = await startRedisServer()
     await redis.kill()
-    const port = await freePort()
-    const origin = `http://127.0.0.1:${port}`
-    const empty = resolve(work, 'no-dist')
-    mkdirSync(empty, { recursive: true })
-    const proxy = startServer(
-      {
-        WECHAT_APPID: DEMO_MP_APP.appid,
-        WECHAT_SECRET: DEMO_MP_APP.secret,
-        SESSION_SECRET: 's'.repeat(40),
-        REDIS_URL: redis.url,
-        PORT: String(port),
-      },
-      empty,
-    )
+    const { proxy, origin } = await startProxyOnly({ REDIS_URL: redis.url })
     try {
       // Long enough for a server that listens at once to be listening (start-up takes ~0.5 s).
       await new Promise((done) => setTimeout(done, 1_500))
