@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig, publicConfig } from '../../proxy/config.js'
+import { builtForAnother } from '../../proxy/host/page-scripts.js'
 import { createLogger } from '../../proxy/logger.js'
 import { startProxy, type RunningProxy } from '../helpers/proxy-server.js'
 
@@ -33,7 +34,10 @@ afterEach(async () => {
 async function relayProxy(relayOrigins: string[] | null = ALLOWED): Promise<RunningProxy> {
   // Nothing of the relay calls WeChat: the mock is never reached.
   const logger = createLogger({ logLevel: 'trace' }, { write: (line) => void (logs += line) })
-  const proxy = await startProxy({ apiBase: 'http://127.0.0.1:9', relayOrigins: relayOrigins ?? undefined }, { logger })
+  const proxy = await startProxy(
+    { apiBase: 'http://127.0.0.1:9', relayOrigins: relayOrigins ?? undefined },
+    { logger },
+  )
   running.push(proxy)
   return proxy
 }
@@ -286,5 +290,21 @@ describe('relay configuration', () => {
     expect(
       problems({ ...own, WECHAT_RELAY_URL: 'https://other.example.com/api/wechat/relay' }),
     ).toEqual(['WECHAT_RELAY_URL'])
+  })
+})
+
+describe('a build whose pre-boot script names a relay', () => {
+  const served = { appid: APPID, authorizeBase: 'https://open.weixin.qq.com' }
+  const relayUrl = 'https://auth.example.com/api/wechat/relay'
+
+  it('is served only by a proxy with the same WECHAT_RELAY_URL', () => {
+    const built = (extra: object = {}) => ({ scriptHashes: [], built: { ...served, ...extra } })
+    expect(builtForAnother(built({ relayUrl }), { ...served, relayUrl })).toBeUndefined()
+    expect(builtForAnother(built(), served)).toBeUndefined()
+    expect(builtForAnother(built({ relayUrl }), served)).toMatch(/WECHAT_RELAY_URL/)
+    expect(builtForAnother(built(), { ...served, relayUrl })).toMatch(/WECHAT_RELAY_URL/)
+    expect(builtForAnother(built({ relayUrl }), { ...served, relayUrl: `${relayUrl}2` })).toMatch(
+      /WECHAT_RELAY_URL/,
+    )
   })
 })
