@@ -74,14 +74,16 @@ export function createProxyClient({
     return (
       (sent as Promise<{ data: Record<string, unknown> | undefined }> | undefined)?.catch(send) ??
       send()
-    )
-      .then(({ data }) => {
+    ).then(
+      ({ data }) => {
         // A dev server's HTML fallback answers 200 too: only the expected JSON shape counts.
         if (expect && typeof data?.[expect] != 'string') throw new WechatAuthError('network_error')
         return data as never
-      })
-      .catch((err: unknown) => {
+      },
+      // The call's own failure; what the check above throws is a WechatAuthError already.
+      (err: unknown) => {
         throw toWechatAuthError(err)
-      })
+      },
+    )
   }
 }

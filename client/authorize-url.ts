@@ -14,6 +14,12 @@ export interface QrconnectUrlParams {
 
 export interface AuthorizeUrlParams extends QrconnectUrlParams {
   scope: WechatScope
+  /**
+   * The relay on one of the official account's 网页授权域名 (`WECHAT_RELAY_URL`,
+   * docs/architecture.md#the-relay): WeChat then returns to `relayUrl?to=<redirectUri>`, and the
+   * relay sends the code and state on to `redirectUri`.
+   */
+  relayUrl?: string
 }
 
 /** The login URL of either app, for the kit's flow (apps use the two builders below). */
@@ -22,6 +28,11 @@ export interface LoginUrlParams extends QrconnectUrlParams {
   app: WechatApp
   /** The official account's scope; the website app's is always `snsapi_login`. */
   scope?: WechatScope
+  /**
+   * The official account's relay (see AuthorizeUrlParams). Never for the website app, whose
+   * callback domain (授权回调域) is a setting of its own.
+   */
+  relayUrl?: string
 }
 
 /**
@@ -35,10 +46,13 @@ export function buildLoginUrl({
   authorizeBase,
   appid,
   redirectUri,
+  relayUrl,
   scope,
   state,
 }: LoginUrlParams): string {
   const web = app == 'web'
+  // WeChat comes back to the relay, which sends the code and state on to the page.
+  if (relayUrl && !web) redirectUri = `${relayUrl}?to=${encodeURIComponent(redirectUri)}`
   return (
     `${authorizeBase.replace(/\/$/, '')}/connect/${web ? 'qrconnect' : 'oauth2/authorize'}` +
     `?appid=${appid}` +

@@ -3,7 +3,6 @@ import { WechatAuthError } from './errors'
 import { dropPendingLogin, pendingLoginFor, type PendingLogin } from './pending-login'
 import type { FlowContext } from './runtime'
 import { safeReturnPath } from './safe-return-path'
-import { storedList } from './safe-storage'
 import { sessionFromOpenid } from './session-cache'
 import type { StartLogin } from './start-login'
 import type { OpenidRequestBody, OpenidResponse } from './wire'
@@ -48,17 +47,6 @@ export function createCallbackCompletion(
   /** The exchange in flight: its code, and what it resolves to (the route to continue to, if any). */
   let exchange: { code: string; route: Promise<string | undefined> } | undefined
 
-  /**
-   * Single use: the login is dropped once its exchange settles, and its code is never sent again
-   * (WeChat codes are single use). Until then a reload of the same callback (Android loads it
-   * twice) sends the same code and verifier again, and the proxy answers it from the exchange
-   * already under way instead of asking WeChat a second time.
-   */
-  function settle(state: string, code: string | null): void {
-    dropPendingLogin(tab, state)
-    if (code) tab.set('codes', [...storedList(tab, 'codes'), code].slice(-20))
-  }
-
   /** Exchanges `code` for a session; resolves to the route to continue to. */
   function exchangeCode(
     code: string,
@@ -66,6 +54,10 @@ export function createCallbackCompletion(
   ): Promise<string | undefined> {
     // No `state`: the kit checked it (pendingLoginFor); the verifier binds the code to this browser.
     // The proxy exchanges with the credentials of the app that issued the code.
+    // Single use: the login is dropped once its exchange settles, and its code is never sent again
+    // (WeChat codes are single use; the tab keeps the last one it sent). Until then a reload of the
+    // same callback (Android loads it twice) sends the same code and verifier again, and the proxy
+    // answers it from the exchange already under way instead of asking WeChat a second time.
     return api<OpenidResponse>({
       path: '/openid',
       method: 'post',
@@ -75,7 +67,10 @@ export function createCallbackCompletion(
       sent: (win as unknown as { __wechatAuthExchange?: Record<string, Promise<unknown>> })
         .__wechatAuthExchange?.[code],
     })
-      .finally(() => settle(state, code))
+      .finally(() => {
+        dropPendingLogin(tab, state)
+        tab.set('code', code)
+      })
       .then(
         (answer) => {
           // Kept as the proxy answered: it decides the scope (a base login over a userinfo grant it
@@ -110,9 +105,10 @@ export function createCallbackCompletion(
     // Stripped before anything else: a reload or back navigation must never resubmit the code.
     history.replaceState(history.state, '', stripCallback(location.href))
     const { code, state } = found
-    // A callback whose exchange already settled (back, a page restored from the cache) is never
-    // resent: a second exchange would fail, or start a login nobody asked for.
-    if (code && (code == exchange?.code || storedList(tab, 'codes').includes(code))) {
+    // A code under exchange, or the one this tab sent last (a login started meanwhile may be
+    // pending: a framed QR code), is never resent: a second exchange would fail, or start a login
+    // nobody asked for. Older codes find no pending login of theirs: ignored below.
+    if (code && (code == exchange?.code || code == tab.get('code'))) {
       return exchange?.route
     }
     // CSRF check: only the state this tab saved, unexpired and not yet settled, may complete a login.
@@ -123,7 +119,7 @@ export function createCallbackCompletion(
     // that trip like any other.
     if (!login) return
     if (!code) {
-      settle(login.state, code)
+      dropPendingLogin(tab, login.state)
       // A denial: shown, never answered with a new trip; the user asked for `route`, so land there.
       flowState.denied = login.scope
       setStatus('denied', new WechatAuthError('access_denied'))

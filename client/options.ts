@@ -33,6 +33,12 @@ export interface WechatAuthOptions {
   /** `https://open.weixin.qq.com` or the mock's `/mock-wechat`. @default the proxy's `GET /config` */
   authorizeBase?: string
   /**
+   * The relay on an authorized domain that official-account logins come back through
+   * (`WECHAT_RELAY_URL`; docs/architecture.md#the-relay). @default the proxy's `GET /config` (only
+   * read when `appid` or `authorizeBase` is not given)
+   */
+  relayUrl?: string
+  /**
    * The website app's appid, for PC QR-code login. @default the proxy's `GET /config` (only read
    * when `appid` or `authorizeBase` is not given)
    */

@@ -34,7 +34,7 @@ export interface PrebootConfig {
 export function preboot(c: PrebootConfig): void {
   try {
     const { href, pathname, search, hash } = location
-    const { appid, authorizeBase } = c.config
+    const { appid, authorizeBase, relayUrl } = c.config
     const ua = navigator.userAgent
     // WeChat on a phone only (as detectEnvironment): elsewhere the official account's login ends on
     // WeChat's dead-end page, and WeCom and PC WeChat get other logins; the kit decides those.
@@ -52,13 +52,14 @@ export function preboot(c: PrebootConfig): void {
       const query = new URLSearchParams(search)
       const code = query.get('code')
       const login = JSON.parse(tab.getItem(key + 'pending') || 'null')
-      const used = JSON.parse(tab.getItem(key + 'codes') || '[]') as string[]
+      // The code this tab exchanged last, as the kit keeps it (JSON).
+      const used = JSON.parse(tab.getItem(key + 'code') || 'null') as string | null
       if (
         code &&
         login &&
         login.state === query.get('state') &&
         now - login.createdAt < 6e5 &&
-        used.indexOf(code) < 0
+        code !== used
       ) {
         const answer = fetch(c.proxyBase + '/openid', {
           method: 'POST',
@@ -121,7 +122,8 @@ export function preboot(c: PrebootConfig): void {
         '/connect/oauth2/authorize?appid=' +
         appid +
         '&redirect_uri=' +
-        encodeURIComponent(href) +
+        // Through the relay, when the site logs in through one (as the kit: relayUrl?to=<page>).
+        encodeURIComponent(relayUrl ? relayUrl + '?to=' + encodeURIComponent(href) : href) +
         '&response_type=code&scope=' +
         c.scope +
         '&state=' +

@@ -38,6 +38,7 @@ export function createEnsureReady(
       const config = await publicConfig({ tab, api })
       flowState.appid ||= config.appid
       flowState.authorizeBase ||= config.authorizeBase
+      flowState.relayUrl ||= config.relayUrl
       webAppid ||= config.webAppid
     }
     // Outside a browser (SSR) there is no window: pass options.window.

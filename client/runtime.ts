@@ -31,6 +31,8 @@ export interface FlowState {
   appid?: string
   /** WeChat's authorize base: the option, else the proxy's config. */
   authorizeBase?: string
+  /** The relay the official account's logins come back through: the option, else the proxy's config. */
+  relayUrl?: string
   /** The scope the user refused, asked for again by the next `login()`. */
   denied?: WechatScope
 }
@@ -79,6 +81,7 @@ export function createWechatAuthRuntime(
   {
     appid,
     authorizeBase,
+    relayUrl,
     webAppid,
     pcLogin = 'redirect',
     defaultAuth = 'base',
@@ -94,7 +97,7 @@ export function createWechatAuthRuntime(
   // Pinia first: the store lives there.
   if (!globals.$pinia) throw new WechatAuthError('config_error')
   const store = useWechatAuthStore(globals.$pinia)
-  const flowState: FlowState = { app: 'mp', appid, authorizeBase }
+  const flowState: FlowState = { app: 'mp', appid, authorizeBase, relayUrl }
 
   function setStatus(next: WechatAuthStatus, err: WechatAuthError | null = null): void {
     store.status = next

@@ -5,7 +5,7 @@ import { WechatAuthError } from './errors'
 import type { WechatAuthRequirement } from './options'
 import { savePendingLogin } from './pending-login'
 import { randomString } from './random'
-import type { FlowContext } from './runtime'
+import type { FlowContext, FlowState } from './runtime'
 import type { WechatScope, WechatSessionScope } from './wire'
 
 export interface StartLoginOptions {
@@ -57,7 +57,7 @@ export function createStartLogin({
   return async ({ target, scope, again, embedded } = {}) => {
     try {
       await ensureReady()
-      const { app, appid, authorizeBase } = flowState
+      const { app } = flowState
       // Outside WeChat the official account's login ends on WeChat's dead-end page: never go there.
       // The QR code is for desktops: a phone cannot scan its own screen.
       if (store.loginMode == 'unavailable' || (embedded && app == 'mp')) {
@@ -78,9 +78,8 @@ export function createStartLogin({
         createdAt: now(),
       })
       const url = buildLoginUrl({
-        app,
-        authorizeBase: authorizeBase!,
-        appid: appid!,
+        // The app, its appid and authorize base, and the official account's relay: all set by now.
+        ...(flowState as Required<FlowState>),
         // The page URL for `to` in any history mode; hash mode keeps the current path and query.
         redirectUri: stripCallback(new URL(to.href, win!.location.href).href),
         scope,

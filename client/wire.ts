@@ -59,6 +59,12 @@ export interface PublicConfig {
    * (`/mock-wechat/open/js/jweixin-1.6.0.js`) in mock mode. The pages' CSP allows exactly its origin.
    */
   jssdkScript: string
+  /**
+   * The relay this site logs in through (WECHAT_RELAY_URL): a proxy's `GET /relay` on one of the
+   * official account's 网页授权域名. The kit then sends WeChat `relayUrl?to=<its callback URL>` as
+   * `redirect_uri` (official-account logins only; docs/architecture.md#the-relay). Absent: none.
+   */
+  relayUrl?: string
 }
 
 /** `POST /openid` request body. */

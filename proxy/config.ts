@@ -3,6 +3,7 @@ import type { PublicConfig, WechatApp } from '../client/wire.js'
 import { ConfigError, envReader, parseDuration, parseTrustProxy, read } from './config-env.js'
 import type { Env } from './config-env.js'
 import { readRedisTarget } from './config-redis.js'
+import { readRelay } from './config-relay.js'
 import type { RedisTarget } from './config-redis.js'
 import { DEMO_MP_APP, DEMO_OAUTH_DOMAINS, DEMO_WEB_APP } from './mock-wechat/demo-apps.js'
 
@@ -45,6 +46,16 @@ export interface ProxyConfig {
    * serves pages on: the request's own host and those of ALLOWED_ORIGINS.
    */
   jssdkDomains?: string[]
+  /**
+   * The relay's allow-list (WECHAT_RELAY_ORIGINS): exact origins `GET /relay` forwards WeChat's
+   * callback to (docs/architecture.md#the-relay). Unset = no relay route.
+   */
+  relayOrigins?: string[]
+  /**
+   * The relay this proxy's pages log in through (WECHAT_RELAY_URL): a proxy's `GET /relay` on one of
+   * the official account's 网页授权域名, named in `GET /config` as `relayUrl`. Unset = no relay.
+   */
+  relayUrl?: string
   sessionSecret: string
   /** True when the secret is random per start (dev only): sessions die with the process. */
   sessionSecretGenerated: boolean
@@ -148,6 +159,7 @@ export function loadConfig(env: Env): ProxyConfig {
   const mockJssdkDomains = hostnames('MOCK_JSSDK_DOMAINS') ?? [...DEMO_OAUTH_DOMAINS]
   const mockIpWhitelist = ips('MOCK_IP_WHITELIST')
   const jssdkDomains = hostnames('WECHAT_JSSDK_DOMAINS')
+  const { relayOrigins, relayUrl } = readRelay(env, problem, production && !mock)
   const tokenMode = oneOf('WECHAT_TOKEN_MODE', ['stable', 'classic'] as const, 'stable')
 
   // The session key: anyone holding it can mint sessions, so production must bring a strong one.
@@ -230,6 +242,8 @@ export function loadConfig(env: Env): ProxyConfig {
   if (redis) config.redis = redis
   if (redis?.kind === 'redis') config.redisUrl = redis.url
   if (jssdkDomains) config.jssdkDomains = jssdkDomains
+  if (relayOrigins) config.relayOrigins = relayOrigins
+  if (relayUrl) config.relayUrl = relayUrl
   if (mockIpWhitelist) config.mockIpWhitelist = mockIpWhitelist
   return config
 }
@@ -243,6 +257,7 @@ export function publicConfig(config: ProxyConfig): PublicConfig {
     jssdkScript: jssdkScriptUrl(config),
   }
   if (config.web) result.webAppid = config.web.appid
+  if (config.relayUrl) result.relayUrl = config.relayUrl
   return result
 }
 

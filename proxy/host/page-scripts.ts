@@ -15,7 +15,17 @@ export interface PageScripts {
    * The public configuration the pre-boot script was built with: the server it is deployed with
    * must answer the same, or every login would go to another app's (or the mock's) authorize page.
    */
-  built?: { appid: string; authorizeBase: string }
+  built?: BuiltFor
+}
+
+/**
+ * What a pre-boot script sends logins to: the appid, WeChat's authorize page and the relay WeChat
+ * comes back through (WECHAT_RELAY_URL; none when absent).
+ */
+export interface BuiltFor {
+  appid: string
+  authorizeBase: string
+  relayUrl?: string
 }
 
 const SHA256_SOURCE = /^sha256-[A-Za-z0-9+/]{43}=$/
@@ -34,15 +44,18 @@ export function readPageScripts(dir: string): PageScripts {
 
 /**
  * Why the build cannot be served with this configuration (its pre-boot script sends logins to
- * another appid or authorize page), or undefined when it can.
+ * another appid or authorize page, or through another relay), or undefined when it can.
  */
-export function builtForAnother(
-  scripts: PageScripts,
-  served: { appid: string; authorizeBase: string },
-): string | undefined {
+export function builtForAnother(scripts: PageScripts, served: BuiltFor): string | undefined {
   const { built } = scripts
-  if (!built || (built.appid === served.appid && built.authorizeBase === served.authorizeBase)) {
-    return undefined
+  if (!built) return undefined
+  if (built.appid === served.appid && built.authorizeBase === served.authorizeBase) {
+    if ((built.relayUrl ?? '') === (served.relayUrl ?? '')) return undefined
+    return (
+      `dist/ was built to log in through the relay ${built.relayUrl ?? '(none)'}, but this server ` +
+      `is configured with ${served.relayUrl ?? 'none'} (WECHAT_RELAY_URL): its pre-boot redirect ` +
+      'would send WeChat back to the wrong place. Build again with the same WECHAT_RELAY_URL.'
+    )
   }
   return (
     `dist/ was built for appid ${built.appid} at ${built.authorizeBase}, but this server is ` +

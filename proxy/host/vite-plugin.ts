@@ -164,10 +164,10 @@ export function wechatAuthDev(options: WechatAuthDevOptions = {}): Plugin {
       if (preboot) {
         // Next to index.html, for `npm start` (server.ts) to allow exactly this inline script and to
         // check that it is served with the configuration it was built with.
-        const { appid, authorizeBase } = preboot.config
+        const { appid, authorizeBase, relayUrl } = preboot.config
         const scripts: PageScripts = {
           scriptHashes: [preboot.hash],
-          built: { appid, authorizeBase },
+          built: { appid, authorizeBase, ...(relayUrl ? { relayUrl } : {}) },
         }
         writeFileSync(join(dir, PAGE_SCRIPTS_FILE), JSON.stringify(scripts))
         resolved?.logger.info(

@@ -12,6 +12,7 @@ import type { BusyRetryOptions } from '../wechat/retry.js'
 import type { RouteContext } from './routes/context.js'
 import { mountJssdkRoute } from './routes/jssdk.js'
 import { mountOpenidRoute } from './routes/openid.js'
+import { mountRelayRoute } from './routes/relay.js'
 import { mountSessionRoutes } from './routes/session.js'
 import { mountUserinfoRoute } from './routes/userinfo.js'
 import { createResponder } from './respond.js'
@@ -203,6 +204,8 @@ export function createWechatProxy(
   mountJssdkRoute(router, ctx, limits.jssdk)
   mountOpenidRoute(router, ctx, limits.openid)
   mountUserinfoRoute(router, ctx)
+  // WeChat's callback on the authorized domain, forwarded to an allowed site (WECHAT_RELAY_ORIGINS).
+  mountRelayRoute(router, ctx)
 
   // Public values that do not change once the proxy is built: serialized once.
   const publicJson = JSON.stringify(publicConfig(config))

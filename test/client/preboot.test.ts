@@ -33,6 +33,8 @@ interface Visit {
   tab?: Record<string, unknown>
   options?: PrebootOptions
   base?: string
+  /** The build's environment. @default { WECHAT_MOCK: '1' } */
+  env?: Record<string, string>
 }
 
 /** Runs the exact script the plugin inlines against a fake page; returns where it went and what it kept. */
@@ -43,8 +45,9 @@ function visit({
   tab = {},
   options = {},
   base = '/',
+  env = { WECHAT_MOCK: '1' },
 }: Visit = {}) {
-  const { script } = prebootScript({ WECHAT_MOCK: '1' }, base, options)
+  const { script } = prebootScript(env, base, options)
   const url = new URL(href)
   const replaced: string[] = []
   let stopped = false
@@ -278,6 +281,19 @@ describe('the pre-boot script', () => {
       await expect(handoff!.C1).resolves.toEqual({ data: { openid: 'o' } })
     })
 
+    it('sends WeChat back through the relay when the build names one (WECHAT_RELAY_URL)', () => {
+      const relay = 'https://auth.example.com/api/wechat/relay'
+      const { to, read } = visit({ env: { WECHAT_MOCK: '1', WECHAT_RELAY_URL: relay } })
+      const pending = read('pending') as { state: string }
+      const page = 'https://h5.example.com/orders?id=7#top'
+      expect(to).toBe(
+        `/mock-wechat/connect/oauth2/authorize?appid=${APPID}` +
+          `&redirect_uri=${encodeURIComponent(`${relay}?to=${encodeURIComponent(page)}`)}` +
+          `&response_type=code&scope=snsapi_base&state=${pending.state}` +
+          '&connect_redirect=1#wechat_redirect',
+      )
+    })
+
     it('calls the proxy where the app mounts it (proxyBase)', () => {
       const options = { proxyBase: '/wx/' }
       expect(visit({ href: callback, tab: pending(), options }).fetched[0]!.url).toBe('/wx/openid')
@@ -287,10 +303,15 @@ describe('the pre-boot script', () => {
       ['a state this tab did not save', pending({ state: 'S2' })],
       ['an expired pending login', pending({ createdAt: NOW - 11 * 60_000 })],
       ['no pending login', {}],
-      ['a code this tab exchanged already', { ...pending(), [`${KEY}codes`]: ['C1'] }],
+      ['a code this tab exchanged already', { ...pending(), [`${KEY}code`]: 'C1' }],
     ])('sends nothing for %s (the kit ignores it)', (_name, tab) => {
       const { fetched, handoff, trips } = visit({ href: callback, tab })
       expect([fetched.length, handoff, trips]).toEqual([0, undefined, 0])
+    })
+
+    it('sends a code other than the one this tab exchanged last', () => {
+      const tab = { ...pending(), [`${KEY}code`]: 'C0' }
+      expect(visit({ href: callback, tab }).fetched).toHaveLength(1)
     })
 
     it('sends nothing for a denial (a state without a code)', () => {

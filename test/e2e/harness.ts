@@ -41,16 +41,18 @@ const CHROMIUM_ARGS = [
 
 /**
  * `npm run dev` in-process: the demo, the proxy and the mock WeChat on one loopback port. `plugin`:
- * more options of the dev plugin (e.g. `preboot`).
+ * more options of the dev plugin (e.g. `preboot`); `port`: a port chosen beforehand (two servers
+ * that name each other in their configuration), else a free one.
  */
 export async function startDevServer(
   env: Record<string, string> = {},
   plugin: Omit<WechatAuthDevOptions, 'env'> = {},
+  port?: number,
 ): Promise<{
   origin: string
   close: () => Promise<void>
 }> {
-  const port = await freePort()
+  port ??= await freePort()
   const { wechatAuthDev } = await import('../../proxy/host/vite-plugin')
   const vue = (await import('@vitejs/plugin-vue')).default
   const server: ViteDevServer = await createServer({
