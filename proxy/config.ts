@@ -4,12 +4,15 @@ import { ConfigError, envReader, parseDuration, parseTrustProxy, read } from './
 import type { Env } from './config-env.js'
 import { readRedisTarget } from './config-redis.js'
 import type { RedisTarget } from './config-redis.js'
+import { readSessionJwksFile } from './login/session-keys.js'
+import type { SessionJwks } from './login/session-keys.js'
 import { DEMO_MP_APP, DEMO_OAUTH_DOMAINS, DEMO_WEB_APP } from './mock-wechat/demo-apps.js'
 
 export { parseDuration } from './config-env.js'
 export { ConfigError } from './config-env.js'
 export type { ConfigProblem } from './config-env.js'
 export type { RedisNode, RedisTarget } from './config-redis.js'
+export type { SessionJwks } from './login/session-keys.js'
 
 /** Where the basic access_token comes from (docs/wechat.md#basic-access-token). */
 export type WechatTokenMode = 'stable' | 'classic'
@@ -45,7 +48,16 @@ export interface ProxyConfig {
    * serves pages on: the request's own host and those of ALLOWED_ORIGINS.
    */
   jssdkDomains?: string[]
+  /**
+   * SESSION_SECRET: signs HS256 sessions when there is no `sessionJwks`; beside `sessionJwks`, HS256
+   * sessions signed before the switch still verify with it. Empty when unset with `sessionJwks`.
+   */
   sessionSecret: string
+  /**
+   * SESSION_JWKS_FILE's keys (docs/architecture.md#asymmetric-sessions): sessions are signed with the
+   * first (ES256 or EdDSA), verified with any, and `GET /jwks.json` serves their public halves.
+   */
+  sessionJwks?: SessionJwks
   /** True when the secret is random per start (dev only): sessions die with the process. */
   sessionSecretGenerated: boolean
   sessionTtlSeconds: number
@@ -150,6 +162,15 @@ export function loadConfig(env: Env): ProxyConfig {
   const jssdkDomains = hostnames('WECHAT_JSSDK_DOMAINS')
   const tokenMode = oneOf('WECHAT_TOKEN_MODE', ['stable', 'classic'] as const, 'stable')
 
+  // Asymmetric sessions: the file's first key signs, and backends verify with the public halves.
+  let sessionJwks: SessionJwks | undefined
+  const jwksFile = read(env, 'SESSION_JWKS_FILE')
+  if (jwksFile !== undefined) {
+    const loaded = readSessionJwksFile(jwksFile)
+    if ('problem' in loaded) problem('SESSION_JWKS_FILE', loaded.problem)
+    else sessionJwks = loaded
+  }
+
   // The session key: anyone holding it can mint sessions, so production must bring a strong one.
   let sessionSecret = read(env, 'SESSION_SECRET')
   let sessionSecretGenerated = false
@@ -157,10 +178,12 @@ export function loadConfig(env: Env): ProxyConfig {
     if (Buffer.byteLength(sessionSecret) < MIN_SESSION_SECRET_BYTES) {
       problem('SESSION_SECRET', `must be at least ${MIN_SESSION_SECRET_BYTES} bytes`)
     }
+  } else if (jwksFile !== undefined) {
+    // Sessions are signed with the keys: no secret is needed, and none is made up.
   } else if (production && !mock) {
     problem(
       'SESSION_SECRET',
-      `is required in production (at least ${MIN_SESSION_SECRET_BYTES} bytes)`,
+      `is required in production (at least ${MIN_SESSION_SECRET_BYTES} bytes) unless SESSION_JWKS_FILE is set`,
     )
   } else {
     sessionSecret = randomBytes(MIN_SESSION_SECRET_BYTES).toString('base64url')
@@ -227,6 +250,7 @@ export function loadConfig(env: Env): ProxyConfig {
     trustProxy,
   }
   if (web) config.web = web
+  if (sessionJwks) config.sessionJwks = sessionJwks
   if (redis) config.redis = redis
   if (redis?.kind === 'redis') config.redisUrl = redis.url
   if (jssdkDomains) config.jssdkDomains = jssdkDomains
