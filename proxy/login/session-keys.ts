@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto'
+import { createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto'
 import type { JsonWebKey as NodeJwk } from 'node:crypto'
 import { readFileSync, statSync } from 'node:fs'
 import { SignJWT, decodeProtectedHeader, importJWK, jwtVerify } from 'jose'
@@ -119,25 +119,32 @@ function checkKey(entry: unknown): SessionKey | string {
   for (const member of ['d', 'x', ...(alg === 'ES256' ? ['y'] : [])]) {
     if (typeof jwk[member] !== 'string') return `has no "${member}" string`
   }
-  // Node reads the key (and refuses a point off the curve or a private part that does not match it);
-  // the public half is then derived from the private part and must be the one the file states.
-  let derived: NodeJwk
+  // Node reads both halves (refusing a point off the curve), but keeps a stated public point without
+  // deriving it from `d`: a signature made with the private half must verify with the public half, or
+  // the key would sign sessions that /jwks.json's key cannot verify.
   try {
     const privateKey = createPrivateKey({ key: jwk as NodeJwk, format: 'jwk' })
-    derived = createPublicKey(privateKey).export({ format: 'jwk' })
+    const publicKey = createPublicKey({ key: publicPart(jwk) as NodeJwk, format: 'jwk' })
+    const probe = randomBytes(32)
+    const digest = alg === 'ES256' ? 'sha256' : null
+    if (!verify(digest, probe, publicKey, sign(digest, probe, privateKey))) {
+      return 'has a public part (x, y) that does not match its private part (d)'
+    }
   } catch {
     return `is not a valid ${alg === 'ES256' ? 'P-256' : 'Ed25519'} private key`
   }
-  if (derived.x !== jwk.x || (alg === 'ES256' && derived.y !== jwk.y)) {
-    return 'has a public part (x, y) that does not match its private part (d)'
-  }
-  const publicJwk: JWK = {}
-  for (const member of PUBLIC_MEMBERS) {
-    if (typeof jwk[member] === 'string') publicJwk[member] = jwk[member]
-  }
-  Object.assign(publicJwk, { kid: jwk.kid, alg, use: 'sig' })
+  const publicJwk: JWK = { ...publicPart(jwk), kid: jwk.kid, alg, use: 'sig' }
   const privateJwk: JWK = { ...publicJwk, d: jwk.d as string }
   return { kid: jwk.kid, alg, privateJwk, publicJwk }
+}
+
+/** The members of a key's public half (kty, crv, x and, for EC, y). */
+function publicPart(jwk: Record<string, unknown>): JWK {
+  const part: JWK = {}
+  for (const member of PUBLIC_MEMBERS) {
+    if (typeof jwk[member] === 'string') part[member] = jwk[member]
+  }
+  return part
 }
 
 /**
