@@ -37,12 +37,19 @@ const NOW = Date.UTC(2026, 0, 1)
 const SECRET = 's'.repeat(32)
 
 /** A private JWK made by Node (not by the code under test). */
-export function privateJwk(kind: 'ec' | 'ed25519', kid: string): Record<string, string> {
+function privateJwk(kind: 'ec' | 'ed25519', kid: string): Record<string, string> {
   const { privateKey } =
     kind === 'ec'
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
       : generateKeyPairSync('ed25519')
   return { ...(privateKey.export({ format: 'jwk' }) as Record<string, string>), kid }
+}
+
+/** A copy of `jwk` without `member`. */
+function without(jwk: Record<string, string>, member: string): Record<string, string> {
+  const copy = { ...jwk }
+  delete copy[member]
+  return copy
 }
 
 function keysOf(...jwks: Record<string, unknown>[]): SessionKey[] {
@@ -315,20 +322,16 @@ describe('SESSION_JWKS_FILE: the keys are checked strictly', () => {
 
   it('refuses each mistake, naming the key by its place and never quoting its values', () => {
     const ec = privateJwk('ec', 'a')
-    const { d: _d, ...publicOnly } = ec
-    const rsa = {
-      ...(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
-        format: 'jwk',
-      }) as Record<string, string>),
+    const publicOnly = without(ec, 'd')
+    const rsa: Record<string, string> = {
+      ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
       kid: 'r',
-    }
-    const p384 = {
-      ...(generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({
-        format: 'jwk',
-      }) as Record<string, string>),
+    } as Record<string, string>
+    const p384: Record<string, string> = {
+      ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'jwk' }),
       kid: 'p',
-    }
-    const { kid: _kid, ...noKid } = ec
+    } as Record<string, string>
+    const noKid = without(ec, 'kid')
     const other = privateJwk('ec', 'b')
     const cases: [unknown, RegExp][] = [
       [[], /no keys/],
