@@ -4,15 +4,15 @@ import { ConfigError, envReader, parseDuration, parseTrustProxy, read } from './
 import type { Env } from './config-env.js'
 import { readRedisTarget } from './config-redis.js'
 import type { RedisTarget } from './config-redis.js'
-import { readSessionJwksFile } from './login/session-keys.js'
-import type { SessionJwks } from './login/session-keys.js'
+import { readSessionJwksFile } from './config-jwks.js'
+import type { SessionJwks } from './config-jwks.js'
 import { DEMO_MP_APP, DEMO_OAUTH_DOMAINS, DEMO_WEB_APP } from './mock-wechat/demo-apps.js'
 
 export { parseDuration } from './config-env.js'
 export { ConfigError } from './config-env.js'
 export type { ConfigProblem } from './config-env.js'
 export type { RedisNode, RedisTarget } from './config-redis.js'
-export type { SessionJwks } from './login/session-keys.js'
+export type { SessionJwks } from './config-jwks.js'
 
 /** Where the basic access_token comes from (docs/wechat.md#basic-access-token). */
 export type WechatTokenMode = 'stable' | 'classic'

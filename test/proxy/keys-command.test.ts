@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../proxy/config.js'
 import { createSessionSigner } from '../../proxy/login/session-keys.js'
-import { keysCommand } from '../../proxy/keys-command.js'
+import { keysCommand } from '../../proxy/host/keys-command.js'
 
 const DAY_MS = 86_400_000
 const NOW = Date.UTC(2026, 5, 1)
@@ -132,10 +132,10 @@ describe('the keys command', () => {
     expect(readFileSync(file, 'utf8')).toBe('{"keys": [{"kty": "RSA", "kid": "r"}]}')
   })
 
-  it('runs as `npm run keys` would (tsx proxy/cli.ts keys), with usage errors on a bad flag', () => {
+  it('runs as `npm run keys` would (tsx proxy/host/cli.ts keys), with usage errors on a bad flag', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'keys-')), 'k.json')
     const run = (...args: string[]) =>
-      spawnSync('npx', ['tsx', 'proxy/cli.ts', 'keys', ...args], { encoding: 'utf8' })
+      spawnSync('npx', ['tsx', 'proxy/host/cli.ts', 'keys', ...args], { encoding: 'utf8' })
     const made = run('--file', file, '--alg', 'EdDSA')
     expect(made.status, made.stderr).toBe(0)
     expect(readKeys(file)[0]!.alg).toBe('EdDSA')

@@ -1,5 +1,5 @@
 /**
- * The `keys` command of the proxy's bin (cli.ts): makes and rotates SESSION_JWKS_FILE
+ * The `keys` command of the proxy's bin (host/cli.ts): makes and rotates SESSION_JWKS_FILE
  * (docs/architecture.md#asymmetric-sessions).
  *
  *   keys --file F                       creates F with one key (ES256 unless --alg EdDSA), or lists its keys
@@ -15,9 +15,9 @@ import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
-import { parseDuration } from './config-env.js'
-import { parseSessionJwks } from './login/session-keys.js'
-import type { SessionAlgorithm } from './login/session-keys.js'
+import { parseDuration } from '../config-env.js'
+import { parseSessionJwks } from '../config-jwks.js'
+import type { SessionAlgorithm } from '../config-jwks.js'
 
 /** When a key stopped signing (written by --rotate): what --drop-expired counts from. */
 const RETIRED = 'retired'
