@@ -61,14 +61,28 @@ export interface SessionSignerOptions {
   secret?: string
   /** SESSION_JWKS_FILE's keys: sessions are then signed with the first. */
   jwks?: Pick<SessionJwks, 'keys'>
+  /**
+   * Asymmetric sessions this process verified, kept (by their exact text) so that the same session
+   * presented again skips the signature check: at most this many, the oldest dropped first; 0 keeps
+   * none. Expiry is checked on every use; revocation is the caller's, on every request as before.
+   * @default VERIFIED_CACHE_SIZE
+   */
+  verifiedCacheSize?: number
 }
+
+/**
+ * Sessions kept verified by default: about 1 KB each (the token and its claims), so about 10 MB at
+ * most. An ES256 check costs `GET /session` about half its throughput (docs/benchmarks.md); a page
+ * presents the same session on every call, so nearly every check after the first is a hit.
+ */
+export const VERIFIED_CACHE_SIZE = 10_000
 
 /**
  * The signer of the proxy's sessions: HS256 with `secret` when there are no `jwks` (unchanged:
  * session.ts), else the first key of `jwks`.
  */
 export function createSessionSigner(options: SessionSignerOptions): SessionSigner {
-  const { secret, jwks } = options
+  const { secret, jwks, verifiedCacheSize = VERIFIED_CACHE_SIZE } = options
   if (!jwks) {
     if (!secret) throw new Error('createSessionSigner needs a secret or keys')
     return {
@@ -98,6 +112,19 @@ export function createSessionSigner(options: SessionSignerOptions): SessionSigne
     return entry.key
   }
 
+  /**
+   * Tokens whose signature, header and claims this process checked, by their exact text: nothing is
+   * kept for a token that failed, and a hit is the very string that passed. A Map iterates in
+   * insertion order, so the first key is the oldest.
+   */
+  const verified = new Map<string, SessionClaims>()
+  const keep = (token: string, claims: SessionClaims) => {
+    // Two requests with one new session both verify it; the second must not push out another.
+    if (verifiedCacheSize <= 0 || verified.has(token)) return
+    while (verified.size >= verifiedCacheSize) verified.delete(verified.keys().next().value!)
+    verified.set(token, claims)
+  }
+
   return {
     alg: signer.alg,
     async sign(claims, ttlSeconds, now) {
@@ -109,6 +136,14 @@ export function createSessionSigner(options: SessionSignerOptions): SessionSigne
     },
     verify(token, now) {
       if (typeof token !== 'string' || !COMPACT_JWS.test(token)) throw refused()
+      // Only what passed verifyWithKeys is kept: a hit is the exact text of a session checked before.
+      const kept = verified.get(token)
+      if (kept) {
+        // Expired at exp itself, as sessionClaims reads it; an expired one is dropped and refused.
+        if (kept.expiresAt.getTime() > now) return kept
+        verified.delete(token)
+        throw refused()
+      }
       let alg: unknown
       try {
         alg = decodeProtectedHeader(token).alg
@@ -134,6 +169,8 @@ export function createSessionSigner(options: SessionSignerOptions): SessionSigne
     } catch (error) {
       throw refused(error)
     }
-    return sessionClaims(payload, now)
+    const claims = sessionClaims(payload, now)
+    keep(token, claims)
+    return claims
   }
 }

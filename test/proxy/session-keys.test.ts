@@ -189,6 +189,50 @@ describe('asymmetric sessions: signing and verifying', () => {
   })
 })
 
+describe('asymmetric sessions: the bounded cache of verified sessions', () => {
+  const ec = privateJwk('ec', 'ec-1')
+
+  it('answers a session verified before synchronously, and only that exact text', async () => {
+    const signer = createSessionSigner({ jwks: { keys: keysOf(ec) } })
+    const { token } = await signer.sign(CLAIMS, 3600, NOW)
+    const first = signer.verify(token, NOW)
+    expect(first).toBeInstanceOf(Promise)
+    const claims = await first
+    // A hit: no signature check, no promise.
+    expect(signer.verify(token, NOW)).toBe(claims)
+    // The same signature on other claims is another text: a miss, checked, refused.
+    const [header, , signature] = token.split('.')
+    const other = base64url.encode(JSON.stringify({ ...payload(), sub: 'someone-else' }))
+    expect(await refusalOf(() => signer.verify(`${header}.${other}.${signature}`, NOW))).toBe(
+      'unauthorized',
+    )
+  })
+
+  it('still refuses a kept session once it has expired', async () => {
+    const signer = createSessionSigner({ jwks: { keys: keysOf(ec) } })
+    const { token } = await signer.sign(CLAIMS, 60, NOW)
+    await signer.verify(token, NOW)
+    expect(signer.verify(token, NOW + 59_999)).not.toBeInstanceOf(Promise)
+    expect(await refusalOf(() => signer.verify(token, NOW + 60_000))).toBe('unauthorized')
+    // Dropped when found expired: checked again in full (here with an earlier clock, and passing).
+    expect(signer.verify(token, NOW)).toBeInstanceOf(Promise)
+  })
+
+  it('keeps at most its bound (the oldest go first), and nothing with a size of 0', async () => {
+    const signer = createSessionSigner({ jwks: { keys: keysOf(ec) }, verifiedCacheSize: 2 })
+    const tokens = await Promise.all(
+      [1, 2, 3].map(async () => (await signer.sign(CLAIMS, 3600, NOW)).token),
+    )
+    for (const token of tokens) await signer.verify(token, NOW)
+    expect(signer.verify(tokens[0]!, NOW)).toBeInstanceOf(Promise)
+    await signer.verify(tokens[0]!, NOW)
+    expect(signer.verify(tokens[2]!, NOW)).not.toBeInstanceOf(Promise)
+    const none = createSessionSigner({ jwks: { keys: keysOf(ec) }, verifiedCacheSize: 0 })
+    await none.verify(tokens[0]!, NOW)
+    expect(none.verify(tokens[0]!, NOW)).toBeInstanceOf(Promise)
+  })
+})
+
 async function importPrivate(jwk: Record<string, string>) {
   const { importJWK } = await import('jose')
   return importJWK(jwk, jwk.kty === 'EC' ? 'ES256' : 'EdDSA')
