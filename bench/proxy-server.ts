@@ -7,7 +7,8 @@
  *
  * Built as `npm start` builds it in production (proxy/host/server.ts): createWechatApp with the security
  * headers, NODE_ENV=production, real-looking credentials (the mock's demo official account, so no
- * mock is mounted in this process) and a SESSION_SECRET. The only differences are the documented
+ * mock is mounted in this process) and a SESSION_SECRET (or, when the environment names one, the
+ * SESSION_JWKS_FILE of the bench's ES256 proxy). The only differences are the documented
  * ones: WECHAT_API_BASE points at the mock, RATE_LIMIT is raised, LOG_LEVEL is silent and
  * WECHAT_JSSDK_DOMAINS names the load's host.
  */
@@ -31,7 +32,10 @@ const config = loadConfig({
   LOG_LEVEL: 'silent',
   // Every load client shares 127.0.0.1: the per-IP limit would measure itself, not the proxy.
   RATE_LIMIT: '1000000',
-  SESSION_SECRET: randomBytes(32).toString('base64url'),
+  // With SESSION_JWKS_FILE (the bench's ES256 proxy), sessions are signed with its key instead.
+  ...(process.env.SESSION_JWKS_FILE
+    ? { SESSION_JWKS_FILE: process.env.SESSION_JWKS_FILE }
+    : { SESSION_SECRET: randomBytes(32).toString('base64url') }),
   // In production `/jssdk` signs only the hosts it is told to; the load names the pages 127.0.0.1.
   WECHAT_JSSDK_DOMAINS: '127.0.0.1',
   // The Redis phase of the bench runs this proxy on one Redis, then on a Redis Cluster.

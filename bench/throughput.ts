@@ -11,7 +11,9 @@
  * from this process (autocannon, kept-alive connections), the same `--connections` and `--seconds`
  * for every run, in `--rounds` rounds whose order alternates (proxy first, then baseline first) so
  * that drift on a shared machine falls on both sides. `POST /openid` always gets a fresh code
- * pre-issued by the mock. Then the Redis phase: the proxy on one Redis and on a three-master Redis
+ * pre-issued by the mock. `GET /session` also runs on a second proxy process started with a
+ * SESSION_JWKS_FILE (one ES256 key, made by the keys command), in the same rounds, so ES256 sessions
+ * are compared with HS256 and with the bare route (issue 21). Then the Redis phase: the proxy on one Redis and on a three-master Redis
  * Cluster (redis-server processes started here, as the tests start them), `POST /openid` and
  * `GET /session` in the same alternating rounds. Then a fresh proxy process takes `--exchanges` code exchanges (codes
  * issued in batches) and reports its memory after a full GC; `--store-cap N` caps that proxy's
@@ -25,7 +27,9 @@
  * tests assert), 2 when it could not run. Bounded in time, loopback only.
  */
 import { randomBytes } from 'node:crypto'
-import { cpus, loadavg, totalmem } from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
@@ -35,6 +39,7 @@ import { CODE_BATCH, CodePool } from './code-pool.js'
 import { cpuTimeOf, intOption, serverChildren, startFlags, watchMemory } from './ipc.js'
 import type { ForkedServer } from './ipc.js'
 import { EndpointStats, memoryTable, peakOf, percentile } from './stats.js'
+import { keysCommand } from '../proxy/host/keys-command.js'
 import { startRedisCluster } from '../test/helpers/redis-cluster.js'
 import { startRedisServer } from '../test/helpers/redis-server.js'
 import ensureRedis from '../test/setup/ensure-redis.js'
@@ -119,7 +124,8 @@ function stopServer(server: ForkedServer): Promise<void> {
   })
 }
 
-type Target = 'proxy' | 'naive handler' | 'bare route' | 'one Redis' | 'Redis Cluster'
+type Target =
+  'proxy' | 'proxy, ES256' | 'naive handler' | 'bare route' | 'one Redis' | 'Redis Cluster'
 
 /** One run: its counts and latencies, and how long it took. */
 class RunFigures extends EndpointStats {
@@ -352,21 +358,44 @@ async function main(): Promise<void> {
   const mock = await startServer('mock-server', [])
   const mockBase = `http://${HOST}:${mock.port}/mock-wechat`
   const proxy = await startServer('proxy-server', [mockBase])
+  // The same proxy with asymmetric sessions (issue 21): SESSION_JWKS_FILE with one ES256 key, made by
+  // the keys command in a temporary folder, so that `GET /session` verifies ES256 in the same run.
+  const keysDir = mkdtempSync(join(tmpdir(), 'wechat-h5-auth-bench-'))
+  const keysFile = join(keysDir, 'session-keys.json')
+  const made = await keysCommand({
+    file: keysFile,
+    alg: 'ES256',
+    rotate: false,
+    dropExpired: false,
+    ttlSeconds: 7 * 86_400,
+    now: Date.now(),
+    say: () => {},
+  })
+  if (made !== 0) throw new Error('the keys command could not make the bench key file')
+  const proxyEs256 = await startServer('proxy-server', [mockBase], { SESSION_JWKS_FILE: keysFile })
   const baseline = await startServer('baseline-server', [mockBase])
   const pool = new CodePool(mock.port, connections * 4)
 
-  // One real login gives the session every GET /session presents.
-  await pool.fill(1)
-  const login = await fetch(`http://${HOST}:${proxy.port}/api/wechat/openid`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code: await pool.take(), verifier: randomBytes(32).toString('hex') }),
-  })
-  const { session } = (await login.json()) as { session: string }
-  const sessionRequest = (path: string): AutocannonRequest => ({
+  // One real login per proxy gives the session every GET /session presents.
+  const sessionOf = async (port: number) => {
+    await pool.fill(1)
+    const login = await fetch(`http://${HOST}:${port}/api/wechat/openid`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: await pool.take(), verifier: randomBytes(32).toString('hex') }),
+    })
+    return ((await login.json()) as { session: string }).session
+  }
+  const session = await sessionOf(proxy.port)
+  const es256Session = await sessionOf(proxyEs256.port)
+  const es256Header = Buffer.from(es256Session.split('.')[0] ?? '', 'base64url').toString()
+  if ((JSON.parse(es256Header) as { alg?: string }).alg !== 'ES256') {
+    throw new Error('the ES256 proxy did not sign an ES256 session')
+  }
+  const sessionRequest = (path: string, token = session): AutocannonRequest => ({
     method: 'GET',
     path,
-    headers: { authorization: `Bearer ${session}` },
+    headers: { authorization: `Bearer ${token}` },
   })
   // What the kit sends for a page: its URL, with WeChat's usual share parameters.
   const jssdkRequest = (path: string): AutocannonRequest => ({
@@ -395,6 +424,10 @@ async function main(): Promise<void> {
     },
     'GET /session': {
       proxy: { server: proxy, request: sessionRequest('/api/wechat/session') },
+      'proxy, ES256': {
+        server: proxyEs256,
+        request: sessionRequest('/api/wechat/session', es256Session),
+      },
       'bare route': { server: baseline, request: sessionRequest('/session') },
     },
     'POST /jssdk': {
@@ -442,6 +475,8 @@ async function main(): Promise<void> {
     }
   }
   await stopServer(proxy)
+  await stopServer(proxyEs256)
+  rmSync(keysDir, { recursive: true, force: true })
   await stopServer(baseline)
   const redisLines = await redisPhase(mockBase, mock.port)
 
@@ -451,6 +486,7 @@ async function main(): Promise<void> {
     ['POST /openid', 'proxy'],
     ['POST /openid', 'naive handler'],
     ['GET /session', 'proxy'],
+    ['GET /session', 'proxy, ES256'],
     ['GET /session', 'bare route'],
     ['POST /jssdk', 'proxy'],
     ['POST /jssdk', 'bare route'],
@@ -471,6 +507,7 @@ async function main(): Promise<void> {
   const naive = summarize('POST /openid', 'naive handler')
   const sessionFigures = summarize('GET /session', 'proxy')
   const bare = summarize('GET /session', 'bare route')
+  const es256 = summarize('GET /session', 'proxy, ES256')
   const jssdk = summarize('POST /jssdk', 'proxy')
   const jssdkBare = summarize('POST /jssdk', 'bare route')
   const verdict = (pass: boolean) => (pass ? 'PASS' : 'FAIL')
@@ -500,6 +537,13 @@ async function main(): Promise<void> {
   for (const [name, ratio, target, pass] of goals) {
     console.log(`| ${name} | ${ratio.toFixed(2)}x | ${target} | ${verdict(pass)} |`)
   }
+  // Asymmetric sessions (issue 21): recorded, not a goal; what ES256 verification costs `/session`.
+  for (const [name, ratio] of [
+    ['`/session` ES256 throughput vs HS256', es256.rate / sessionFigures.rate],
+    ['`/session` ES256 throughput vs bare', es256.rate / bare.rate],
+  ] as const) {
+    console.log(`| ${name} | ${ratio.toFixed(2)}x | (recorded) | — |`)
+  }
   if (memory) {
     const rssMb = memory.after.rss / 2 ** 20
     console.log(
@@ -522,7 +566,8 @@ async function main(): Promise<void> {
   console.log(
     `\nserver CPU per request, proxy against its baseline: \`/openid\` ` +
       `${(openid.cpuPerRequest / naive.cpuPerRequest).toFixed(2)}x, \`/session\` ` +
-      `${(sessionFigures.cpuPerRequest / bare.cpuPerRequest).toFixed(2)}x, \`/jssdk\` ` +
+      `${(sessionFigures.cpuPerRequest / bare.cpuPerRequest).toFixed(2)}x (ES256 ` +
+      `${(es256.cpuPerRequest / bare.cpuPerRequest).toFixed(2)}x), \`/jssdk\` ` +
       `${(jssdk.cpuPerRequest / jssdkBare.cpuPerRequest).toFixed(2)}x`,
   )
 

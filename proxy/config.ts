@@ -5,12 +5,15 @@ import type { Env } from './config-env.js'
 import { readRedisTarget } from './config-redis.js'
 import { readRelay } from './config-relay.js'
 import type { RedisTarget } from './config-redis.js'
+import { readSessionJwksFile } from './config-jwks.js'
+import type { SessionJwks } from './config-jwks.js'
 import { DEMO_MP_APP, DEMO_OAUTH_DOMAINS, DEMO_WEB_APP } from './mock-wechat/demo-apps.js'
 
 export { parseDuration } from './config-env.js'
 export { ConfigError } from './config-env.js'
 export type { ConfigProblem } from './config-env.js'
 export type { RedisNode, RedisTarget } from './config-redis.js'
+export type { SessionJwks } from './config-jwks.js'
 
 /** Where the basic access_token comes from (docs/wechat.md#basic-access-token). */
 export type WechatTokenMode = 'stable' | 'classic'
@@ -56,7 +59,16 @@ export interface ProxyConfig {
    * the official account's 网页授权域名, named in `GET /config` as `relayUrl`. Unset = no relay.
    */
   relayUrl?: string
+  /**
+   * SESSION_SECRET: signs HS256 sessions when there is no `sessionJwks`; beside `sessionJwks`, HS256
+   * sessions signed before the switch still verify with it. Empty when unset with `sessionJwks`.
+   */
   sessionSecret: string
+  /**
+   * SESSION_JWKS_FILE's keys (docs/architecture.md#asymmetric-sessions): sessions are signed with the
+   * first (ES256 or EdDSA), verified with any, and `GET /jwks.json` serves their public halves.
+   */
+  sessionJwks?: SessionJwks
   /** True when the secret is random per start (dev only): sessions die with the process. */
   sessionSecretGenerated: boolean
   sessionTtlSeconds: number
@@ -162,6 +174,15 @@ export function loadConfig(env: Env): ProxyConfig {
   const { relayOrigins, relayUrl } = readRelay(env, problem, production && !mock)
   const tokenMode = oneOf('WECHAT_TOKEN_MODE', ['stable', 'classic'] as const, 'stable')
 
+  // Asymmetric sessions: the file's first key signs, and backends verify with the public halves.
+  let sessionJwks: SessionJwks | undefined
+  const jwksFile = read(env, 'SESSION_JWKS_FILE')
+  if (jwksFile !== undefined) {
+    const loaded = readSessionJwksFile(jwksFile)
+    if ('problem' in loaded) problem('SESSION_JWKS_FILE', loaded.problem)
+    else sessionJwks = loaded
+  }
+
   // The session key: anyone holding it can mint sessions, so production must bring a strong one.
   let sessionSecret = read(env, 'SESSION_SECRET')
   let sessionSecretGenerated = false
@@ -169,10 +190,12 @@ export function loadConfig(env: Env): ProxyConfig {
     if (Buffer.byteLength(sessionSecret) < MIN_SESSION_SECRET_BYTES) {
       problem('SESSION_SECRET', `must be at least ${MIN_SESSION_SECRET_BYTES} bytes`)
     }
+  } else if (jwksFile !== undefined) {
+    // Sessions are signed with the keys: no secret is needed, and none is made up.
   } else if (production && !mock) {
     problem(
       'SESSION_SECRET',
-      `is required in production (at least ${MIN_SESSION_SECRET_BYTES} bytes)`,
+      `is required in production (at least ${MIN_SESSION_SECRET_BYTES} bytes) unless SESSION_JWKS_FILE is set`,
     )
   } else {
     sessionSecret = randomBytes(MIN_SESSION_SECRET_BYTES).toString('base64url')
@@ -239,6 +262,7 @@ export function loadConfig(env: Env): ProxyConfig {
     trustProxy,
   }
   if (web) config.web = web
+  if (sessionJwks) config.sessionJwks = sessionJwks
   if (redis) config.redis = redis
   if (redis?.kind === 'redis') config.redisUrl = redis.url
   if (jssdkDomains) config.jssdkDomains = jssdkDomains

@@ -71,6 +71,8 @@ function pageConfig(env: Record<string, string | undefined>): PrebootConfig['con
     ...(env.WECHAT_APPID?.trim() ? standIn('WECHAT_SECRET', '0'.repeat(32)) : {}),
     ...(env.WECHAT_WEB_APPID?.trim() ? standIn('WECHAT_WEB_SECRET', '0'.repeat(32)) : {}),
     ...standIn('SESSION_SECRET', 'stand-in, never used: the build signs nothing'),
+    // Nor does it read the session keys: a build machine without the key file builds the same page.
+    SESSION_JWKS_FILE: undefined,
   })
   return publicConfig(config)
 }

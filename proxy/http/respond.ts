@@ -23,6 +23,11 @@ export interface Responder {
   jsonText(res: ServerResponse, status: number, text: string): void
   /** An answer without a body (204). */
   empty(res: ServerResponse, status: number): void
+  /**
+   * A public JSON answer that caches may keep (`Cache-Control` in place of `no-store`): only for
+   * what is the same for everyone and secret to no one (`GET /jwks.json`).
+   */
+  publicJsonText(res: ServerResponse, text: string, cacheControl: string): void
 }
 
 /**
@@ -42,8 +47,9 @@ export function createResponder({ always, unlessSet }: ApiHeaders): Responder {
     }
     return headers
   }
-  const jsonText = (res: ServerResponse, status: number, text: string) => {
+  const jsonText = (res: ServerResponse, status: number, text: string, cacheControl?: string) => {
     const headers = headersFor(res)
+    if (cacheControl !== undefined) headers[headers.indexOf('Cache-Control') + 1] = cacheControl
     headers.push(
       'Content-Type',
       'application/json; charset=utf-8',
@@ -55,7 +61,8 @@ export function createResponder({ always, unlessSet }: ApiHeaders): Responder {
   }
   return {
     json: (res, status, body) => jsonText(res, status, JSON.stringify(body)),
-    jsonText,
+    jsonText: (res, status, text) => jsonText(res, status, text),
+    publicJsonText: (res, text, cacheControl) => jsonText(res, 200, text, cacheControl),
     empty(res, status) {
       res.writeHead(status, headersFor(res))
       res.end()

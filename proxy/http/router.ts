@@ -24,6 +24,7 @@ import { wechatCallLimit } from './wechat-calls.js'
 import { reachable, storesFor } from '../store/index.js'
 import type { RedisConnection, Store } from '../store/index.js'
 import { createTokenCustody } from '../login/tokens.js'
+import { JWKS_MAX_AGE_SECONDS, createSessionSigner } from '../login/session-keys.js'
 import { createWechatApi } from '../wechat/api.js'
 import { createBasicCredentials } from '../wechat/basic-credentials.js'
 import { basicTokenFetcher } from '../wechat/basic-token.js'
@@ -140,6 +141,30 @@ export function createWechatProxy(
     respond,
     limitWechatCall: wechatCallLimit(config, backends.rateLimitStore),
     answers: createSessionAnswers({ ttlSeconds: config.wechatCacheSeconds, store, now }),
+    sessions: createSessionSigner({
+      secret: config.sessionSecret || undefined,
+      jwks: config.sessionJwks,
+    }),
+  }
+  if (config.sessionJwks) {
+    const { keys, file, readableByOthers } = config.sessionJwks
+    // Which key signs is public (its kid is in /jwks.json); the keys themselves never reach a log.
+    logger.info(
+      { alg: ctx.sessions.alg, kid: keys[0]!.kid, verifyingKeys: keys.length },
+      'sessions are signed with the first key of SESSION_JWKS_FILE; GET /jwks.json serves the public keys',
+    )
+    if (readableByOthers) {
+      logger.warn(
+        { file },
+        'SESSION_JWKS_FILE can be read by other users of this machine: it holds private keys (chmod 600)',
+      )
+    }
+    if (config.sessionSecret) {
+      logger.warn(
+        'SESSION_SECRET is set beside SESSION_JWKS_FILE: HS256 sessions it signed still verify, and whoever ' +
+          'holds it can still mint sessions; unset it once SESSION_TTL has passed since the switch',
+      )
+    }
   }
   // Said once at start-up, whoever hosts the router: logins then go to the mock, which the host must
   // serve at that path (npm start and the Vite plugin do; an Express app mounts
@@ -212,6 +237,16 @@ export function createWechatProxy(
   router.get('/config', (_req, res) => {
     respond.jsonText(res, 200, publicJson)
   })
+
+  // The public halves of SESSION_JWKS_FILE's keys, for backends that verify sessions themselves. Without
+  // the file there is nothing to publish (HS256 sessions verify only with the secret): a 404.
+  const jwksJson = ctx.sessions.jwksJson
+  if (jwksJson !== undefined) {
+    const cacheControl = `public, max-age=${JWKS_MAX_AGE_SECONDS}`
+    router.get('/jwks.json', (_req, res) => {
+      respond.publicJsonText(res, jwksJson, cacheControl)
+    })
+  }
 
   router.get('/healthz', async (_req, res) => {
     await store.ping()

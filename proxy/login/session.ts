@@ -97,6 +97,20 @@ export function signSessionNow(
   ttlSeconds: number,
   now: number,
 ): { token: string; expiresAt: Date } {
+  const { payload, expiresAt } = sessionPayload(claims, ttlSeconds, now)
+  const signingInput = `${HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`
+  return { token: `${signingInput}.${mac(signingInput, secret)}`, expiresAt }
+}
+
+/**
+ * The claims of a new session (`sub` = openid, `iss`, a unique `jti`, `iat`, `exp`), whatever signs
+ * it: HS256 here, ES256 or EdDSA in session-keys.ts. `now` is in milliseconds.
+ */
+export function sessionPayload(
+  claims: SessionInput,
+  ttlSeconds: number,
+  now: number,
+): { payload: Record<string, unknown>; expiresAt: Date } {
   const issuedAt = Math.floor(now / 1000)
   const expiresAt = issuedAt + ttlSeconds
   const payload: Record<string, unknown> = { scope: claims.scope, app: claims.app }
@@ -109,14 +123,10 @@ export function signSessionNow(
   payload.jti = randomBytes(16).toString('base64url')
   payload.iat = issuedAt
   payload.exp = expiresAt
-  const signingInput = `${HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`
-  return {
-    token: `${signingInput}.${mac(signingInput, secret)}`,
-    expiresAt: new Date(expiresAt * 1000),
-  }
+  return { payload, expiresAt: new Date(expiresAt * 1000) }
 }
 
-const refused = (cause?: unknown) =>
+export const refused = (cause?: unknown) =>
   new ProxyError('unauthorized', 'The session is missing, invalid or expired', { cause })
 
 /** A base64url part as a JSON object, or undefined. */
@@ -169,6 +179,14 @@ export function verifySessionNow(token: string, secret: string, now: number): Se
   }
   const payload = jsonObject(payloadPart)
   if (!payload) throw refused()
+  return sessionClaims(payload, now)
+}
+
+/**
+ * The claims of a verified token's payload, checked the same for every algorithm: issuer, subject,
+ * scope, app, jti, expiry (and nbf when present). Anything wrong is `unauthorized`.
+ */
+export function sessionClaims(payload: Record<string, unknown>, now: number): SessionClaims {
   const { sub, scope, app, unionid, snapshotUser, jti, iat, exp, nbf, iss } = payload
   const seconds = Math.floor(now / 1000)
   if (

@@ -374,6 +374,13 @@ describe('prebootScript', () => {
     expect(
       prebootScript({ NODE_ENV: 'production', WECHAT_APPID: env.WECHAT_APPID }, '/').script,
     ).toBe(script)
+    // The session key file is the running proxy's: a build machine without it builds the same page.
+    expect(
+      prebootScript(
+        { ...env, SESSION_SECRET: '', SESSION_JWKS_FILE: '/nonexistent/session-keys.json' },
+        '/',
+      ).script,
+    ).toBe(script)
   })
 
   it('refuses a production build without an appid', () => {

@@ -33,6 +33,8 @@ describe('the benchmarks run', () => {
     for (const goal of [
       '/openid` throughput',
       '/session` throughput',
+      '/session` ES256 throughput vs HS256',
+      '/session` ES256 throughput vs bare',
       '/jssdk` throughput',
       '`POST /openid` throughput, Redis Cluster vs one Redis',
       '`GET /session` throughput, Redis Cluster vs one Redis',

@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import {
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -344,6 +352,16 @@ describe('the npm packages', () => {
     for (const name of ['wechat-h5-auth', 'vue', 'vue-router', 'pinia']) {
       expect(modules.has(name), name).toBe(false)
     }
+  })
+
+  it("runs the proxy's bin in the Express app: `npx wechat-h5-auth-proxy keys` makes a 0600 key file the proxy reads", async () => {
+    const app = join(work, 'express-app')
+    const file = join(app, 'session-keys.json')
+    const out = await run('npx', ['wechat-h5-auth-proxy', 'keys', '--file', file], app)
+    expect(out).toMatch(/created .* with one ES256 key/)
+    if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600)
+    const { keys } = JSON.parse(readFileSync(file, 'utf8')) as { keys: { d?: string }[] }
+    expect(out).not.toContain(keys[0]!.d)
   })
 
   it('type-checks the Vue app against the package’s declarations', async () => {

@@ -6,8 +6,8 @@ import type { Responder } from '../respond.js'
 import type { SessionAnswers } from '../session-answers.js'
 import type { WechatCallLimit } from '../wechat-calls.js'
 import type { CodeExchange } from '../../login/exchange.js'
-import { verifySessionNow } from '../../login/session.js'
 import type { SessionClaims } from '../../login/session.js'
+import type { SessionSigner } from '../../login/session-keys.js'
 import type { Store } from '../../store/index.js'
 import type { TokenCustody } from '../../login/tokens.js'
 import { bearerToken } from '../validate.js'
@@ -33,19 +33,31 @@ export interface RouteContext {
   limitWechatCall: WechatCallLimit
   /** WeChat's recent answers per session, reused for WECHAT_CACHE_SECONDS. */
   answers: SessionAnswers
+  /** Signs and verifies sessions: HS256 with SESSION_SECRET, or the keys of SESSION_JWKS_FILE. */
+  sessions: SessionSigner
 }
 
 /**
  * The session of an `Authorization: Bearer` request. A logged-out session is still a well-signed,
- * unexpired JWT: only the revocation list refuses it, so it is checked on every authenticated call.
- * Synchronous when the store answers synchronously (the memory store), a promise otherwise.
+ * unexpired JWT: only the revocation list refuses it, so it is checked on every authenticated call,
+ * whatever signed the session. Synchronous when the signature is HS256 and the store answers
+ * synchronously (the memory store), a promise otherwise.
  */
 export function authenticate(
   req: Request,
   ctx: RouteContext,
 ): SessionClaims | Promise<SessionClaims> {
   const token = bearerToken(req.headers.authorization)
-  const claims = verifySessionNow(token, ctx.config.sessionSecret, ctx.now())
+  const verified = ctx.sessions.verify(token, ctx.now())
+  return verified instanceof Promise
+    ? verified.then((claims) => notRevoked(claims, ctx))
+    : notRevoked(verified, ctx)
+}
+
+function notRevoked(
+  claims: SessionClaims,
+  ctx: RouteContext,
+): SessionClaims | Promise<SessionClaims> {
   const revoked = ctx.store.isSessionRevoked(claims.id)
   return typeof revoked === 'boolean'
     ? unlessRevoked(claims, revoked)

@@ -2,7 +2,6 @@ import type { OpenidResponse, WechatSessionScope } from '../../../client/wire.js
 import type { RequestHandler, Router } from 'express'
 import { ProxyError } from '../../errors.js'
 import type { ExchangeAnswer } from '../../login/exchange.js'
-import { signSessionNow } from '../../login/session.js'
 import { jsonBody, parseOpenidRequest } from '../validate.js'
 import type { OpenidRequest } from '../validate.js'
 import type { RouteContext } from './context.js'
@@ -23,9 +22,8 @@ export function mountOpenidRoute(router: Router, ctx: RouteContext, limit: Reque
     const tokens = await ctx.wechat.exchangeCode(credentials, request.code, settings)
     // WeChat's tokens stop here: the browser only ever gets our own session.
     const grant = await ctx.custody.keepExchange(request.app, tokens)
-    const session = signSessionNow(
+    const session = await ctx.sessions.sign(
       { openid: tokens.openid, app: request.app, ...grant },
-      config.sessionSecret,
       config.sessionTtlSeconds,
       now(),
     )
