@@ -8,4 +8,6 @@ import { wechatAuthDev } from './proxy/host/vite-plugin.js'
 export default defineConfig({
   plugins: [vue(), wechatAuthDev({ preboot: { exclude: ['/public', '/login'] } })],
   build: { outDir: 'dist', emptyOutDir: true },
+  // Neither the demo nor the kit uses Vue's Options API (data, methods, ...): 1 KB less to download.
+  define: { __VUE_OPTIONS_API__: 'false' },
 })

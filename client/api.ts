@@ -1,4 +1,4 @@
-import axios, { type AxiosInstance } from 'axios'
+import type { AxiosInstance } from 'axios'
 import { WechatAuthError } from './errors'
 import type { ErrorResponse } from './wire'
 
@@ -30,7 +30,7 @@ export type ProxyCall = <T>(request: ProxyRequest) => Promise<T>
 export interface ProxyClientOptions {
   /** @default '/api/wechat' */
   proxyBase?: string
-  /** @default axios.create() */
+  /** @default axios.create(), with axios imported as a chunk of its own on the kit's first call */
   http?: AxiosInstance
   /** @default 15000 */
   timeoutMs?: number
@@ -55,15 +55,20 @@ export function toWechatAuthError(err: unknown): WechatAuthError {
 /** The kit's calls to the token proxy (`/config`, `/openid`, `/userinfo`, `/logout`). */
 export function createProxyClient({
   proxyBase = '/api/wechat',
-  http = axios.create(),
+  http,
   timeoutMs = 15000,
 }: ProxyClientOptions = {}): ProxyCall {
+  // axios is imported when the kit first sends a call itself, not with the page: on the callback
+  // page the pre-boot script has made the exchange already, so the first screen does not wait for
+  // axios's 15 KB on a phone network (docs/benchmarks.md#first-login). An app that imports axios
+  // itself has it in its own bundle, and the import costs nothing.
+  const base = proxyBase.replace(/\/$/, '')
   // No method is a GET: axios' default.
   return ({ path, method, expect, body, session, sent }) => {
-    const send = () =>
-      http.request({
+    const send = async () =>
+      (http || (await import('axios')).default.create()).request({
         method,
-        url: proxyBase.replace(/\/$/, '') + path,
+        url: base + path,
         data: body,
         timeout: timeoutMs,
         headers: { Authorization: session && `Bearer ${session}` },

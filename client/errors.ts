@@ -42,7 +42,7 @@ export class WechatAuthError extends Error {
   constructor(
     code: WechatAuthErrorCode,
     message: string = code,
-    options: { status?: number; errcode?: number; cause?: unknown } = {},
+    options?: { status?: number; errcode?: number; cause?: unknown },
   ) {
     super(message, options)
     Object.assign(this, options, { code, name: 'WechatAuthError' })

@@ -1,5 +1,5 @@
 import { WechatAuthError } from './errors'
-import { storedList, type SafeStorage } from './safe-storage'
+import type { SafeStorage } from './safe-storage'
 
 /**
  * The loop breaker's window: at most 2 trips to WeChat within it may come back without a session.
@@ -25,7 +25,8 @@ export interface LoopBreaker {
 export function loopBreaker(tab: SafeStorage, now: () => number): LoopBreaker {
   return {
     count() {
-      const trips = (storedList(tab, 'trips') as number[]).filter((t) => now() - t < WINDOW_MS)
+      // Anything but a list of times (missing, corrupt) wraps into a list whose entries the filter drops.
+      const trips = ([tab.get('trips')].flat() as number[]).filter((t) => now() - t < WINDOW_MS)
       // A trip this tab cannot record (its storage is in memory) could not be counted, and its
       // pending login would not survive it: every return would look like a link that travelled
       // (ignored, docs/wechat.md#shared-links) and start another trip, without end.

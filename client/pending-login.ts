@@ -24,13 +24,6 @@ export interface PendingLogin {
 export const PENDING_TTL_MS = 10 * 60 * 1000
 
 /**
- * Saves `login` as this tab's pending login. One per tab: a tab is on one trip at a time, and the
- * newest start (or the QR code on screen) is the one that can come back. An older one's callback
- * is ignored, like any callback this tab did not start.
- */
-export const savePendingLogin = (tab: SafeStorage, login: PendingLogin) => tab.set('pending', login)
-
-/**
  * The CSRF check: the login a callback with `state` completes, only when it is the state this tab
  * saved, exactly, and the login has neither expired nor settled. A malformed entry's age is NaN:
  * refused like an expired one.

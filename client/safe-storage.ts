@@ -57,10 +57,3 @@ export function safeStorage(get: () => Storage | null | undefined, prefix: strin
     remove: (key) => use('removeItem', key),
   }
 }
-
-/**
- * The list kept under `key` (the codes this tab exchanged, the times of its trips). Anything but an
- * array (missing, corrupt) wraps into one whose entries every reader drops.
- */
-export const storedList = (storage: SafeStorage, key: string): unknown[] =>
-  [storage.get(key)].flat()

@@ -3,7 +3,7 @@ import { buildLoginUrl } from './authorize-url'
 import { stripCallback } from './callback'
 import { WechatAuthError } from './errors'
 import type { WechatAuthRequirement } from './options'
-import { savePendingLogin } from './pending-login'
+import type { PendingLogin } from './pending-login'
 import { randomString } from './random'
 import type { FlowContext, FlowState } from './runtime'
 import type { WechatScope, WechatSessionScope } from './wire'
@@ -68,7 +68,10 @@ export function createStartLogin({
       // A QR code in the page is no trip: nothing happens until someone scans it.
       if (!embedded) trips.count()
       const state = randomString()
-      savePendingLogin(tab, {
+      // This tab's pending login, one per tab: a tab is on one trip at a time, and the newest start
+      // (or the QR code on screen) is the one that can come back. An older one's callback is ignored,
+      // like any callback this tab did not start.
+      tab.set('pending', {
         route: to.fullPath,
         scope,
         app,
@@ -76,7 +79,7 @@ export function createStartLogin({
         state,
         verifier: randomString(),
         createdAt: now(),
-      })
+      } satisfies PendingLogin)
       const url = buildLoginUrl({
         // The app, its appid and authorize base, and the official account's relay: all set by now.
         ...(flowState as Required<FlowState>),

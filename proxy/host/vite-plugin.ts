@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import type { Plugin, ResolvedConfig, ViteDevServer } from 'vite'
+import type { HtmlTagDescriptor, Plugin, ResolvedConfig, Rollup, ViteDevServer } from 'vite'
 import { loadEnv, minifySync } from 'vite'
 import type express from 'express'
 import { preboot as prebootFunction, type PrebootConfig } from '../../client/preboot.js'
@@ -117,6 +117,27 @@ function ownOrigin(server: ViteDevServer): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
 }
 
+/** A module of axios, as Rollup names it in a chunk's `moduleIds`. */
+const AXIOS_MODULE = /[\\/]node_modules[\\/]axios[\\/]/
+
+/**
+ * The kit imports axios on its first call to the proxy (client/api.ts), so that a page whose
+ * exchange the pre-boot script has sent boots without it. Without the pre-boot script that first
+ * call (`GET /config`) comes as soon as the app boots: the build then asks for axios's chunk with the
+ * page (`modulepreload`) instead of one round trip later. Nothing when the app bundles axios itself.
+ */
+function preloadAxios(bundle: Rollup.OutputBundle, base: string): HtmlTagDescriptor[] | undefined {
+  const chunk = Object.values(bundle).find(
+    (file): file is Rollup.OutputChunk =>
+      file.type === 'chunk' && !file.isEntry && file.moduleIds.some((id) => AXIOS_MODULE.test(id)),
+  )
+  if (!chunk) return
+  const href = base + chunk.fileName
+  return [
+    { tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href }, injectTo: 'head' },
+  ]
+}
+
 /**
  * `npm run dev`: mounts the proxy at /api/wechat and, without WeChat credentials, the mock WeChat at
  * /mock-wechat on the Vite dev server's own port — no WeChat account, no tunnel, no second terminal.
@@ -152,8 +173,8 @@ export function wechatAuthDev(options: WechatAuthDevOptions = {}): Plugin {
         config.logger.warn(`wechat-h5-auth: pre-boot redirect off: ${message}`)
       }
     },
-    transformIndexHtml(html) {
-      if (!preboot) return
+    transformIndexHtml(html, { bundle }) {
+      if (!preboot) return bundle && preloadAxios(bundle, resolved?.base ?? '/')
       const tag = `<script>${preboot.script}</script>`
       // Right after <meta charset>, which must stay within the first 1024 bytes; before anything else,
       // so it runs before the parser reaches the app's scripts.

@@ -1,8 +1,10 @@
 import axios, { AxiosError } from 'axios'
+import express from 'express'
 import { describe, expect, it } from 'vitest'
 import { createProxyClient } from '../../client/api'
 import { WechatAuthError } from '../../client/index'
 import { fakeProxy, okExchange, type Event } from './helpers'
+import { listenOnLoopback } from '../helpers/net'
 
 const body = { code: 'C', verifier: 'V', app: 'mp' }
 /** The kit's calls, as the flow makes them. */
@@ -120,5 +122,34 @@ describe('proxy client', () => {
     const events: Event[] = []
     await createProxyClient({ http: fakeProxy(events, () => okExchange()) })(openid)
     expect(events[0]).not.toHaveProperty('authorization')
+  })
+
+  it('without `http`, calls the proxy through an axios instance of its own', async () => {
+    const seen: string[] = []
+    const app = express()
+      .use(express.json())
+      .post('/api/wechat/openid', (req, res) => {
+        seen.push(`${req.headers['content-type']} ${JSON.stringify(req.body)}`)
+        res.json(okExchange().data)
+      })
+      .get('/api/wechat/config', (_req, res) =>
+        res.status(503).json({ error: { code: 'store_unreachable', message: 'down' } }),
+      )
+    const proxy = await listenOnLoopback(app)
+    // An interceptor on axios's global instance is the app's, not the kit's: the kit's calls skip it.
+    const interceptor = axios.interceptors.request.use(() => {
+      throw new Error('the app’s global interceptor ran')
+    })
+    try {
+      const call = createProxyClient({ proxyBase: `${proxy.origin}/api/wechat/` })
+      const answer = await call<{ openid: string }>(openid)
+      expect(answer.openid).toBe((okExchange().data as { openid: string }).openid)
+      expect(seen).toEqual([`application/json ${JSON.stringify(body)}`])
+      const err = await caught(call(config))
+      expect([err.code, err.status]).toEqual(['store_unreachable', 503])
+    } finally {
+      axios.interceptors.request.eject(interceptor)
+      await proxy.close()
+    }
   })
 })
