@@ -143,3 +143,24 @@ describe('WeChat faults end on the error page with a retry that works once they 
     })
   }
 })
+
+describe('the kit’s own download fails', () => {
+  it('axios, imported on the first call, fails to arrive: network_error with a retry that works', async () => {
+    const { page } = demo.tab
+    let attempts = 0
+    // The dev server's copy of axios (`/node_modules/.vite/deps/axios.js`): refused once, as a
+    // dropped connection on a phone network would.
+    await page.route(/\/deps\/axios\.js/, (route) =>
+      attempts++ === 0 ? route.abort('connectionreset') : route.continue(),
+    )
+    await page.goto(`${demo.origin}/`)
+    expect(await errorCode()).toBe('network_error')
+    // Nothing was sent to WeChat without the kit's first call (GET /config).
+    expect(demo.tab.authorizeTrips()).toBe(0)
+    await retryAndSignIn()
+    // The retry's import, then the callback page's own (a new document imports it again).
+    expect(attempts).toBe(3)
+    expect(demo.tab.exchanges()).toBe(1)
+    await page.unrouteAll()
+  })
+})
