@@ -4,6 +4,8 @@
  *
  *   keys --file F                       creates F with one key (ES256 unless --alg EdDSA), or lists its keys
  *   keys --file F --rotate              a new key first (it signs from the next start); the old ones stay
+ *   keys --file F --add, then --promote the same in two steps, for several instances: the new key
+ *                                       verifies everywhere before any instance signs with it
  *   keys --file F --drop-expired        drops retired keys whose sessions have all expired (--ttl, SESSION_TTL or 7d)
  *   keys --file F --keep N              keeps the first N keys only
  *
@@ -19,14 +21,19 @@ import { parseDuration } from '../config-env.js'
 import { parseSessionJwks } from '../config-jwks.js'
 import type { SessionAlgorithm } from '../config-jwks.js'
 
-/** When a key stopped signing (written by --rotate): what --drop-expired counts from. */
+/** When a key stopped signing (written by --rotate, --promote): what --drop-expired counts from. */
 const RETIRED = 'retired'
+/** When a key was added to verify only (--add): --promote makes it the signing key. */
+const ADDED = 'added'
 
 const USAGE = `Usage: wechat-h5-auth-proxy keys --file <path> [options]
 
   (no option)          create the file with one key, or list its keys if it exists
   --alg ES256|EdDSA    the kind of key to make (default ES256: EC P-256; EdDSA: Ed25519)
   --rotate             put a new key first: it signs once the proxy restarts; the others still verify
+  --add                add a new key second: it only verifies, until --promote (several instances:
+                       --add, restart every instance, --promote, restart every instance again)
+  --promote            make the key --add added the signing one; the previous one still verifies
   --drop-expired       drop retired keys whose longest session has expired (retired + --ttl)
   --ttl <duration>     the sessions' lifetime, as SESSION_TTL (default: SESSION_TTL, else 7d)
   --keep <n>           keep only the first n keys
@@ -38,6 +45,8 @@ interface KeysOptions {
   file: string
   alg: SessionAlgorithm
   rotate: boolean
+  add?: boolean
+  promote?: boolean
   dropExpired: boolean
   ttlSeconds: number
   keep?: number
@@ -71,14 +80,21 @@ function write(file: string, keys: Entry[]): void {
 
 const day = (ms: number) => new Date(ms).toISOString()
 
+/** `keys` with the signing key (the first) dated as retired now, unless it already was. */
+function retire(keys: Entry[], now: number): Entry[] {
+  const [signer] = keys
+  if (signer && signer[RETIRED] === undefined) signer[RETIRED] = day(now)
+  return keys
+}
+
 /** Runs the command; returns the exit status. */
 export async function keysCommand(options: KeysOptions): Promise<number> {
   const { file, say, now, ttlSeconds } = options
   let keys: Entry[]
   let changed = false
   if (!existsSync(file)) {
-    if (options.dropExpired || options.keep !== undefined) {
-      say(`${file} does not exist: nothing to drop`)
+    if (options.dropExpired || options.keep !== undefined || options.add || options.promote) {
+      say(`${file} does not exist: create it first (--file alone)`)
       return 1
     }
     keys = [await newKey(options.alg)]
@@ -100,11 +116,29 @@ export async function keysCommand(options: KeysOptions): Promise<number> {
     keys = (value as { keys: Entry[] }).keys
     if (options.rotate) {
       const fresh = await newKey(options.alg)
-      const previous = keys[0]!
-      if (previous[RETIRED] === undefined) previous[RETIRED] = day(now)
-      keys = [fresh, ...keys]
+      keys = [fresh, ...retire(keys, now)]
       changed = true
       say(`rotated: ${fresh.kid} (${options.alg}) signs once the proxy restarts with ${file}`)
+    }
+    if (options.add) {
+      const fresh = { ...(await newKey(options.alg)), [ADDED]: day(now) }
+      keys = [keys[0]!, fresh, ...keys.slice(1)]
+      changed = true
+      say(
+        `added: ${fresh.kid} (${options.alg}) verifies once the proxy restarts with ${file}; ` +
+          'restart every instance, then --promote',
+      )
+    }
+    if (options.promote) {
+      const staged = keys[1]
+      if (staged?.[ADDED] === undefined) {
+        say(`${file} has no key added with --add to promote`)
+        return 1
+      }
+      delete staged[ADDED]
+      keys = [staged, ...retire([keys[0]!, ...keys.slice(2)], now)]
+      changed = true
+      say(`promoted: ${staged.kid} signs once the proxy restarts with ${file}`)
     }
     if (options.dropExpired) {
       const kept = keys.filter((key, index) => {
@@ -133,6 +167,8 @@ export async function keysCommand(options: KeysOptions): Promise<number> {
     const retired = Date.parse(String(key[RETIRED]))
     let role: string
     if (index === 0) role = 'signs'
+    else if (key[ADDED] !== undefined)
+      role = `verifies; added ${String(key[ADDED])}, signs after --promote`
     else if (Number.isNaN(retired))
       role = 'verifies (no retirement date: not dropped by --drop-expired)'
     else {
@@ -164,6 +200,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         file: { type: 'string' },
         alg: { type: 'string', default: 'ES256' },
         rotate: { type: 'boolean', default: false },
+        add: { type: 'boolean', default: false },
+        promote: { type: 'boolean', default: false },
         'drop-expired': { type: 'boolean', default: false },
         ttl: { type: 'string' },
         keep: { type: 'string' },
@@ -179,6 +217,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 0
   }
   if (!values.file) return fail('--file is required')
+  if ([values.rotate, values.add, values.promote].filter(Boolean).length > 1) {
+    return fail('--rotate, --add and --promote are one at a time')
+  }
   if (values.alg !== 'ES256' && values.alg !== 'EdDSA') return fail('--alg must be ES256 or EdDSA')
   const ttl = values.ttl ?? env.SESSION_TTL?.trim() ?? '7d'
   const ttlSeconds = parseDuration(ttl || '7d')
@@ -193,6 +234,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     file: values.file,
     alg: values.alg,
     rotate: values.rotate,
+    add: values.add,
+    promote: values.promote,
     dropExpired: values['drop-expired'],
     ttlSeconds,
     ...(keep !== undefined ? { keep } : {}),

@@ -21,6 +21,7 @@ interface Key {
   alg: string
   d: string
   retired?: string
+  added?: string
 }
 
 function readKeys(file: string): Key[] {
@@ -33,6 +34,8 @@ async function keys(
   options: {
     alg?: 'ES256' | 'EdDSA'
     rotate?: boolean
+    add?: boolean
+    promote?: boolean
     dropExpired?: boolean
     keep?: number
     now?: number
@@ -43,6 +46,8 @@ async function keys(
     file,
     alg: options.alg ?? 'ES256',
     rotate: options.rotate ?? false,
+    add: options.add ?? false,
+    promote: options.promote ?? false,
     dropExpired: options.dropExpired ?? false,
     ttlSeconds: 7 * 86_400,
     ...(options.keep !== undefined ? { keep: options.keep } : {}),
@@ -51,6 +56,10 @@ async function keys(
   })
   return { status, out: lines.join('\n') }
 }
+
+/** The `kid` in a session's header. */
+const decodeKid = (token: string) =>
+  (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid
 
 function expectNoPrivateKey(out: string, file: string) {
   for (const key of readKeys(file)) expect(out).not.toContain(key.d)
@@ -93,6 +102,61 @@ describe('the keys command', () => {
     const after = createSessionSigner({ jwks: loadConfig({ SESSION_JWKS_FILE: file }).sessionJwks })
     expect(after.alg).toBe('EdDSA')
     expect((await after.verify(session.token, NOW)).openid).toBe('o1')
+  })
+
+  it('rotates in two steps for several instances: every instance verifies every other one’s sessions throughout', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'keys-')), 'k.json')
+    await keys(file)
+    const [old] = readKeys(file)
+    /** An instance started with the file as it is now. */
+    const instance = () =>
+      createSessionSigner({ jwks: loadConfig({ SESSION_JWKS_FILE: file }).sessionJwks })
+    const sign = async (signer: ReturnType<typeof instance>, openid: string) =>
+      (await signer.sign({ openid, scope: 'snsapi_base', app: 'mp' }, 3600, NOW)).token
+    const notRestarted = instance()
+
+    // Step 1: the new key verifies, the old one still signs.
+    const added = await keys(file, { add: true, now: NOW })
+    expect(added.status).toBe(0)
+    const [signer, fresh] = readKeys(file)
+    expect(signer).toMatchObject({ kid: old!.kid })
+    expect(signer!.retired).toBeUndefined()
+    expect(fresh).toMatchObject({ added: new Date(NOW).toISOString() })
+    expect(added.out).toMatch(/verifies; added .*, signs after --promote/)
+    expectNoPrivateKey(added.out, file)
+    const restarted = instance()
+    expect(decodeKid(await sign(restarted, 'o1'))).toBe(old!.kid)
+
+    // Step 2, once every instance runs with step 1's file: the new key signs.
+    const promoted = await keys(file, { promote: true, now: NOW + DAY_MS })
+    expect(promoted.status).toBe(0)
+    const [first, second] = readKeys(file)
+    expect(first).toMatchObject({ kid: fresh!.kid })
+    expect(first!.added).toBeUndefined()
+    expect(second).toMatchObject({ kid: old!.kid, retired: new Date(NOW + DAY_MS).toISOString() })
+    const promotedInstance = instance()
+    const newSession = await sign(promotedInstance, 'o2')
+    expect(decodeKid(newSession)).toBe(fresh!.kid)
+
+    // During the second roll, an instance still on step 1's file verifies the new key's sessions,
+    // and the promoted one verifies the old key's.
+    expect((await restarted.verify(newSession, NOW)).openid).toBe('o2')
+    expect((await promotedInstance.verify(await sign(notRestarted, 'o3'), NOW)).openid).toBe('o3')
+    // What the one-step --rotate cannot offer: an instance not restarted refuses the new key's sessions.
+    await expect(notRestarted.verify(newSession, NOW)).rejects.toThrow()
+  })
+
+  it('refuses --promote without a key added by --add, and leaves the file as it was', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'keys-')), 'k.json')
+    await keys(file)
+    await keys(file, { rotate: true })
+    const before = readFileSync(file, 'utf8')
+    const { status, out } = await keys(file, { promote: true })
+    expect(status).toBe(1)
+    expect(out).toContain('no key added with --add')
+    expect(readFileSync(file, 'utf8')).toBe(before)
+    const missing = join(mkdtempSync(join(tmpdir(), 'keys-')), 'none.json')
+    expect((await keys(missing, { add: true })).status).toBe(1)
   })
 
   it('--drop-expired keeps a retired key until SESSION_TTL has passed since its retirement, then drops it', async () => {
