@@ -44,6 +44,9 @@ export function preboot(c: PrebootConfig): void {
     const now = Date.now()
     const key = 'wechat-h5-auth:v1:'
     const tab = sessionStorage
+    // The proxy's public config, cached for the tab as the kit caches `GET /config`: on any page of
+    // the app the kit then starts without a call (and without axios, which it imports on its first).
+    if (!tab.getItem(key + 'config')) tab.setItem(key + 'config', JSON.stringify(c.config))
     // WeChat's callback: the kit completes it. The exchange starts now, while the app's JavaScript
     // downloads, and the kit takes its answer as its own `POST /openid`'s. Only with the kit's own
     // checks passed (the state this tab saved, unexpired; a code this tab has not exchanged), so it
@@ -111,7 +114,6 @@ export function preboot(c: PrebootConfig): void {
     // One pending login per tab, as the kit keeps it: this trip's replaces any older one.
     const pending = { route, scope: c.scope, app: 'mp', state, verifier, createdAt: now }
     tab.setItem(key + 'pending', JSON.stringify(pending))
-    if (!tab.getItem(key + 'config')) tab.setItem(key + 'config', JSON.stringify(c.config))
     // The parser would go on to fetch the app's scripts until WeChat's page replaces this one: stop it,
     // and cancel what it (or the preload scanner) already asked for.
     stop()

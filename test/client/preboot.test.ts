@@ -162,6 +162,24 @@ describe('the pre-boot script', () => {
     expect(visit({ local: session() }).trips).toBe(0)
   })
 
+  it('caches the config for a visitor it leaves where they are: the kit then starts without a call', async () => {
+    const held = session({ session: 'header.payload.signature' })
+    const { read, trips } = visit({ local: held, href: 'https://h5.example.com/' })
+    expect(trips).toBe(0)
+    expect(read('config')).toMatchObject({ appid: APPID, authorizeBase: '/mock-wechat' })
+    // The kit on that page, in a new tab (only what the pre-boot cached), options without an appid.
+    const env = createEnv()
+    env.session.setItem(`${KEY}config`, JSON.stringify(read('config')))
+    env.local.setItem(`${KEY}session:${APPID}`, JSON.stringify(held[`${KEY}session:${APPID}`]))
+    env.now = () => NOW
+    const page = loadPage(env, 'https://h5.example.com/', {
+      options: { appid: undefined, authorizeBase: undefined },
+    })
+    await page.router.push('/')
+    expect(page.requests()).toEqual([])
+    expect(page.store.status).toBe('authenticated')
+  })
+
   /**
    * The kit's page back from WeChat with the code of a login this tab started; `sent`, what the
    * pre-boot left for it. Resolves once the guard has run.
