@@ -49,7 +49,12 @@ export function createResponder({ always, unlessSet }: ApiHeaders): Responder {
   }
   const jsonText = (res: ServerResponse, status: number, text: string, cacheControl?: string) => {
     const headers = headersFor(res)
-    if (cacheControl !== undefined) headers[headers.indexOf('Cache-Control') + 1] = cacheControl
+    if (cacheControl !== undefined) {
+      // Replaces the API's `no-store` (one of `always`); a list without it gets the header added.
+      const at = headers.indexOf('Cache-Control')
+      if (at < 0) headers.push('Cache-Control', cacheControl)
+      else headers[at + 1] = cacheControl
+    }
     headers.push(
       'Content-Type',
       'application/json; charset=utf-8',

@@ -268,16 +268,29 @@ export function createWechatProxy(
   })
 }
 
-/** Pings `store` every 100 ms until it answers (`true`) or `boundMs` has passed (`false`). */
+/**
+ * Pings `store` every 100 ms until it answers (`true`) or `boundMs` has passed (`false`), also when a
+ * ping never settles (a store of the host app's without a timeout of its own).
+ */
 async function storeAnswers(store: Store, boundMs: number): Promise<boolean> {
-  const deadline = Date.now() + boundMs
-  for (;;) {
-    try {
-      await store.ping()
-      return true
-    } catch {
-      if (Date.now() >= deadline) return false
+  let timer: NodeJS.Timeout | undefined
+  const timeUp = new Promise<false>((resolve) => (timer = setTimeout(resolve, boundMs, false)))
+  let stopped = false
+  const pinging = (async () => {
+    while (!stopped) {
+      try {
+        await store.ping()
+        return true
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
     }
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    return false
+  })()
+  try {
+    return await Promise.race([pinging, timeUp])
+  } finally {
+    stopped = true
+    clearTimeout(timer)
   }
 }

@@ -9,8 +9,10 @@ import { wechatAuthDev, type WechatAuthDevOptions } from '../../proxy/host/vite-
 // comes at boot, i.e. without the pre-boot script.
 
 const ROOT = resolve('.')
-// Inside the project, so that the kit's `import('axios')` resolves from its node_modules.
-const work = mkdtempSync(join(ROOT, 'node_modules/.vite-plugin-build-'))
+// In the project's scratch folder (as the e2e builds), so that the apps' `import 'axios'` resolves
+// from its node_modules.
+mkdirSync(join(ROOT, '.tmp-e2e'), { recursive: true })
+const work = mkdtempSync(join(ROOT, '.tmp-e2e/vite-plugin-build-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 /** Builds an app whose entry makes the kit's first call, or that imports axios itself too. */
