@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../proxy/config.js'
-
-function variablesOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => p.variable)
-    throw error
-  }
-  return []
-}
+import { loadConfig } from '../../proxy/config.js'
+import { configProblems } from '../helpers/config.js'
 
 describe('the Redis settings', () => {
   it('reads one server from REDIS_URL, with REDIS_PASSWORD', () => {
@@ -55,12 +46,12 @@ describe('the Redis settings', () => {
   })
 
   it('refuses two kinds of Redis at once, naming both', () => {
-    expect(variablesOf({ REDIS_URL: 'redis://a', REDIS_CLUSTER_NODES: 'b:7000' })).toEqual([
+    expect(configProblems({ REDIS_URL: 'redis://a', REDIS_CLUSTER_NODES: 'b:7000' })).toEqual([
       'REDIS_URL',
       'REDIS_CLUSTER_NODES',
     ])
     expect(
-      variablesOf({
+      configProblems({
         REDIS_CLUSTER_NODES: 'b:7000',
         REDIS_SENTINELS: 's:26379',
         REDIS_SENTINEL_NAME: 'm',
@@ -69,8 +60,8 @@ describe('the Redis settings', () => {
   })
 
   it('refuses sentinels without a master name, and a master name without sentinels', () => {
-    expect(variablesOf({ REDIS_SENTINELS: 's:26379' })).toEqual(['REDIS_SENTINEL_NAME'])
-    expect(variablesOf({ REDIS_SENTINEL_NAME: 'm' })).toEqual(['REDIS_SENTINEL_NAME'])
+    expect(configProblems({ REDIS_SENTINELS: 's:26379' })).toEqual(['REDIS_SENTINEL_NAME'])
+    expect(configProblems({ REDIS_SENTINEL_NAME: 'm' })).toEqual(['REDIS_SENTINEL_NAME'])
   })
 
   it.each([
@@ -81,14 +72,14 @@ describe('the Redis settings', () => {
     ' , ',
     'redis://a:7000,rediss://b:7001',
   ])('refuses the node list %j', (nodes) => {
-    expect(variablesOf({ REDIS_CLUSTER_NODES: nodes })).toEqual(['REDIS_CLUSTER_NODES'])
+    expect(configProblems({ REDIS_CLUSTER_NODES: nodes })).toEqual(['REDIS_CLUSTER_NODES'])
   })
 
   it('refuses a password given twice, and one without a Redis', () => {
-    expect(variablesOf({ REDIS_URL: 'redis://:a@cache', REDIS_PASSWORD: 'b' })).toEqual([
+    expect(configProblems({ REDIS_URL: 'redis://:a@cache', REDIS_PASSWORD: 'b' })).toEqual([
       'REDIS_PASSWORD',
     ])
-    expect(variablesOf({ REDIS_PASSWORD: 'b' })).toEqual(['REDIS_PASSWORD'])
+    expect(configProblems({ REDIS_PASSWORD: 'b' })).toEqual(['REDIS_PASSWORD'])
   })
 
   it('never puts a password in its messages', () => {

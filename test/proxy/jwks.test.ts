@@ -13,17 +13,10 @@ import type { SessionJwks } from '../../proxy/login/session-keys.js'
 import { createLogger } from '../../proxy/logger.js'
 import { startProxy } from '../helpers/proxy-server.js'
 import { call } from '../helpers/http.js'
+import { privateJwk } from '../helpers/config.js'
 import { get, login, post, setup, teardown } from './support.js'
 
 afterEach(teardown)
-
-function privateJwk(kind: 'ec' | 'ed25519', kid: string): Record<string, string> {
-  const { privateKey } =
-    kind === 'ec'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('ed25519')
-  return { ...(privateKey.export({ format: 'jwk' }) as Record<string, string>), kid }
-}
 
 function jwks(...keys: Record<string, string>[]): SessionJwks {
   const parsed = parseSessionJwks({ keys })

@@ -5,9 +5,10 @@
  * (WECHAT_RELAY_ORIGINS, WECHAT_RELAY_URL) and `GET /config`'s `relayUrl`.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, publicConfig } from '../../proxy/config.js'
+import { loadConfig, publicConfig } from '../../proxy/config.js'
 import { builtForAnother } from '../../proxy/host/page-scripts.js'
 import { createLogger } from '../../proxy/logger.js'
+import { configProblems } from '../helpers/config.js'
 import { startProxy, type RunningProxy } from '../helpers/proxy-server.js'
 
 const ALLOWED = ['https://a.example.com', 'http://127.0.0.1:8080']
@@ -197,16 +198,6 @@ describe('GET /relay refuses everything else with a page, never a redirect', () 
   })
 })
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => p.variable)
-    throw error
-  }
-  return []
-}
-
 describe('relay configuration', () => {
   it('reads exact origins and the relay URL, and names the URL in GET /config', () => {
     const relay = loadConfig({
@@ -243,7 +234,7 @@ describe('relay configuration', () => {
     'javascript:alert(1)',
     ',',
   ])('refuses WECHAT_RELAY_ORIGINS=%s', (value) => {
-    expect(problems({ WECHAT_RELAY_ORIGINS: value })).toEqual(['WECHAT_RELAY_ORIGINS'])
+    expect(configProblems({ WECHAT_RELAY_ORIGINS: value })).toEqual(['WECHAT_RELAY_ORIGINS'])
   })
 
   it.each([
@@ -255,32 +246,35 @@ describe('relay configuration', () => {
     'https://AUTH.example.com/api/wechat/relay',
     'ftp://auth.example.com/relay',
   ])('refuses WECHAT_RELAY_URL=%s', (value) => {
-    expect(problems({ WECHAT_RELAY_URL: value })).toEqual(['WECHAT_RELAY_URL'])
+    expect(configProblems({ WECHAT_RELAY_URL: value })).toEqual(['WECHAT_RELAY_URL'])
   })
 
   it('wants https in production, except on loopback or against the mock', () => {
     expect(
-      problems({ ...PRODUCTION, WECHAT_RELAY_URL: 'http://auth.example.com/api/wechat/relay' }),
+      configProblems({
+        ...PRODUCTION,
+        WECHAT_RELAY_URL: 'http://auth.example.com/api/wechat/relay',
+      }),
     ).toEqual(['WECHAT_RELAY_URL'])
-    expect(problems({ ...PRODUCTION, WECHAT_RELAY_ORIGINS: 'http://a.example.com' })).toEqual([
-      'WECHAT_RELAY_ORIGINS',
-    ])
+    expect(configProblems({ ...PRODUCTION, WECHAT_RELAY_ORIGINS: 'http://a.example.com' })).toEqual(
+      ['WECHAT_RELAY_ORIGINS'],
+    )
     expect(
-      problems({
+      configProblems({
         ...PRODUCTION,
         WECHAT_RELAY_URL: 'http://127.0.0.1:3000/api/wechat/relay',
         WECHAT_RELAY_ORIGINS: 'http://localhost:5173,http://127.0.0.1:3000',
       }),
     ).toEqual([])
     expect(
-      problems({
+      configProblems({
         NODE_ENV: 'production',
         WECHAT_MOCK: '1',
         WECHAT_RELAY_URL: 'http://dev.test/api/wechat/relay',
       }),
     ).toEqual([])
     // Outside production any http host will do (a LAN test machine).
-    expect(problems({ WECHAT_RELAY_URL: 'http://dev.test/api/wechat/relay' })).toEqual([])
+    expect(configProblems({ WECHAT_RELAY_URL: 'http://dev.test/api/wechat/relay' })).toEqual([])
   })
 
   it('takes both on one proxy only when the relay is its own (its origin is allowed)', () => {
@@ -288,9 +282,9 @@ describe('relay configuration', () => {
       WECHAT_RELAY_ORIGINS: 'https://auth.example.com,https://b.example.com',
       WECHAT_RELAY_URL: 'https://auth.example.com/api/wechat/relay',
     }
-    expect(problems(own)).toEqual([])
+    expect(configProblems(own)).toEqual([])
     expect(
-      problems({ ...own, WECHAT_RELAY_URL: 'https://other.example.com/api/wechat/relay' }),
+      configProblems({ ...own, WECHAT_RELAY_URL: 'https://other.example.com/api/wechat/relay' }),
     ).toEqual(['WECHAT_RELAY_URL'])
   })
 })

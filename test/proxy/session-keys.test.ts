@@ -30,20 +30,12 @@ import {
 } from '../../proxy/login/session-keys.js'
 import type { SessionKey } from '../../proxy/login/session-keys.js'
 import { signSession } from '../../proxy/login/session.js'
+import { privateJwk } from '../helpers/config.js'
 
 const OPENID = 'oAbCdEfGhIjKlMnOpQrStUvWxYz0'
 const CLAIMS = { openid: OPENID, scope: 'snsapi_base', app: 'mp' } as const
 const NOW = Date.UTC(2026, 0, 1)
 const SECRET = 's'.repeat(32)
-
-/** A private JWK made by Node (not by the code under test). */
-function privateJwk(kind: 'ec' | 'ed25519', kid: string): Record<string, string> {
-  const { privateKey } =
-    kind === 'ec'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : generateKeyPairSync('ed25519')
-  return { ...(privateKey.export({ format: 'jwk' }) as Record<string, string>), kid }
-}
 
 /** A copy of `jwk` without `member`. */
 function without(jwk: Record<string, string>, member: string): Record<string, string> {
