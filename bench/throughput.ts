@@ -235,6 +235,20 @@ function errorLines(): string[] {
   return lines
 }
 
+/** One real login on the proxy at `port`, with a fresh code: the session its `GET /session` loads present. */
+async function loginOnce(port: number, pool: CodePool, target: Target): Promise<string> {
+  await pool.fill(1)
+  const login = await fetch(`http://${HOST}:${port}/api/wechat/openid`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: await pool.take(), verifier: randomBytes(32).toString('hex') }),
+  })
+  if (login.status !== 200) {
+    throw new Error(`${target}: POST /openid answered ${login.status} ${await login.text()}`)
+  }
+  return ((await login.json()) as { session: string }).session
+}
+
 /**
  * The Redis phase (issue 20): the same proxy on one Redis and on a three-master Redis Cluster
  * (real redis-server processes on loopback ports), `POST /openid` and `GET /session`, rounds
@@ -260,19 +274,7 @@ async function redisPhase(mockBase: string, mockPort: number): Promise<string[]>
     for (const target of targets) {
       const proxy = await startServer('proxy-server', [mockBase], stores[target])
       proxies.set(target, proxy)
-      await pool.fill(1)
-      const login = await fetch(`http://${HOST}:${proxy.port}/api/wechat/openid`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          code: await pool.take(),
-          verifier: randomBytes(32).toString('hex'),
-        }),
-      })
-      if (login.status !== 200) {
-        throw new Error(`${target}: POST /openid answered ${login.status} ${await login.text()}`)
-      }
-      sessions.set(target, ((await login.json()) as { session: string }).session)
+      sessions.set(target, await loginOnce(proxy.port, pool, target))
     }
     const request = (endpoint: Endpoint, target: Target): AutocannonRequest =>
       endpoint === 'POST /openid, Redis'
@@ -377,17 +379,8 @@ async function main(): Promise<void> {
   const pool = new CodePool(mock.port, connections * 4)
 
   // One real login per proxy gives the session every GET /session presents.
-  const sessionOf = async (port: number) => {
-    await pool.fill(1)
-    const login = await fetch(`http://${HOST}:${port}/api/wechat/openid`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: await pool.take(), verifier: randomBytes(32).toString('hex') }),
-    })
-    return ((await login.json()) as { session: string }).session
-  }
-  const session = await sessionOf(proxy.port)
-  const es256Session = await sessionOf(proxyEs256.port)
+  const session = await loginOnce(proxy.port, pool, 'proxy')
+  const es256Session = await loginOnce(proxyEs256.port, pool, 'proxy, ES256')
   const es256Header = Buffer.from(es256Session.split('.')[0] ?? '', 'base64url').toString()
   if ((JSON.parse(es256Header) as { alg?: string }).alg !== 'ES256') {
     throw new Error('the ES256 proxy did not sign an ES256 session')

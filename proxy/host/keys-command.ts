@@ -91,6 +91,8 @@ function retire(keys: Entry[], now: number): Entry[] {
 export async function keysCommand(options: KeysOptions): Promise<number> {
   const { file, say, now, ttlSeconds } = options
   let keys: Entry[]
+  /** Each key's algorithm as the proxy reads it (parseSessionJwks); a new key states its own. */
+  let algOf = new Map<string, SessionAlgorithm>()
   let changed = false
   if (!existsSync(file)) {
     if (options.dropExpired || options.keep !== undefined || options.add || options.promote) {
@@ -113,6 +115,7 @@ export async function keysCommand(options: KeysOptions): Promise<number> {
       say(`${file} ${parsed.problem}`)
       return 1
     }
+    algOf = new Map(parsed.keys.map((key) => [key.kid, key.alg]))
     keys = (value as { keys: Entry[] }).keys
     if (options.rotate) {
       const fresh = await newKey(options.alg)
@@ -163,7 +166,7 @@ export async function keysCommand(options: KeysOptions): Promise<number> {
   }
   if (changed) write(file, keys)
   for (const [index, key] of keys.entries()) {
-    const alg = String(key.alg ?? (key.kty === 'OKP' ? 'EdDSA' : 'ES256'))
+    const alg = algOf.get(key.kid) ?? String(key.alg)
     const retired = Date.parse(String(key[RETIRED]))
     let role: string
     if (index === 0) role = 'signs'
