@@ -1,5 +1,9 @@
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit'
-import type { RateLimitInfo, Store as RateLimitStore } from 'express-rate-limit'
+import { MemoryStore, ipKeyGenerator } from 'express-rate-limit'
+import type {
+  ClientRateLimitInfo,
+  Options as RateLimitOptions,
+  Store as RateLimitStore,
+} from 'express-rate-limit'
 import type { Request, RequestHandler } from 'express'
 import type { ProxyConfig } from '../config.js'
 import { ProxyError } from '../errors.js'
@@ -61,62 +65,96 @@ export interface LimitOptions {
   headersWhenAllowed?: boolean
 }
 
+/** What the RateLimit-* headers and `Retry-After` are written from. */
+interface Counted {
+  limit: number
+  remaining: number
+  resetTime: Date | undefined
+}
+
 /**
- * An express-rate-limit limiter over a one-minute window: beyond `limit` calls it passes
- * `ProxyError('rate_limited')` (429) on with `Retry-After`; the headers go into the answer's one
- * writeHead (addHeaders) rather than through res.setHeader.
+ * A limiter over a one-minute window, counted in an express-rate-limit Store (its MemoryStore,
+ * rate-limit-redis): beyond `limit` calls it passes `ProxyError('rate_limited')` (429) on with
+ * `Retry-After`; the headers go into the answer's one writeHead (addHeaders) rather than through
+ * res.setHeader. A store that fails (e.g. Redis down) is `upstream_unavailable` (503) like any other
+ * store failure, not a 500.
+ *
+ * The store's own middleware is not used: per request it read req.ip (proxy-addr over
+ * X-Forwarded-For) for a debug line nobody prints, ran checks meant for its own misconfigurations
+ * (the router makes its own, once: `trust proxy` against TRUST_PROXY, X-Forwarded-For without it)
+ * and awaited four times where one count needs one.
  */
 export function limit(options: LimitOptions): RequestHandler {
-  const { store, message, headersWhenAllowed = true } = options
-  const limiter = rateLimit({
-    windowMs: WINDOW_MS,
-    limit: options.limit,
-    standardHeaders: false,
-    legacyHeaders: false,
-    // The library's default reads req.ip (proxy-addr over X-Forwarded-For) five times per request
-    // for its checks; the key is the same: the client's IPv4 address or its IPv6 /56. The checks it
-    // skips are the router's, once (`trust proxy` and TRUST_PROXY, X-Forwarded-For without it).
-    keyGenerator: options.key ?? ((req) => ipKeyGenerator(req.ip ?? '')),
-    ...(store ? { store } : {}),
-    handler: (req, res, next) => {
-      addHeaders(res, [...rateLimitHeaders(req), 'Retry-After', String(resetSeconds(req))])
-      next(new ProxyError('rate_limited', message))
-    },
-  })
-  // A limiter store that fails (e.g. Redis down) is a 503 like any other store failure, not a 500.
+  const { message, headersWhenAllowed = true } = options
+  const store = options.store ?? new MemoryStore()
+  // The client's IPv4 address or its IPv6 /56.
+  const keyOf = options.key ?? ((req: Request) => ipKeyGenerator(req.ip ?? ''))
+  initialize(store)
+  const refused = () =>
+    new ProxyError('upstream_unavailable', 'The rate limit store is not reachable')
   return (req, res, next) => {
-    void limiter(req, res, (error?: unknown) => {
-      if (error === undefined || error instanceof ProxyError) {
-        if (error === undefined && headersWhenAllowed) addHeaders(res, rateLimitHeaders(req))
-        next(error)
-      } else next(new ProxyError('upstream_unavailable', 'The rate limit store is not reachable'))
-    })
+    let counting: Promise<ClientRateLimitInfo>
+    try {
+      counting = Promise.resolve(store.increment(keyOf(req)))
+    } catch {
+      next(refused())
+      return
+    }
+    counting.then(
+      ({ totalHits, resetTime }) => {
+        const counted = {
+          limit: options.limit,
+          remaining: Math.max(options.limit - totalHits, 0),
+          resetTime,
+        }
+        if (totalHits > options.limit) {
+          addHeaders(res, [
+            ...rateLimitHeaders(counted),
+            'Retry-After',
+            String(resetSeconds(counted)),
+          ])
+          next(new ProxyError('rate_limited', message))
+          return
+        }
+        if (headersWhenAllowed) addHeaders(res, rateLimitHeaders(counted))
+        next()
+      },
+      () => next(refused()),
+    )
   }
 }
 
-type Limited = Request & { rateLimit?: RateLimitInfo }
+/**
+ * Starts a store's window (MemoryStore's reset timer; rate-limit-redis loads its scripts), as
+ * express-rate-limit would: not awaited, a failure only logged by the store's next use. A store of
+ * `prefixed` has no `init`: the limiter of the store it wraps started it.
+ */
+function initialize(store: RateLimitStore): void {
+  try {
+    void Promise.resolve(store.init?.({ windowMs: WINDOW_MS } as RateLimitOptions)).catch(() => {})
+  } catch {
+    // A store that cannot start counts nothing: its increments fail, and each request is a 503.
+  }
+}
 
 /** Seconds until the client's window ends (the whole window when the store does not say). */
-function resetSeconds(req: Limited): number {
-  const resetTime = req.rateLimit?.resetTime
+function resetSeconds({ resetTime }: Counted): number {
   return resetTime
     ? Math.max(0, Math.ceil((resetTime.getTime() - Date.now()) / 1000))
     : WINDOW_MS / 1000
 }
 
 /** The RateLimit-* headers of IETF draft 6 (what `standardHeaders: 'draft-6'` would set). */
-function rateLimitHeaders(req: Limited): string[] {
-  const info = req.rateLimit
-  if (!info) return []
+function rateLimitHeaders(counted: Counted): string[] {
   return [
     'RateLimit-Policy',
-    `${info.limit};w=${WINDOW_MS / 1000}`,
+    `${counted.limit};w=${WINDOW_MS / 1000}`,
     'RateLimit-Limit',
-    String(info.limit),
+    String(counted.limit),
     'RateLimit-Remaining',
-    String(info.remaining),
+    String(counted.remaining),
     'RateLimit-Reset',
-    String(resetSeconds(req)),
+    String(resetSeconds(counted)),
   ]
 }
 

@@ -140,31 +140,28 @@ export function createTokenCustody(deps: TokenCustodyDeps): TokenCustody {
     async keepExchange(app, tokens) {
       const issued = now()
       const snapshotUser = tokens.is_snapshotuser === 1
-      if (tokens.scope === 'snsapi_base') {
-        const kept = await store.getTokens(app, tokens.openid)
-        // Never downgrade: a silent login must not replace a consented grant that still works, or
-        // the next profile call would need the consent page again.
-        if (kept?.scope === 'snsapi_userinfo' && kept.refreshExpiresAt > issued) {
-          return {
-            scope: kept.scope,
-            snapshotUser,
-            ...(kept.unionid !== undefined ? { unionid: kept.unionid } : {}),
-          }
-        }
-      }
-      await save(app, tokens.openid, {
-        accessToken: tokens.access_token,
-        refreshToken: tokens.refresh_token,
-        scope: tokens.scope,
-        accessExpiresAt: issued + tokens.expires_in * 1000,
-        refreshExpiresAt: issued + REFRESH_TOKEN_TTL_SECONDS * 1000,
-        ...(tokens.unionid !== undefined ? { unionid: tokens.unionid } : {}),
-        ...(snapshotUser ? { snapshotUser } : {}),
-      })
+      // Never downgrade: a silent login does not replace a consented grant that still works, or the
+      // next profile call would need the consent page again. The store decides in one step, so two
+      // instances signing the same user in at once cannot undo each other's consent.
+      const kept = await store.keepExchangeTokens(
+        app,
+        tokens.openid,
+        {
+          accessToken: tokens.access_token,
+          refreshToken: tokens.refresh_token,
+          scope: tokens.scope,
+          accessExpiresAt: issued + tokens.expires_in * 1000,
+          refreshExpiresAt: issued + REFRESH_TOKEN_TTL_SECONDS * 1000,
+          ...(tokens.unionid !== undefined ? { unionid: tokens.unionid } : {}),
+          ...(snapshotUser ? { snapshotUser } : {}),
+        },
+        REFRESH_TOKEN_TTL_SECONDS,
+        issued,
+      )
       return {
-        scope: tokens.scope,
+        scope: kept.scope,
         snapshotUser,
-        ...(tokens.unionid !== undefined ? { unionid: tokens.unionid } : {}),
+        ...(kept.unionid !== undefined ? { unionid: kept.unionid } : {}),
       }
     },
 

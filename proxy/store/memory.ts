@@ -50,6 +50,19 @@ interface Entry {
  */
 const sweeps = new FinalizationRegistry<NodeJS.Timeout>((timer) => clearInterval(timer))
 
+/**
+ * Whether saving `next` over `kept` would downgrade a consented grant (Store.keepExchangeTokens): a
+ * silent login's tokens over a snsapi_userinfo grant whose refresh_token still lives at `nowMs`. The
+ * Redis store's KEEP_EXCHANGE_TOKENS script applies the same rule.
+ */
+export function downgrades(next: StoredTokens, kept: StoredTokens, nowMs: number): boolean {
+  return (
+    next.scope === 'snsapi_base' &&
+    kept.scope === 'snsapi_userinfo' &&
+    kept.refreshExpiresAt > nowMs
+  )
+}
+
 /** The default store: one process, lost on restart. Use Redis for several instances. */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const { maxEntries = 100_000, maxRevocations = 1_000_000, maxCodes = 100_000 } = options
@@ -63,6 +76,22 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const entries = new Map<string, Entry>()
   const revoked = createRevocations(maxRevocations, now)
   const key = (app: string, openid: string) => `${app}\u0000${openid}`
+
+  /** A copy of the live tokens kept under `id`, if any (expired ones are dropped on the way). */
+  function readTokens(id: string): StoredTokens | undefined {
+    const entry = entries.get(id)
+    if (!entry) return undefined
+    if (entry.expiresAt <= now()) {
+      entries.delete(id)
+      return undefined
+    }
+    return { ...entry.tokens }
+  }
+  function writeTokens(id: string, tokens: StoredTokens, ttlSeconds: number): void {
+    entries.delete(id)
+    entries.set(id, { tokens: { ...tokens }, expiresAt: now() + ttlSeconds * 1000 })
+    evictOldest(entries, maxEntries)
+  }
 
   // Times of code records are milliseconds since the store was made (see createCodeRecords).
   const origin = now()
@@ -81,20 +110,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const store: Store = {
     kind: 'memory',
     async saveTokens(app, openid, tokens, ttlSeconds) {
-      const id = key(app, openid)
-      entries.delete(id)
-      entries.set(id, { tokens: { ...tokens }, expiresAt: now() + ttlSeconds * 1000 })
-      evictOldest(entries, maxEntries)
+      writeTokens(key(app, openid), tokens, ttlSeconds)
     },
     async getTokens(app, openid) {
-      const id = key(app, openid)
-      const entry = entries.get(id)
-      if (!entry) return undefined
-      if (entry.expiresAt <= now()) {
-        entries.delete(id)
-        return undefined
-      }
-      return { ...entry.tokens }
+      return readTokens(key(app, openid))
+    },
+    async keepExchangeTokens(app, openid, tokens, ttlSeconds, nowMs) {
+      // One process, no await between the read and the write: atomic by construction.
+      const kept = readTokens(key(app, openid))
+      if (kept && downgrades(tokens, kept, nowMs)) return kept
+      writeTokens(key(app, openid), tokens, ttlSeconds)
+      return { ...tokens }
     },
     async deleteTokens(app, openid) {
       entries.delete(key(app, openid))

@@ -48,6 +48,7 @@ export function reachable(store: Store): Store {
     kind: store.kind,
     saveTokens: guard('saveTokens'),
     getTokens: guard('getTokens'),
+    keepExchangeTokens: guard('keepExchangeTokens'),
     deleteTokens: guard('deleteTokens'),
     revokeSession: guard('revokeSession'),
     isSessionRevoked: guard('isSessionRevoked'),

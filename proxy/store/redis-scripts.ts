@@ -44,6 +44,27 @@ end
 return 1
 `
 
+/**
+ * KEYS[1] = a user's tokens key; ARGV[1] = the exchange's tokens (JSON), ARGV[2] = their lifetime in
+ * seconds, ARGV[3] = their scope, ARGV[4] = now in epoch ms. Saves them unless they are a silent
+ * login's and the kept tokens a consented grant whose refresh_token still lives (memory.ts
+ * `downgrades`): the read and the write one step, so a silent login racing a consented one on
+ * another instance never replaces it. Returns the kept JSON when it did not save, else nil.
+ */
+export const KEEP_EXCHANGE_TOKENS = `
+if ARGV[3] == 'snsapi_base' then
+  local kept = redis.call('GET', KEYS[1])
+  if kept then
+    local tokens = cjson.decode(kept)
+    if tokens.scope == 'snsapi_userinfo' and tokens.refreshExpiresAt > tonumber(ARGV[4]) then
+      return kept
+    end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return false
+`
+
 /** KEYS as CLAIM. The record's state and binding with its answer, read in one step. */
 export const READ = `
 local record = redis.call('HMGET', KEYS[1], 'state', 'verifier')

@@ -8,6 +8,7 @@ import {
   decodeVerifier,
   encodeVerifier,
   FORGET_CREDENTIAL,
+  KEEP_EXCHANGE_TOKENS,
   parseRecord,
   READ,
   RELEASE,
@@ -72,6 +73,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const forgetCredential = script(client, FORGET_CREDENTIAL)
   const unlock = script(client, UNLOCK)
   const saveUnderLock = script(client, SAVE_UNDER_LOCK)
+  const keepExchangeTokens = script(client, KEEP_EXCHANGE_TOKENS)
   const claim = script(client, CLAIM)
   const settle = script(client, SETTLE)
   const read = script(client, READ)
@@ -85,6 +87,14 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     async getTokens(app, openid) {
       const raw = await client.get(tokensKey(app, openid))
       return raw === null ? undefined : (JSON.parse(raw) as StoredTokens)
+    },
+    async keepExchangeTokens(app, openid, tokens, ttlSeconds, nowMs) {
+      const json = JSON.stringify(tokens)
+      const kept = await keepExchangeTokens(
+        [tokensKey(app, openid)],
+        [json, ttlSeconds, tokens.scope, nowMs],
+      )
+      return typeof kept === 'string' ? (JSON.parse(kept) as StoredTokens) : { ...tokens }
     },
     async deleteTokens(app, openid) {
       await client.del(tokensKey(app, openid))

@@ -60,6 +60,20 @@ export interface Store {
   /** Replaces the tokens of (app, openid); they are forgotten after `ttlSeconds`. */
   saveTokens(app: string, openid: string, tokens: StoredTokens, ttlSeconds: number): Promise<void>
   getTokens(app: string, openid: string): Promise<StoredTokens | undefined>
+  /**
+   * Saves the tokens of a code exchange as saveTokens does, unless that would downgrade a consented
+   * grant: when `tokens.scope` is `snsapi_base` and the kept tokens are `snsapi_userinfo` with
+   * `refreshExpiresAt` after `nowMs`, nothing changes. Resolves to the tokens kept after the call
+   * (the consented ones, or `tokens`). Across instances this must be one atomic step (e.g. a Redis
+   * script): a silent login that races a consented one never replaces it.
+   */
+  keepExchangeTokens(
+    app: string,
+    openid: string,
+    tokens: StoredTokens,
+    ttlSeconds: number,
+    nowMs: number,
+  ): Promise<StoredTokens>
   deleteTokens(app: string, openid: string): Promise<void>
   /** Refuses the session with this id (jti) until `untilMs`, its own expiry; later it expires anyway. */
   revokeSession(id: string, untilMs: number): Promise<void>

@@ -14,6 +14,10 @@ import { connected } from '../helpers/redis-proxy.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 import type { RunningRedis } from '../helpers/redis-server.js'
 import { SAMPLE_TOKENS, describeStoreContract } from './store-contract.js'
+import { loadConfig } from '../../proxy/config.js'
+import { createLogger } from '../../proxy/logger.js'
+import { createTokenCustody } from '../../proxy/login/tokens.js'
+import type { WechatApi } from '../../proxy/wechat/api.js'
 
 let redis: RunningRedis
 /** A plain client to look at what the stores write. */
@@ -72,6 +76,34 @@ describe('the redis store', () => {
     await store.claimCode('k1', 'v1', 60)
     const keys = (await admin.keys(`${prefix}*`)).sort()
     expect(keys).toEqual([`${prefix}revoked:jti-1`, `${prefix}tokens:mp:o1`, `${prefix}{code:k1}`])
+  })
+
+  it('keeps a consent that lands while a silent login of the same user on another instance runs', async () => {
+    // Two instances (two clients, one prefix) sign the same user in at once: the silent login
+    // started first. A read of the grant and a write after it would lose the consent that came in
+    // between; the store's one step cannot.
+    const prefix = freshPrefix()
+    const [silent, consent] = [await storeWith(prefix), await storeWith(prefix)]
+    const logger = createLogger({ logLevel: 'silent' })
+    const config = loadConfig({ WECHAT_MOCK: '1' })
+    const custody = (store: Store) =>
+      createTokenCustody({ config, store, wechat: {} as WechatApi, logger, now: Date.now })
+    const exchange = (scope: string) => ({
+      access_token: `at-${scope}`,
+      refresh_token: `rt-${scope}`,
+      expires_in: 7200,
+      openid: 'o-race',
+      scope,
+    })
+    const grants = await Promise.all([
+      custody(silent.store).keepExchange('mp', exchange('snsapi_base')),
+      custody(consent.store).keepExchange('mp', exchange('snsapi_userinfo')),
+    ])
+    expect(grants.map((grant) => grant.scope)).toEqual(['snsapi_base', 'snsapi_userinfo'])
+    expect(await silent.store.getTokens('mp', 'o-race')).toMatchObject({
+      scope: 'snsapi_userinfo',
+      accessToken: 'at-snsapi_userinfo',
+    })
   })
 
   it('keeps the credentials of one appid and their lock under one hash tag', async () => {

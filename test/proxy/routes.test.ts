@@ -179,7 +179,7 @@ describe('responses', () => {
 describe('POST /openid with the store down', () => {
   it('answers 503 upstream_unavailable', async () => {
     const down = () => Promise.reject(new Error('down'))
-    ;({ mock, proxy } = await setup({ store: (store) => ({ ...store, saveTokens: down }) }))
+    ;({ mock, proxy } = await setup({ store: (store) => ({ ...store, keepExchangeTokens: down }) }))
     const [code] = await mock.control.codes({ count: 1 })
     const response = await fetch(`${proxy.baseUrl}/openid`, {
       method: 'POST',

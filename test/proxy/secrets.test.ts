@@ -18,9 +18,9 @@ beforeEach(async () => {
   const logger = pino({ level: 'trace' }, { write: (line: string) => void (logs += line) })
   const watched = (store: Store): Store => ({
     ...store,
-    saveTokens: async (app, openid, tokens, ttl) => {
+    keepExchangeTokens: async (app, openid, tokens, ttl, nowMs) => {
       saved.push(tokens)
-      await store.saveTokens(app, openid, tokens, ttl)
+      return store.keepExchangeTokens(app, openid, tokens, ttl, nowMs)
     },
   })
   ;({ mock, proxy, store } = await setup({ logger, store: watched }))

@@ -92,6 +92,79 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await expect(store.deleteTokens('mp', 'nobody')).resolves.toBeUndefined()
     })
 
+    describe('the tokens of a code exchange (keepExchangeTokens)', () => {
+      const consented = (harness: StoreHarness, refreshInMs: number): StoredTokens => ({
+        ...SAMPLE_TOKENS,
+        scope: 'snsapi_userinfo',
+        refreshExpiresAt: harness.now() + refreshInMs,
+      })
+      const silent = (harness: StoreHarness): StoredTokens => ({
+        accessToken: 'at-base',
+        refreshToken: 'rt-base',
+        scope: 'snsapi_base',
+        accessExpiresAt: harness.now() + 7_200_000,
+        refreshExpiresAt: harness.now() + 60_000,
+      })
+
+      it('saves them when nothing is kept, and answers them', async ({ store, harness }) => {
+        const tokens = silent(harness)
+        expect(await store.keepExchangeTokens('mp', 'o1', tokens, 60, harness.now())).toEqual(
+          tokens,
+        )
+        expect(await store.getTokens('mp', 'o1')).toEqual(tokens)
+      })
+
+      it('never replaces a live consented grant with a silent login, and answers the grant', async ({
+        store,
+        harness,
+      }) => {
+        const grant = consented(harness, 60_000)
+        await store.saveTokens('mp', 'o1', grant, 60)
+        const kept = await store.keepExchangeTokens('mp', 'o1', silent(harness), 60, harness.now())
+        expect(kept).toEqual(grant)
+        expect(await store.getTokens('mp', 'o1')).toEqual(grant)
+      })
+
+      it('replaces a consented grant whose refresh_token is dead', async ({ store, harness }) => {
+        await store.saveTokens('mp', 'o1', consented(harness, -1), 60)
+        const tokens = silent(harness)
+        expect(await store.keepExchangeTokens('mp', 'o1', tokens, 60, harness.now())).toEqual(
+          tokens,
+        )
+        expect(await store.getTokens('mp', 'o1')).toEqual(tokens)
+      })
+
+      it('replaces a silent grant with a consented one, and a consented one with a newer', async ({
+        store,
+        harness,
+      }) => {
+        await store.saveTokens('mp', 'o1', silent(harness), 60)
+        const first = consented(harness, 60_000)
+        expect(await store.keepExchangeTokens('mp', 'o1', first, 60, harness.now())).toEqual(first)
+        const second = { ...consented(harness, 60_000), accessToken: 'at-2' }
+        await store.keepExchangeTokens('mp', 'o1', second, 60, harness.now())
+        expect(await store.getTokens('mp', 'o1')).toEqual(second)
+      })
+
+      it('keeps what it saved for the time to live it was given', async ({ store, harness }) => {
+        await store.keepExchangeTokens('mp', 'o1', silent(harness), 2, harness.now())
+        await harness.advance(1_000)
+        expect(await store.getTokens('mp', 'o1')).toBeDefined()
+        await harness.advance(1_100)
+        expect(await store.getTokens('mp', 'o1')).toBeUndefined()
+      })
+
+      it('does not let a caller change stored tokens through the answer', async ({
+        store,
+        harness,
+      }) => {
+        await store.saveTokens('mp', 'o1', consented(harness, 60_000), 60)
+        const kept = await store.keepExchangeTokens('mp', 'o1', silent(harness), 60, harness.now())
+        kept.accessToken = 'changed'
+        expect((await store.getTokens('mp', 'o1'))?.accessToken).toBe('at-1')
+      })
+    })
+
     it('reports a session as revoked once revoked, and no other', async ({ store, harness }) => {
       await store.revokeSession('jti-1', harness.now() + 60_000)
       expect(await store.isSessionRevoked('jti-1')).toBe(true)
