@@ -61,9 +61,10 @@ export interface SessionSignerOptions {
   /** SESSION_JWKS_FILE's keys: sessions are then signed with the first. */
   jwks?: Pick<SessionJwks, 'keys'>
   /**
-   * Asymmetric sessions this process verified, kept (by their exact text) so that the same session
-   * presented again skips the signature check: at most this many, the oldest dropped first; 0 keeps
-   * none. Expiry is checked on every use; revocation is the caller's, on every request as before.
+   * Sessions this process verified (HS256 and asymmetric), kept by their exact text so that the same
+   * session presented again skips the signature check: at most this many, the oldest dropped first;
+   * 0 keeps none. Expiry is checked on every use; revocation is the caller's, on every request as
+   * before.
    * @default VERIFIED_CACHE_SIZE
    */
   verifiedCacheSize?: number
@@ -71,10 +72,38 @@ export interface SessionSignerOptions {
 
 /**
  * Sessions kept verified by default: about 1 KB each (the token and its claims), so about 10 MB at
- * most. An ES256 check costs `GET /session` about half its throughput (docs/benchmarks.md); a page
- * presents the same session on every call, so nearly every check after the first is a hit.
+ * most. An ES256 check costs `GET /session` about half its throughput, an HS256 one (an HMAC and the
+ * claims' parse) about a fifth (docs/benchmarks.md); a page presents the same session on every call,
+ * so nearly every check after the first is a hit.
  */
 export const VERIFIED_CACHE_SIZE = 10_000
+
+/**
+ * Sessions whose signature, header and claims this process checked, by their exact text: nothing is
+ * kept for a token that failed, and a hit is the very string that passed. A Map iterates in
+ * insertion order, so the first key is the oldest.
+ */
+function verifiedSessions(size: number) {
+  const verified = new Map<string, SessionClaims>()
+  return {
+    /** The kept claims of `token` while they are live; a kept session found expired is dropped and refused. */
+    get(token: string, now: number): SessionClaims | undefined {
+      const kept = verified.get(token)
+      if (!kept) return undefined
+      // Expired at exp itself, as sessionClaims reads it.
+      if (kept.expiresAt.getTime() > now) return kept
+      verified.delete(token)
+      throw refused()
+    },
+    keep(token: string, claims: SessionClaims): SessionClaims {
+      // Two requests with one new session both verify it; the second must not push out another.
+      if (size <= 0 || verified.has(token)) return claims
+      while (verified.size >= size) verified.delete(verified.keys().next().value!)
+      verified.set(token, claims)
+      return claims
+    },
+  }
+}
 
 /**
  * The signer of the proxy's sessions: HS256 with `secret` when there are no `jwks` (unchanged:
@@ -82,12 +111,16 @@ export const VERIFIED_CACHE_SIZE = 10_000
  */
 export function createSessionSigner(options: SessionSignerOptions): SessionSigner {
   const { secret, jwks, verifiedCacheSize = VERIFIED_CACHE_SIZE } = options
+  const verified = verifiedSessions(verifiedCacheSize)
+  /** An HS256 session, checked with SESSION_SECRET unless this very text passed before. */
+  const verifyHs256 = (token: string, secret: string, now: number) =>
+    verified.get(token, now) ?? verified.keep(token, verifySessionNow(token, secret, now))
   if (!jwks) {
     if (!secret) throw new Error('createSessionSigner needs a secret or keys')
     return {
       alg: 'HS256',
       sign: (claims, ttlSeconds, now) => signSessionNow(claims, secret, ttlSeconds, now),
-      verify: (token, now) => verifySessionNow(token, secret, now),
+      verify: (token, now) => verifyHs256(token, secret, now),
     }
   }
   if (jwks.keys.length === 0) throw new Error('createSessionSigner needs at least one key')
@@ -117,19 +150,6 @@ export function createSessionSigner(options: SessionSignerOptions): SessionSigne
     return entry.key
   }
 
-  /**
-   * Tokens whose signature, header and claims this process checked, by their exact text: nothing is
-   * kept for a token that failed, and a hit is the very string that passed. A Map iterates in
-   * insertion order, so the first key is the oldest.
-   */
-  const verified = new Map<string, SessionClaims>()
-  const keep = (token: string, claims: SessionClaims) => {
-    // Two requests with one new session both verify it; the second must not push out another.
-    if (verifiedCacheSize <= 0 || verified.has(token)) return
-    while (verified.size >= verifiedCacheSize) verified.delete(verified.keys().next().value!)
-    verified.set(token, claims)
-  }
-
   return {
     alg: signer.alg,
     async sign(claims, ttlSeconds, now) {
@@ -142,14 +162,9 @@ export function createSessionSigner(options: SessionSignerOptions): SessionSigne
     },
     verify(token, now) {
       if (typeof token !== 'string' || !COMPACT_JWS.test(token)) throw refused()
-      // Only what passed verifyWithKeys is kept: a hit is the exact text of a session checked before.
-      const kept = verified.get(token)
-      if (kept) {
-        // Expired at exp itself, as sessionClaims reads it; an expired one is dropped and refused.
-        if (kept.expiresAt.getTime() > now) return kept
-        verified.delete(token)
-        throw refused()
-      }
+      // Only what passed a check is kept: a hit is the exact text of a session checked before.
+      const kept = verified.get(token, now)
+      if (kept) return kept
       let alg: unknown
       try {
         // The header only picks the path; the keys' path checks it again (jose's jwtVerify).
@@ -159,7 +174,7 @@ export function createSessionSigner(options: SessionSignerOptions): SessionSigne
         throw refused(error)
       }
       // Sessions signed before the switch to keys, while SESSION_SECRET is still set beside them.
-      if (alg === 'HS256' && secret) return verifySessionNow(token, secret, now)
+      if (alg === 'HS256' && secret) return verifyHs256(token, secret, now)
       return verifyWithKeys(token, now)
     },
     jwksJson: JSON.stringify(publicJwks(jwks)),
@@ -178,8 +193,6 @@ export function createSessionSigner(options: SessionSignerOptions): SessionSigne
     } catch (error) {
       throw refused(error)
     }
-    const claims = sessionClaims(payload, now)
-    keep(token, claims)
-    return claims
+    return verified.keep(token, sessionClaims(payload, now))
   }
 }

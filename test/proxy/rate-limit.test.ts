@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { errorCode, post, setup, teardown } from './support.js'
 import type { Harness } from './support.js'
 import { startProxy } from '../helpers/proxy-server.js'
+import { call } from '../helpers/http.js'
 import { createLogger } from '../../proxy/logger.js'
 
 afterEach(teardown)
@@ -123,4 +124,31 @@ describe('the /openid rate limit', () => {
     await fetch(`${h.proxy.baseUrl}/config`, { headers: { 'x-forwarded-for': '203.0.113.1' } })
     expect(logs).not.toContain('X-Forwarded-For')
   })
+})
+
+describe('a limiter whose store fails', () => {
+  // A store that cannot count (Redis down, or a host app's store that throws) refuses the call
+  // with 503, never lets it through uncounted, and never answers 500.
+  const failing: Record<string, () => Promise<never>> = {
+    rejects: () => Promise.reject(new Error('down')),
+    throws: () => {
+      throw new Error('down')
+    },
+  }
+  for (const [how, increment] of Object.entries(failing)) {
+    it(`answers 503 upstream_unavailable when its store ${how}`, async () => {
+      const rateLimitStore = new MemoryStore()
+      rateLimitStore.increment = increment
+      const h = await setup({})
+      const proxy = await startProxy(h.proxy.config, { rateLimitStore })
+      try {
+        const reply = await call(proxy, 'POST', '/openid', { body: { code: 'abc' } })
+        expect(reply.status).toBe(503)
+        expect(errorCode(reply)).toBe('upstream_unavailable')
+        expect((await h.mock.control.stats()).calls.access_token ?? 0).toBe(0)
+      } finally {
+        await proxy.close()
+      }
+    })
+  }
 })

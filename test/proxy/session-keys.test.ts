@@ -225,6 +225,55 @@ describe('asymmetric sessions: the bounded cache of verified sessions', () => {
   })
 })
 
+describe('HS256 sessions: the same bounded cache of verified sessions', () => {
+  // Synchronous either way: a hit answers the very claims object kept, a miss checks the HMAC and
+  // answers new claims.
+  const sign = (signer: ReturnType<typeof createSessionSigner>, ttl = 3600) =>
+    (signer.sign(CLAIMS, ttl, NOW) as { token: string }).token
+
+  it('answers a session verified before with the claims it kept, and only for that exact text', async () => {
+    const signer = createSessionSigner({ secret: SECRET })
+    const token = sign(signer)
+    const claims = signer.verify(token, NOW)
+    expect(signer.verify(token, NOW)).toBe(claims)
+    // The same signature over other claims, or another signature over these: misses, refused.
+    const [header, body, signature] = token.split('.') as [string, string, string]
+    const other = base64url.encode(JSON.stringify({ ...payload(), sub: 'someone-else' }))
+    expect(await refusalOf(() => signer.verify(`${header}.${other}.${signature}`, NOW))).toBe(
+      'unauthorized',
+    )
+    const flipped = `${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`
+    expect(await refusalOf(() => signer.verify(`${header}.${body}.${flipped}`, NOW))).toBe(
+      'unauthorized',
+    )
+    // Another secret's signer never shares what this one kept.
+    const otherSecret = createSessionSigner({ secret: 't'.repeat(32) })
+    expect(await refusalOf(() => otherSecret.verify(token, NOW))).toBe('unauthorized')
+  })
+
+  it('still refuses a kept session once it has expired', async () => {
+    const signer = createSessionSigner({ secret: SECRET })
+    const token = sign(signer, 60)
+    const claims = signer.verify(token, NOW)
+    expect(signer.verify(token, NOW + 59_999)).toBe(claims)
+    expect(await refusalOf(() => signer.verify(token, NOW + 60_000))).toBe('unauthorized')
+    // Dropped when found expired: checked again in full (here with an earlier clock, and passing).
+    expect(signer.verify(token, NOW)).not.toBe(claims)
+  })
+
+  it('keeps at most its bound (the oldest go first), and nothing with a size of 0', () => {
+    const signer = createSessionSigner({ secret: SECRET, verifiedCacheSize: 2 })
+    const tokens = [1, 2, 3].map(() => sign(signer))
+    expect(new Set(tokens).size).toBe(3)
+    const claims = tokens.map((token) => signer.verify(token, NOW))
+    expect(signer.verify(tokens[0]!, NOW)).not.toBe(claims[0])
+    expect(signer.verify(tokens[2]!, NOW)).toBe(claims[2])
+    const none = createSessionSigner({ secret: SECRET, verifiedCacheSize: 0 })
+    const first = none.verify(tokens[0]!, NOW)
+    expect(none.verify(tokens[0]!, NOW)).not.toBe(first)
+  })
+})
+
 async function importPrivate(jwk: Record<string, string>) {
   const { importJWK } = await import('jose')
   return importJWK(jwk, jwk.kty === 'EC' ? 'ES256' : 'EdDSA')
