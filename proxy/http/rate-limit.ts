@@ -101,11 +101,17 @@ export function limit(options: LimitOptions): RequestHandler {
       return
     }
     counting.then(
-      ({ totalHits, resetTime }) => {
+      (hit) => {
+        // A store that answers no count (a host app's own, broken) refuses like one that fails.
+        const totalHits = hit?.totalHits
+        if (typeof totalHits !== 'number' || Number.isNaN(totalHits)) {
+          next(refused())
+          return
+        }
         const counted = {
           limit: options.limit,
           remaining: Math.max(options.limit - totalHits, 0),
-          resetTime,
+          resetTime: hit.resetTime,
         }
         if (totalHits > options.limit) {
           addHeaders(res, [
@@ -126,7 +132,8 @@ export function limit(options: LimitOptions): RequestHandler {
 
 /**
  * Starts a store's window (MemoryStore's reset timer; rate-limit-redis loads its scripts), as
- * express-rate-limit would: not awaited, a failure only logged by the store's next use. A store of
+ * express-rate-limit would, not awaited. A failure is not reported here: the store's counts then fail
+ * and each request answers 503 (a Redis outage is logged by the client's watcher). A store of
  * `prefixed` has no `init`: the limiter of the store it wraps started it.
  */
 function initialize(store: RateLimitStore): void {
@@ -159,9 +166,8 @@ function rateLimitHeaders(counted: Counted): string[] {
 }
 
 /**
- * The same counters with `prefix` before every key: a second limiter on one store (one instance per
- * limiter, as express-rate-limit requires). Not initialized again: the first limiter did, with the
- * same window.
+ * The same counters with `prefix` before every key: a second limiter on one store, whose counts
+ * stay apart from the first's. Not initialized again: the first limiter did, with the same window.
  */
 export function prefixed(store: RateLimitStore, prefix: string): RateLimitStore {
   const { get } = store

@@ -73,7 +73,7 @@ export interface SessionSignerOptions {
 /**
  * Sessions kept verified by default: about 1 KB each (the token and its claims), so about 10 MB at
  * most. An ES256 check costs `GET /session` about half its throughput, an HS256 one (an HMAC and the
- * claims' parse) about a fifth (docs/benchmarks.md); a page presents the same session on every call,
+ * claims' parse) about a sixth (docs/benchmarks.md); a page presents the same session on every call,
  * so nearly every check after the first is a hit.
  */
 export const VERIFIED_CACHE_SIZE = 10_000

@@ -55,7 +55,7 @@ const sweeps = new FinalizationRegistry<NodeJS.Timeout>((timer) => clearInterval
  * silent login's tokens over a snsapi_userinfo grant whose refresh_token still lives at `nowMs`. The
  * Redis store's KEEP_EXCHANGE_TOKENS script applies the same rule.
  */
-export function downgrades(next: StoredTokens, kept: StoredTokens, nowMs: number): boolean {
+function downgrades(next: StoredTokens, kept: StoredTokens, nowMs: number): boolean {
   return (
     next.scope === 'snsapi_base' &&
     kept.scope === 'snsapi_userinfo' &&

@@ -56,7 +56,9 @@ if ARGV[3] == 'snsapi_base' then
   local kept = redis.call('GET', KEYS[1])
   if kept then
     local tokens = cjson.decode(kept)
-    if tokens.scope == 'snsapi_userinfo' and tokens.refreshExpiresAt > tonumber(ARGV[4]) then
+    local refreshable = type(tokens.refreshExpiresAt) == 'number'
+      and tokens.refreshExpiresAt > tonumber(ARGV[4])
+    if tokens.scope == 'snsapi_userinfo' and refreshable then
       return kept
     end
   end

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it, vi } from 'vitest'
 import { parseSessionJwks } from '../../proxy/config-jwks.js'
+import { loadConfig } from '../../proxy/config.js'
+import { createWechatProxy } from '../../proxy/index.js'
 import { createSessionSigner } from '../../proxy/login/session-keys.js'
 import { privateJwk } from '../helpers/config.js'
 
@@ -18,7 +20,10 @@ const CLAIMS = { openid: 'oAbCdEfGhIjKlMnOpQrStUvWxYz0', scope: 'snsapi_base', a
 const NOW = Date.now()
 
 describe('jose, loaded only for asymmetric sessions', () => {
-  it('is not loaded by HS256 sessions, signed and verified', async () => {
+  it('is not loaded by an HS256 proxy, nor by its sessions signed and verified', async () => {
+    // The whole router's import graph (this file imports it statically), built and closed.
+    const router = createWechatProxy(loadConfig({ WECHAT_MOCK: '1', LOG_LEVEL: 'silent' }))
+    await router.close()
     const signer = createSessionSigner({ secret: 's'.repeat(32) })
     const { token } = await signer.sign(CLAIMS, 3600, NOW)
     expect(await signer.verify(token, NOW)).toMatchObject({ openid: CLAIMS.openid })

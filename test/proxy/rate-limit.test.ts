@@ -127,13 +127,14 @@ describe('the /openid rate limit', () => {
 })
 
 describe('a limiter whose store fails', () => {
-  // A store that cannot count (Redis down, or a host app's store that throws) refuses the call
-  // with 503, never lets it through uncounted, and never answers 500.
+  // A store that cannot count (Redis down, or a host app's store that throws or answers nothing)
+  // refuses the call with 503, never lets it through uncounted, and never answers 500 or hangs.
   const failing: Record<string, () => Promise<never>> = {
     rejects: () => Promise.reject(new Error('down')),
     throws: () => {
       throw new Error('down')
     },
+    'answers no count': () => Promise.resolve(undefined as never),
   }
   for (const [how, increment] of Object.entries(failing)) {
     it(`answers 503 upstream_unavailable when its store ${how}`, async () => {

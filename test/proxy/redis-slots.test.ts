@@ -45,6 +45,7 @@ describe('the keys of the redis store on a cluster', () => {
     const credential = { value: 'v1', expiresAt: Date.now() + 60_000, refreshAt: Date.now() }
     await store.saveTokens('mp', 'o1', SAMPLE_TOKENS, 60)
     await store.getTokens('mp', 'o1')
+    await store.keepExchangeTokens('mp', 'o1', SAMPLE_TOKENS, 60, Date.now())
     await store.revokeSession('jti-1', Date.now() + 60_000)
     await store.isSessionRevoked('jti-1')
     await store.claimCode('k1', 'v1', 60)

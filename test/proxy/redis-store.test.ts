@@ -99,7 +99,8 @@ describe('the redis store', () => {
       custody(silent.store).keepExchange('mp', exchange('snsapi_base')),
       custody(consent.store).keepExchange('mp', exchange('snsapi_userinfo')),
     ])
-    expect(grants.map((grant) => grant.scope)).toEqual(['snsapi_base', 'snsapi_userinfo'])
+    // The silent login's own answer depends on which script Redis ran first; the consent's does not.
+    expect(grants[1]!.scope).toBe('snsapi_userinfo')
     expect(await silent.store.getTokens('mp', 'o-race')).toMatchObject({
       scope: 'snsapi_userinfo',
       accessToken: 'at-snsapi_userinfo',
