@@ -106,12 +106,16 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         refreshExpiresAt: harness.now() + 60_000,
       })
 
-      it('saves them when nothing is kept, and answers them', async ({ store, harness }) => {
-        const tokens = silent(harness)
+      /** Keeps `tokens` as an exchange's and checks they were saved and answered. */
+      async function expectSaved(store: Store, harness: StoreHarness, tokens: StoredTokens) {
         expect(await store.keepExchangeTokens('mp', 'o1', tokens, 60, harness.now())).toEqual(
           tokens,
         )
         expect(await store.getTokens('mp', 'o1')).toEqual(tokens)
+      }
+
+      it('saves them when nothing is kept, and answers them', async ({ store, harness }) => {
+        await expectSaved(store, harness, silent(harness))
       })
 
       it('never replaces a live consented grant with a silent login, and answers the grant', async ({
@@ -127,11 +131,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       it('replaces a consented grant whose refresh_token is dead', async ({ store, harness }) => {
         await store.saveTokens('mp', 'o1', consented(harness, -1), 60)
-        const tokens = silent(harness)
-        expect(await store.keepExchangeTokens('mp', 'o1', tokens, 60, harness.now())).toEqual(
-          tokens,
-        )
-        expect(await store.getTokens('mp', 'o1')).toEqual(tokens)
+        await expectSaved(store, harness, silent(harness))
       })
 
       it('replaces a silent grant with a consented one, and a consented one with a newer', async ({
