@@ -4,7 +4,7 @@ import type {
   Options as RateLimitOptions,
   Store as RateLimitStore,
 } from 'express-rate-limit'
-import type { Request, RequestHandler } from 'express'
+import type { Request, RequestHandler, Response } from 'express'
 import type { ProxyConfig } from '../config.js'
 import { ProxyError } from '../errors.js'
 import { addHeaders } from './respond.js'
@@ -85,6 +85,18 @@ interface Counted {
  * and awaited four times where one count needs one.
  */
 export function limit(options: LimitOptions): RequestHandler {
+  const check = limitCheck(options)
+  return (req, res, next) => {
+    check(req, res).then(() => next(), next)
+  }
+}
+
+/**
+ * The limiter of `limit` as a function: counts one call and resolves when it is allowed, else
+ * rejects with the ProxyError (`rate_limited` or `upstream_unavailable`), for a route that decides
+ * within its handler whether a call counts (wechat-calls.ts).
+ */
+export function limitCheck(options: LimitOptions): (req: Request, res: Response) => Promise<void> {
   const { message, headersWhenAllowed = true } = options
   const store = options.store ?? new MemoryStore()
   // The client's IPv4 address or its IPv6 /56.
@@ -92,41 +104,26 @@ export function limit(options: LimitOptions): RequestHandler {
   initialize(store)
   const refused = () =>
     new ProxyError('upstream_unavailable', 'The rate limit store is not reachable')
-  return (req, res, next) => {
-    let counting: Promise<ClientRateLimitInfo>
+  return async (req, res) => {
+    let hit: ClientRateLimitInfo | undefined
     try {
-      counting = Promise.resolve(store.increment(keyOf(req)))
+      hit = await store.increment(keyOf(req))
     } catch {
-      next(refused())
-      return
+      throw refused()
     }
-    counting.then(
-      (hit) => {
-        // A store that answers no count (a host app's own, broken) refuses like one that fails.
-        const totalHits = hit?.totalHits
-        if (typeof totalHits !== 'number' || Number.isNaN(totalHits)) {
-          next(refused())
-          return
-        }
-        const counted = {
-          limit: options.limit,
-          remaining: Math.max(options.limit - totalHits, 0),
-          resetTime: hit.resetTime,
-        }
-        if (totalHits > options.limit) {
-          addHeaders(res, [
-            ...rateLimitHeaders(counted),
-            'Retry-After',
-            String(resetSeconds(counted)),
-          ])
-          next(new ProxyError('rate_limited', message))
-          return
-        }
-        if (headersWhenAllowed) addHeaders(res, rateLimitHeaders(counted))
-        next()
-      },
-      () => next(refused()),
-    )
+    // A store that answers no count (a host app's own, broken) refuses like one that fails.
+    const totalHits = hit?.totalHits
+    if (typeof totalHits !== 'number' || Number.isNaN(totalHits)) throw refused()
+    const counted = {
+      limit: options.limit,
+      remaining: Math.max(options.limit - totalHits, 0),
+      resetTime: hit!.resetTime,
+    }
+    if (totalHits > options.limit) {
+      addHeaders(res, [...rateLimitHeaders(counted), 'Retry-After', String(resetSeconds(counted))])
+      throw new ProxyError('rate_limited', message)
+    }
+    if (headersWhenAllowed) addHeaders(res, rateLimitHeaders(counted))
   }
 }
 

@@ -1,8 +1,8 @@
-import type { Request, RequestHandler, Response } from 'express'
+import type { Request, Response } from 'express'
 import type { Store as RateLimitStore } from 'express-rate-limit'
 import type { ProxyConfig } from '../config.js'
 import type { SessionClaims } from '../login/session.js'
-import { limit, prefixed } from './rate-limit.js'
+import { limitCheck, prefixed } from './rate-limit.js'
 
 /**
  * Lets a session's call through to WeChat, or rejects with `ProxyError('rate_limited')` (429, with
@@ -28,13 +28,13 @@ export function wechatCallLimit(
   store?: RateLimitStore,
 ): WechatCallLimit {
   const sessionIds = new WeakMap<Request, string>()
-  const perClient = limit({
+  const perClient = limitCheck({
     limit: config.rateLimit,
     store: store && prefixed(store, 'wechat:'),
     message: 'Too many WeChat lookups from this address; wait',
     headersWhenAllowed: false,
   })
-  const perSession = limit({
+  const perSession = limitCheck({
     limit: config.sessionRateLimit,
     store: store && prefixed(store, 'session:'),
     message: 'Too many WeChat lookups for this session; wait',
@@ -46,13 +46,7 @@ export function wechatCallLimit(
     sessionIds.set(req, claims.id)
     // The session's own limit first: a call it refuses must not use up the budget its address
     // shares with its neighbours (carrier NAT), or one script could lock them all out.
-    await run(perSession, req, res)
-    await run(perClient, req, res)
+    await perSession(req, res)
+    await perClient(req, res)
   }
-}
-
-function run(handler: RequestHandler, req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) => {
-    void handler(req, res, (error?: unknown) => (error === undefined ? resolve() : reject(error)))
-  })
 }

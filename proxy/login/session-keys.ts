@@ -4,6 +4,7 @@ import type { SessionAlgorithm, SessionJwks } from '../config-jwks.js'
 import {
   COMPACT_JWS,
   SESSION_ISSUER,
+  jsonObject,
   refused,
   sessionClaims,
   sessionPayload,
@@ -112,15 +113,14 @@ function verifiedSessions(size: number) {
 export function createSessionSigner(options: SessionSignerOptions): SessionSigner {
   const { secret, jwks, verifiedCacheSize = VERIFIED_CACHE_SIZE } = options
   const verified = verifiedSessions(verifiedCacheSize)
-  /** An HS256 session, checked with SESSION_SECRET unless this very text passed before. */
-  const verifyHs256 = (token: string, secret: string, now: number) =>
-    verified.get(token, now) ?? verified.keep(token, verifySessionNow(token, secret, now))
   if (!jwks) {
     if (!secret) throw new Error('createSessionSigner needs a secret or keys')
     return {
       alg: 'HS256',
       sign: (claims, ttlSeconds, now) => signSessionNow(claims, secret, ttlSeconds, now),
-      verify: (token, now) => verifyHs256(token, secret, now),
+      // Checked with SESSION_SECRET unless this very text passed before.
+      verify: (token, now) =>
+        verified.get(token, now) ?? verified.keep(token, verifySessionNow(token, secret, now)),
     }
   }
   if (jwks.keys.length === 0) throw new Error('createSessionSigner needs at least one key')
@@ -165,16 +165,12 @@ export function createSessionSigner(options: SessionSignerOptions): SessionSigne
       // Only what passed a check is kept: a hit is the exact text of a session checked before.
       const kept = verified.get(token, now)
       if (kept) return kept
-      let alg: unknown
-      try {
-        // The header only picks the path; the keys' path checks it again (jose's jwtVerify).
-        const header = Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString()
-        alg = (JSON.parse(header) as { alg?: unknown }).alg
-      } catch (error) {
-        throw refused(error)
-      }
-      // Sessions signed before the switch to keys, while SESSION_SECRET is still set beside them.
-      if (alg === 'HS256' && secret) return verifyHs256(token, secret, now)
+      // The header only picks the path; the keys' path checks it again (jose's jwtVerify).
+      const alg = jsonObject(token.slice(0, token.indexOf('.')))?.alg
+      // Sessions signed before the switch to keys, while SESSION_SECRET is still set beside them
+      // (not kept: the lookup above missed).
+      if (alg === 'HS256' && secret)
+        return verified.keep(token, verifySessionNow(token, secret, now))
       return verifyWithKeys(token, now)
     },
     jwksJson: JSON.stringify(publicJwks(jwks)),

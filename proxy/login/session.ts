@@ -130,7 +130,7 @@ export const refused = (cause?: unknown) =>
   new ProxyError('unauthorized', 'The session is missing, invalid or expired', { cause })
 
 /** A base64url part as a JSON object, or undefined. */
-function jsonObject(part: string): Record<string, unknown> | undefined {
+export function jsonObject(part: string): Record<string, unknown> | undefined {
   let value: unknown
   try {
     value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))

@@ -117,9 +117,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     },
     async keepExchangeTokens(app, openid, tokens, ttlSeconds, nowMs) {
       // One process, no await between the read and the write: atomic by construction.
-      const kept = readTokens(key(app, openid))
+      const id = key(app, openid)
+      const kept = readTokens(id)
       if (kept && downgrades(tokens, kept, nowMs)) return kept
-      writeTokens(key(app, openid), tokens, ttlSeconds)
+      writeTokens(id, tokens, ttlSeconds)
       return { ...tokens }
     },
     async deleteTokens(app, openid) {
