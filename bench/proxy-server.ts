@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createWechatApp } from '../proxy/host/app.js'
-import { createMemoryStore, loadConfig } from '../proxy/index.js'
+import { createMemoryStore, createRedisClient, loadConfig } from '../proxy/index.js'
 import { DEMO_MP_APP } from '../proxy/mock-wechat/demo-apps.js'
 import { GC_SETTLE_MS, listenAndReport, SAMPLE_EVERY_MS } from './ipc.js'
 import type { AfterGcMessage, GcRequest, MemoryMessage } from './ipc.js'
@@ -45,6 +45,10 @@ const config = loadConfig({
 
 const app = createWechatApp(config, {
   securityHeaders: true,
+  // `--redis-writes each` (bench/throughput.ts): every command written on its own, for comparison.
+  ...(config.redis && process.env.BENCH_REDIS_WRITES === 'each'
+    ? { redis: createRedisClient(config.redis, { coalesceWrites: false }) }
+    : {}),
   ...(cap === undefined
     ? {}
     : { store: createMemoryStore({ maxEntries: cap, maxRevocations: cap, maxCodes: cap }) }),

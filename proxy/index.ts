@@ -47,6 +47,7 @@ export type {
   CodeRecord,
   CredentialName,
   MemoryStoreOptions,
+  RedisClientOptions,
   RedisConnection,
   Store,
   StoredCredential,

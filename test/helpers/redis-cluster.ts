@@ -55,7 +55,10 @@ async function clusterOk(port: number): Promise<boolean> {
 }
 
 export interface RedisClusterOptions {
-  /** Masters (3). */
+  /**
+   * Masters (3). One master holds every slot (`CLUSTER ADDSLOTSRANGE`, since `redis-cli --cluster
+   * create` wants three): a cluster's protocol and client without a second server, for comparison.
+   */
   size?: number
   /**
    * How long a silent master takes to be marked failed (1,000 ms, so the tests that kill one wait
@@ -76,6 +79,8 @@ export async function startRedisCluster({
         // Its own free bus port: the default (port + 10000) may be taken, or past 65535.
         ...['--cluster-port', String(await freePort())],
         ...['--cluster-node-timeout', String(nodeTimeoutMs)],
+        // Alone, a node never learns its address from another one: it names it itself.
+        ...(size === 1 ? ['--cluster-announce-ip', '127.0.0.1'] : []),
       ]),
     ),
   )
@@ -115,9 +120,11 @@ export async function startRedisCluster({
     },
   }
   try {
-    await run('redis-cli', ['--cluster', 'create', ...seeds, '--cluster-yes'], {
-      timeout: READY_TIMEOUT_MS,
-    })
+    const create =
+      size === 1
+        ? ['-p', String(masters[0]!.port), 'cluster', 'addslotsrange', '0', '16383']
+        : ['--cluster', 'create', ...seeds, '--cluster-yes']
+    await run('redis-cli', create, { timeout: READY_TIMEOUT_MS })
     await cluster.ready()
   } catch (error) {
     await cluster.stop()
