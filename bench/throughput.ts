@@ -4,7 +4,7 @@
  *   npm run bench   (npx tsx bench/throughput.ts [--connections 50] [--seconds 4] [--warmup 2]
  *                    [--rounds 6] [--exchanges 100000] [--node-flags="..."]
  *                    [--baseline-node-flags="..."] [--redis-writes turn|each]
- *                    [--cluster-masters 3])
+ *                    [--cluster-masters 3] [--pin])
  *
  * Forks, each in its own process on 127.0.0.1: the mock WeChat (bench/mock-server.ts), the proxy
  * (bench/proxy-server.ts) and the baselines (bench/baseline-server.ts: a naive `POST /openid` that is
@@ -28,6 +28,7 @@
  * throughput. Prints Markdown tables and PASS/FAIL per goal; exits 0 whatever the figures (benchmarks inform,
  * tests assert), 2 when it could not run. Bounded in time, loopback only.
  */
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
@@ -70,6 +71,7 @@ const { values } = parseArgs({
     'baseline-node-flags': { type: 'string' },
     'redis-writes': { type: 'string' },
     'cluster-masters': { type: 'string' },
+    pin: { type: 'boolean' },
   },
 })
 // Capped so a typo cannot turn a benchmark into a runaway process.
@@ -119,8 +121,23 @@ if (redisWrites !== 'turn' && redisWrites !== 'each') {
 const clusterMasters = intOption(values['cluster-masters'], 'cluster-masters', 3, 1, 6)
 if (clusterMasters === 2)
   throw new Error('--cluster-masters must be 1, or 3 to 6 (redis-cli wants 3)')
-/** The Redis goal is read on the defaults: three masters, and writes as the proxy makes them. */
-const redisDiagnostic = clusterMasters !== 3 || redisWrites !== 'turn'
+/**
+ * `--pin`: in the Redis phase every redis-server runs on the last core and the proxies on the first
+ * (`taskset`), as where Redis has machines of its own and takes no CPU from the proxy (the mock and
+ * the load still run anywhere).
+ */
+const pin = values.pin === true
+if (pin && cpus().length < 2) throw new Error('--pin needs two cores or more')
+/** The Redis goal is read on the defaults: three masters, writes as the proxy makes them, no pinning. */
+const redisDiagnostic = clusterMasters !== 3 || redisWrites !== 'turn' || pin
+
+/** Puts a process and all its threads on one core (`taskset`, util-linux). */
+function pinTo(core: number, pid: number | undefined): void {
+  if (pid === undefined) throw new Error('--pin: a process to pin is not running')
+  execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', String(core), String(pid)], {
+    stdio: 'ignore',
+  })
+}
 
 const servers = serverChildren(ROOT)
 const stopChildren = servers.stopAll
@@ -310,6 +327,11 @@ async function redisPhase(mockBase: string, mockPort: number): Promise<string[]>
       proxies.set(target, proxy)
       sessions.set(target, await loginOnce(proxy.port, pool, target))
     }
+    if (pin) {
+      const last = cpus().length - 1
+      for (const server of [single, ...cluster.masters]) pinTo(last, server.pid())
+      for (const proxy of proxies.values()) pinTo(0, proxy.child.pid)
+    }
     const request = (endpoint: Endpoint, target: Target): AutocannonRequest =>
       endpoint === 'POST /openid, Redis'
         ? openidRequest('/api/wechat/openid', pool)
@@ -386,7 +408,7 @@ async function main(): Promise<void> {
     `proxy node flags (${values['node-flags'] === undefined ? 'from npm start' : '--node-flags'}): ` +
       `${proxyNodeFlags.join(' ') || 'none'}; baselines: ${baselineNodeFlags.join(' ') || 'none'}; ` +
       `Redis writes: one per ${redisWrites === 'turn' ? 'connection per turn' : 'command'}; ` +
-      `cluster masters: ${clusterMasters}`,
+      `cluster masters: ${clusterMasters}${pin ? '; Redis pinned to the last core, proxies to the first' : ''}`,
   )
   console.log(
     `${connections} connections, ${warmup} s warm-up per server, ${rounds} rounds of ${seconds} s ` +

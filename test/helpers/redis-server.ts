@@ -35,6 +35,8 @@ export interface RunningRedis {
   restart(): Promise<void>
   /** Kills it (when running) and removes its folder. */
   stop(): Promise<void>
+  /** Its process id while it runs (the bench pins it to a core). */
+  pid(): number | undefined
 }
 
 const HOST = '127.0.0.1'
@@ -115,5 +117,6 @@ export async function startRedisServer(args: string[] = []): Promise<RunningRedi
       await kill()
       rmSync(dir, { recursive: true, force: true })
     },
+    pid: () => child?.pid,
   }
 }
