@@ -54,9 +54,8 @@ export interface RedisClientOptions {
   /** Overrides of FAIL_CLOSED_OPTIONS (e.g. TLS settings); the URL still names the server. */
   redis?: RedisOptions
   /**
-   * Send the commands of one event-loop turn in one write per connection: the socket is corked at
-   * the turn's first write and uncorked when the turn ends. Each command is still answered and
-   * fails on its own. `false` writes each command at once, as ioredis does. @default true
+   * Send the commands of one event-loop turn in one write per connection (each is still answered
+   * and fails on its own); `false` writes each command at once, as ioredis does. @default true
    */
   coalesceWrites?: boolean
 }
@@ -64,9 +63,8 @@ export interface RedisClientOptions {
 /**
  * An ioredis client with the fail-closed options, connecting at once: of one server (a URL, or a
  * `redis` target), of a master found through sentinels, or of a Redis Cluster (ioredis's own
- * `sentinels` option and `Cluster`: both follow a failover by themselves). The commands of one
- * event-loop turn leave in one write per connection (`coalesceWrites`). Neither the URL nor the
- * password is ever logged.
+ * `sentinels` option and `Cluster`: both follow a failover by themselves), with `coalesceWrites`
+ * on unless turned off. Neither the URL nor the password is ever logged.
  */
 export function createRedisClient(url: string, options?: RedisClientOptions): Redis
 export function createRedisClient(
@@ -124,10 +122,12 @@ export function createRedisClient(
  * Commands written to one connection in one turn of the event loop leave in one write. ioredis
  * writes each command to the socket at once, a system call each, and Redis wakes up for each; under
  * load many requests send their commands in the same turn. So the socket of each connection (made
- * anew on every reconnect) is corked at the first write of a turn and uncorked when the turn ends
- * (setImmediate runs after the I/O callbacks of the turn): the commands go out together, Redis
- * reads them at once and answers them in one write (docs/benchmarks.md, "One write per turn").
- * Nothing waits longer than the rest of the turn, and a command never waits for a reply to another.
+ * anew on every reconnect) is corked at its first write and uncorked by the next `setImmediate`,
+ * which runs after the turn's I/O callbacks: the commands go out together, Redis reads them at once
+ * and answers them in one write (docs/benchmarks.md, "One write per turn"). A command waits at most
+ * until that check phase (the next turn's, when it was written in the check or close phase; a
+ * pending immediate keeps the loop from blocking in poll meanwhile), and never for a reply to
+ * another. The socket's `end()` uncorks first: what was written before `disconnect()` is still sent.
  */
 function coalesceWrites(redis: Redis): void {
   redis.on('connect', () => {

@@ -1,15 +1,20 @@
 /**
  * The clients of createRedisClient send the commands of one event-loop turn in one write per
- * connection (docs/benchmarks.md, "One write per turn"), on one server, on each master of a cluster,
- * and again after a reconnect (a new socket). Writes are counted where the socket hands them to the
- * system: net.Socket's `_write` (one chunk) and `_writev` (several).
+ * connection (docs/benchmarks.md, "One write per turn"): on one server, on each master of a cluster,
+ * on the master behind Sentinel, and again after a reconnect (a new socket). Writes are counted
+ * where the socket hands them to the system: net.Socket's `_write` (one chunk) and `_writev`
+ * (several).
  */
 import type { Socket } from 'node:net'
 import type { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RedisTarget } from '../../proxy/config-redis.js'
 import { createRedisClient } from '../../proxy/store/redis.js'
 import { startRedisCluster } from '../helpers/redis-cluster.js'
 import type { RunningRedisCluster } from '../helpers/redis-cluster.js'
+import { connected } from '../helpers/redis-proxy.js'
+import { SENTINEL_MASTER_NAME, startRedisSentinelGroup } from '../helpers/redis-sentinel.js'
+import type { RunningSentinelGroup } from '../helpers/redis-sentinel.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 import type { RunningRedis } from '../helpers/redis-server.js'
 
@@ -32,19 +37,13 @@ function countWrites(redis: Redis): { readonly count: number } {
   return counter
 }
 
-const ready = (client: Redis | Cluster) =>
-  client.status === 'ready'
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => client.once('ready', () => resolve()))
-
 describe('one Redis', () => {
   let server: RunningRedis
   let client: Redis
 
   beforeAll(async () => {
     server = await startRedisServer()
-    client = createRedisClient(server.url)
-    await ready(client)
+    client = await connected(createRedisClient(server.url))
   })
 
   afterAll(async () => {
@@ -68,18 +67,22 @@ describe('one Redis', () => {
     expect(await client.mget('burst:0', 'burst:19')).toEqual(['0', '19'])
   })
 
-  it('sends a command of a later turn without waiting for anything else', async () => {
+  it('sends a command by the end of its turn, and one of a later turn in a write of its own', async () => {
     const writes = countWrites(client)
-    expect(await client.ping()).toBe('PONG')
-    await new Promise((resolve) => setImmediate(resolve))
-    expect(await client.echo('again')).toBe('again')
+    const turn = () => new Promise((resolve) => setImmediate(resolve))
+    const pong = client.ping()
+    await turn()
+    expect(writes.count).toBe(1)
+    const again = client.echo('again')
+    await turn()
     expect(writes.count).toBe(2)
+    expect([await pong, await again]).toEqual(['PONG', 'again'])
   })
 
   it('writes each command on its own with coalesceWrites: false', async () => {
     const each = createRedisClient(server.url, { coalesceWrites: false })
     try {
-      await ready(each)
+      await connected(each)
       const writes = countWrites(each)
       await Promise.all(Array.from({ length: 20 }, (_, i) => each.get(`burst:${i}`)))
       expect(writes.count).toBeGreaterThan(1)
@@ -105,8 +108,9 @@ describe('a Redis Cluster', () => {
   beforeAll(async () => {
     cluster = await startRedisCluster()
     const nodes = cluster.masters.map((master) => ({ host: '127.0.0.1', port: master.port }))
-    client = createRedisClient({ kind: 'redis-cluster', nodes, tls: false }) as Cluster
-    await ready(client)
+    client = await connected(
+      createRedisClient({ kind: 'redis-cluster', nodes, tls: false }) as Cluster,
+    )
     // The client connects to a master on its first command.
     await Promise.all(client.nodes('master').map((master) => master.ping()))
   })
@@ -126,5 +130,35 @@ describe('a Redis Cluster', () => {
     )
     expect(answers).toEqual(Array.from({ length: 60 }, () => 'OK'))
     expect(writes.map((w) => w.count)).toEqual([1, 1, 1])
+  })
+})
+
+describe('a master behind Sentinel', () => {
+  let group: RunningSentinelGroup
+  let client: Redis
+
+  beforeAll(async () => {
+    group = await startRedisSentinelGroup()
+    const sentinels = group.sentinels.split(',').map((seed) => {
+      const [host, port] = seed.split(':')
+      return { host: host!, port: Number(port) }
+    })
+    const target = { kind: 'redis-sentinel', sentinels, name: SENTINEL_MASTER_NAME, tls: false }
+    client = (await connected(createRedisClient(target as RedisTarget))) as Redis
+  })
+
+  afterAll(async () => {
+    client?.disconnect()
+    await group?.stop()
+  })
+
+  it('sends the commands of one turn to the master in one write', async () => {
+    const writes = countWrites(client)
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => client.set(`sentinel:${i}`, String(i))),
+    )
+    expect(answers).toEqual(Array.from({ length: 20 }, () => 'OK'))
+    expect(writes.count).toBe(1)
+    expect((client.stream as Socket).remotePort).toBe(await group.currentMasterPort())
   })
 })
