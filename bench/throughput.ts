@@ -89,21 +89,22 @@ const storeCap =
     ? undefined
     : intOption(values['store-cap'], 'store-cap', 0, 1, 10_000_000)
 
+/** A command-line option's space-separated words (node flags). */
+const words = (raw: string) => raw.split(/\s+/).filter(Boolean)
+
 /**
  * `--node-flags "..."` replaces them for an experiment (e.g. `--node-flags="--max-semi-space-size=8"`);
  * the figures in docs/benchmarks.md are run without it.
  */
 const proxyNodeFlags =
-  values['node-flags'] === undefined
-    ? startFlags(ROOT)
-    : values['node-flags'].split(/\s+/).filter(Boolean)
+  values['node-flags'] === undefined ? startFlags(ROOT) : words(values['node-flags'])
 
 /**
  * `--baseline-node-flags "..."` runs the baselines (naive handler, bare routes) with these node flags
  * instead of Node's defaults, e.g. the proxy's own, to tell what the proxy's code costs from what its
  * heap flags cost (docs/benchmarks.md, "JS-SDK signing"); the goals are read without it.
  */
-const baselineNodeFlags = (values['baseline-node-flags'] ?? '').split(/\s+/).filter(Boolean)
+const baselineNodeFlags = words(values['baseline-node-flags'] ?? '')
 
 /**
  * `--redis-writes each`: the Redis phase's proxies write every command on its own, as ioredis does,

@@ -56,8 +56,6 @@ export interface LimitOptions {
   /** @default express-rate-limit's memory store */
   store?: RateLimitStore
   message: string
-  /** @default the client's IP (its IPv6 /56) */
-  key?: (req: Request) => string
   /**
    * Whether an allowed call gets the RateLimit-* headers too (a refused one always does).
    * @default true
@@ -92,32 +90,33 @@ export function limit(options: LimitOptions): RequestHandler {
 }
 
 /**
- * The limiter of `limit` as a function: counts one call and resolves when it is allowed, else
- * rejects with the ProxyError (`rate_limited` or `upstream_unavailable`), for a route that decides
- * within its handler whether a call counts (wechat-calls.ts).
+ * The limiter of `limit` as a function: counts one call under `key` (by default the client's IPv4
+ * address or its IPv6 /56) and resolves when it is allowed, else rejects with the ProxyError
+ * (`rate_limited` or `upstream_unavailable`), for a route that decides within its handler whether
+ * a call counts, and under which key (wechat-calls.ts).
  */
-export function limitCheck(options: LimitOptions): (req: Request, res: Response) => Promise<void> {
+export function limitCheck(
+  options: LimitOptions,
+): (req: Request, res: Response, key?: string) => Promise<void> {
   const { message, headersWhenAllowed = true } = options
   const store = options.store ?? new MemoryStore()
-  // The client's IPv4 address or its IPv6 /56.
-  const keyOf = options.key ?? ((req: Request) => ipKeyGenerator(req.ip ?? ''))
   initialize(store)
   const refused = () =>
     new ProxyError('upstream_unavailable', 'The rate limit store is not reachable')
-  return async (req, res) => {
+  return async (req, res, key = ipKeyGenerator(req.ip ?? '')) => {
     let hit: ClientRateLimitInfo | undefined
     try {
-      hit = await store.increment(keyOf(req))
+      hit = await store.increment(key)
     } catch {
       throw refused()
     }
     // A store that answers no count (a host app's own, broken) refuses like one that fails.
-    const totalHits = hit?.totalHits
-    if (typeof totalHits !== 'number' || Number.isNaN(totalHits)) throw refused()
+    if (typeof hit?.totalHits !== 'number' || Number.isNaN(hit.totalHits)) throw refused()
+    const { totalHits, resetTime } = hit
     const counted = {
       limit: options.limit,
       remaining: Math.max(options.limit - totalHits, 0),
-      resetTime: hit!.resetTime,
+      resetTime,
     }
     if (totalHits > options.limit) {
       addHeaders(res, [...rateLimitHeaders(counted), 'Retry-After', String(resetSeconds(counted))])

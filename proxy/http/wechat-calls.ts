@@ -27,7 +27,6 @@ export function wechatCallLimit(
   config: Pick<ProxyConfig, 'rateLimit' | 'sessionRateLimit'>,
   store?: RateLimitStore,
 ): WechatCallLimit {
-  const sessionIds = new WeakMap<Request, string>()
   const perClient = limitCheck({
     limit: config.rateLimit,
     store: store && prefixed(store, 'wechat:'),
@@ -38,15 +37,13 @@ export function wechatCallLimit(
     limit: config.sessionRateLimit,
     store: store && prefixed(store, 'session:'),
     message: 'Too many WeChat lookups for this session; wait',
-    // The id of a session whose signature was checked: a forged token never gets this far.
-    key: (req) => sessionIds.get(req) ?? '',
     headersWhenAllowed: false,
   })
   return async (req, res, claims) => {
-    sessionIds.set(req, claims.id)
     // The session's own limit first: a call it refuses must not use up the budget its address
-    // shares with its neighbours (carrier NAT), or one script could lock them all out.
-    await perSession(req, res)
+    // shares with its neighbours (carrier NAT), or one script could lock them all out. Keyed by the
+    // id of a session whose signature was checked: a forged token never gets this far.
+    await perSession(req, res, claims.id)
     await perClient(req, res)
   }
 }
