@@ -6,6 +6,7 @@ import type * as RateLimitRedis from 'rate-limit-redis'
 import type { RedisReply } from 'rate-limit-redis'
 import { REDIS_PREFIX } from './redis-client.js'
 import type { RedisConnection } from './redis-client.js'
+import { routeByKey } from './redis-route.js'
 
 const load = createRequire(import.meta.url)
 let ReloadingRedisStore: typeof RateLimitRedis.RedisStore | undefined
@@ -69,6 +70,7 @@ export function createRedisRateLimitStore(
   prefix = REDIS_PREFIX,
 ): RateLimitStore {
   ReloadingRedisStore ??= reloadingStore()
+  const on = routeByKey(client)
   return new ReloadingRedisStore({
     sendCommand: (command: string, ...args: string[]) => {
       // A cluster's masters each keep their own scripts, and a command without a key (SCRIPT LOAD)
@@ -76,7 +78,9 @@ export function createRedisRateLimitStore(
       if (client.isCluster && command === 'SCRIPT' && args[0] === 'LOAD') {
         return loadOnEveryMaster(client as Cluster, args)
       }
-      return client.call(command, ...args) as Promise<RedisReply>
+      const call = (redis: RedisConnection) => redis.call(command, ...args) as Promise<RedisReply>
+      // Its scripts' EVALSHA <sha> 1 <key> ...: to the Redis that holds the counter.
+      return command === 'EVALSHA' && args[1] === '1' ? on(args[2]!, call) : call(client)
     },
     prefix: `${prefix}rl:`,
   })

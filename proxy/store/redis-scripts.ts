@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { RedisConnection } from './redis-client.js'
+import type { KeyRoute } from './redis-route.js'
 import type { CodeOutcome, CodeRecord } from './types.js'
 
 /** The Lua scripts of the Redis store's code records: each one atomic step for every instance. */
@@ -114,17 +114,21 @@ return 0
 
 export type Script = (keys: string[], args: (string | number)[]) => Promise<unknown>
 
-/** EVALSHA, and EVAL once when Redis does not know the script (first use, or after a restart). */
-export function script(client: RedisConnection, source: string): Script {
+/**
+ * EVALSHA, and EVAL once when Redis does not know the script (first use, or after a restart), on
+ * the Redis that holds the first key (every key of a script shares its slot).
+ */
+export function script(route: KeyRoute, source: string): Script {
   const sha = createHash('sha1').update(source).digest('hex')
-  return async (keys, args) => {
-    try {
-      return await client.evalsha(sha, keys.length, ...keys, ...args)
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-      return client.eval(source, keys.length, ...keys, ...args)
-    }
-  }
+  return (keys, args) =>
+    route(keys[0]!, async (redis) => {
+      try {
+        return await redis.evalsha(sha, keys.length, ...keys, ...args)
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+        return redis.eval(source, keys.length, ...keys, ...args)
+      }
+    })
 }
 
 export function parseRecord(

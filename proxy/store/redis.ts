@@ -1,6 +1,7 @@
 import type { Cluster } from 'ioredis'
 import type { Logger } from 'pino'
 import { createRedisClient, REDIS_PREFIX, redisKind, watchOutages } from './redis-client.js'
+import { routeByKey } from './redis-route.js'
 import type { RedisConnection } from './redis-client.js'
 import { randomBytes } from 'node:crypto'
 import {
@@ -70,22 +71,26 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const codeKeys = (key: string) => [`${prefix}{code:${key}}`, `${prefix}{code:${key}}:answer`]
   const basicKey = (appid: string, name: CredentialName | 'lock') =>
     `${prefix}{basic:${appid}}:${name}`
-  const forgetCredential = script(client, FORGET_CREDENTIAL)
-  const unlock = script(client, UNLOCK)
-  const saveUnderLock = script(client, SAVE_UNDER_LOCK)
-  const keepExchangeTokens = script(client, KEEP_EXCHANGE_TOKENS)
-  const claim = script(client, CLAIM)
-  const settle = script(client, SETTLE)
-  const read = script(client, READ)
-  const release = script(client, RELEASE)
+  // Each command goes to the Redis holding its key (on a cluster, straight to the slot's master).
+  const on = routeByKey(client)
+  const forgetCredential = script(on, FORGET_CREDENTIAL)
+  const unlock = script(on, UNLOCK)
+  const saveUnderLock = script(on, SAVE_UNDER_LOCK)
+  const keepExchangeTokens = script(on, KEEP_EXCHANGE_TOKENS)
+  const claim = script(on, CLAIM)
+  const settle = script(on, SETTLE)
+  const read = script(on, READ)
+  const release = script(on, RELEASE)
 
   return {
     kind: redisKind(client),
     async saveTokens(app, openid, tokens, ttlSeconds) {
-      await client.set(tokensKey(app, openid), JSON.stringify(tokens), 'EX', ttlSeconds)
+      await on(tokensKey(app, openid), (redis, key) =>
+        redis.set(key, JSON.stringify(tokens), 'EX', ttlSeconds),
+      )
     },
     async getTokens(app, openid) {
-      const raw = await client.get(tokensKey(app, openid))
+      const raw = await on(tokensKey(app, openid), (redis, key) => redis.get(key))
       return raw === null ? undefined : (JSON.parse(raw) as StoredTokens)
     },
     async keepExchangeTokens(app, openid, tokens, ttlSeconds, nowMs) {
@@ -97,15 +102,15 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       return typeof kept === 'string' ? (JSON.parse(kept) as StoredTokens) : { ...tokens }
     },
     async deleteTokens(app, openid) {
-      await client.del(tokensKey(app, openid))
+      await on(tokensKey(app, openid), (redis, key) => redis.del(key))
     },
     async revokeSession(id, untilMs) {
       const ms = Math.ceil(untilMs - now())
       if (ms <= 0) return
-      await client.set(revokedKey(id), '1', 'PX', ms)
+      await on(revokedKey(id), (redis, key) => redis.set(key, '1', 'PX', ms))
     },
     async isSessionRevoked(id) {
-      return (await client.exists(revokedKey(id))) === 1
+      return (await on(revokedKey(id), (redis, key) => redis.exists(key))) === 1
     },
     async claimCode(key, verifierHash, ttlSeconds) {
       const reply = (await claim(codeKeys(key), [
@@ -128,7 +133,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       await release(codeKeys(key), [])
     },
     async getCredential(appid, name) {
-      const raw = await client.get(basicKey(appid, name))
+      const raw = await on(basicKey(appid, name), (redis, key) => redis.get(key))
       return raw === null ? undefined : (JSON.parse(raw) as StoredCredential)
     },
     async saveCredential(appid, name, credential, ttlMs, lock) {
@@ -136,7 +141,7 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       const ms = Math.max(1, Math.ceil(ttlMs))
       const json = JSON.stringify(credential)
       if (lock === undefined) {
-        await client.set(basicKey(appid, name), json, 'PX', ms)
+        await on(basicKey(appid, name), (redis, key) => redis.set(key, json, 'PX', ms))
         return true
       }
       // The credential and the lock share the `{basic:<appid>}` hash tag: one slot on a cluster.
@@ -150,7 +155,9 @@ export function createRedisStore(options: RedisStoreOptions): Store {
       // A random token: only the holder can release the lock (UNLOCK compares it).
       const token = randomBytes(16).toString('base64url')
       const ms = Math.max(1, Math.ceil(ttlMs))
-      const taken = await client.set(basicKey(appid, 'lock'), token, 'PX', ms, 'NX')
+      const taken = await on(basicKey(appid, 'lock'), (redis, key) =>
+        redis.set(key, token, 'PX', ms, 'NX'),
+      )
       return taken === 'OK' ? token : undefined
     },
     async unlockCredentials(appid, token) {

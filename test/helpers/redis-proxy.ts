@@ -25,6 +25,16 @@ export interface RedisProxy {
   close(): Promise<void>
 }
 
+/** Polls `check` every 100 ms until it holds; false after `ms`. */
+export async function eventually(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    if (await check()) return true
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return false
+}
+
 /** `client` once it is connected (the fail-closed client refuses commands until then); 5 s at most. */
 export async function connected<T extends RedisConnection>(client: T): Promise<T> {
   if (client.status !== 'ready') {

@@ -13,6 +13,7 @@ import { startRedisCluster } from '../helpers/redis-cluster.js'
 import type { RunningRedisCluster } from '../helpers/redis-cluster.js'
 import {
   connected,
+  eventually,
   expectLogoutSeenByOther,
   startRedisProxy,
   verifier,
@@ -60,16 +61,6 @@ async function login(proxy: RedisProxy, tag = 'login'): Promise<{ session: strin
   const reply = await call(proxy, 'POST', '/openid', { body: { code, verifier: verifier(tag) } })
   if (reply.status !== 200) throw new Error(`login failed: ${reply.status} ${reply.text}`)
   return reply.json as { session: string }
-}
-
-/** Polls `check` every 100 ms until it holds; false after `ms`. */
-async function eventually(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return false
 }
 
 describe('two proxy instances on a Redis Cluster', () => {
