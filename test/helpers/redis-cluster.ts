@@ -36,8 +36,8 @@ export interface RunningRedisCluster {
   stop(): Promise<void>
 }
 
-/** One command on a short-lived connection to `port`. */
-async function ask<T>(port: number, command: (redis: Redis) => Promise<T>): Promise<T> {
+/** One command on a short-lived connection to `port` (to one node: no cluster routing). */
+export async function ask<T>(port: number, command: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null })
   try {
     await redis.connect()

@@ -6,7 +6,6 @@
  * watched through its `sendCommand`.
  */
 import type { Cluster } from 'ioredis'
-import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { MockInstance } from 'vitest'
 import type { RedisTarget } from '../../proxy/config-redis.js'
@@ -17,7 +16,7 @@ import {
 } from '../../proxy/store/index.js'
 import { routeByKey } from '../../proxy/store/redis-route.js'
 import type { StoredTokens } from '../../proxy/store/types.js'
-import { startRedisCluster } from '../helpers/redis-cluster.js'
+import { ask, startRedisCluster } from '../helpers/redis-cluster.js'
 import type { RunningRedisCluster } from '../helpers/redis-cluster.js'
 import { connected, eventually } from '../helpers/redis-proxy.js'
 
@@ -29,20 +28,9 @@ const tokens: StoredTokens = {
   refreshExpiresAt: 2,
 }
 
-/** One command on a short-lived connection to a master's port (no cluster routing). */
-async function onPort<T>(port: number, command: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null })
-  try {
-    await redis.connect()
-    return await command(redis)
-  } finally {
-    redis.disconnect()
-  }
-}
-
 /** The port of the master a node's slot table names for `slot`. */
 async function ownerSeenBy(port: number, slot: number): Promise<number | undefined> {
-  const ranges = await onPort(port, (redis) => redis.cluster('SLOTS'))
+  const ranges = await ask(port, (redis) => redis.cluster('SLOTS'))
   return ranges.find(([first, last]) => first <= slot && slot <= last)?.[2]?.[1]
 }
 
@@ -133,17 +121,13 @@ describe('the store on a Redis Cluster', () => {
     const to = cluster.masters.find((master) => master.port !== fromPort)!
     const ids = new Map<number, string>()
     for (const { port } of cluster.masters) {
-      ids.set(port, String(await onPort(port, (redis) => redis.cluster('MYID'))))
+      ids.set(port, String(await ask(port, (redis) => redis.cluster('MYID'))))
     }
     // An empty slot handed over as an operator's resharding does it, the new owner told first.
-    await onPort(to.port, (redis) =>
-      redis.cluster('SETSLOT', slot, 'IMPORTING', ids.get(fromPort!)!),
-    )
-    await onPort(fromPort!, (redis) =>
-      redis.cluster('SETSLOT', slot, 'MIGRATING', ids.get(to.port)!),
-    )
+    await ask(to.port, (redis) => redis.cluster('SETSLOT', slot, 'IMPORTING', ids.get(fromPort!)!))
+    await ask(fromPort!, (redis) => redis.cluster('SETSLOT', slot, 'MIGRATING', ids.get(to.port)!))
     for (const port of [to.port, fromPort!, ...cluster.masters.map((master) => master.port)]) {
-      await onPort(port, (redis) => redis.cluster('SETSLOT', slot, 'NODE', ids.get(to.port)!))
+      await ask(port, (redis) => redis.cluster('SETSLOT', slot, 'NODE', ids.get(to.port)!))
     }
     const settled = await eventually(async () => {
       const owners = await Promise.all(
@@ -159,7 +143,7 @@ describe('the store on a Redis Cluster', () => {
     await store.revokeSession('moving', Date.now() + 60_000)
     // Refused by the old master, sent again through the Cluster, which followed the redirection.
     expect(routed).toHaveBeenCalledTimes(1)
-    expect(await onPort(to.port, (redis) => redis.exists(key))).toBe(1)
+    expect(await ask(to.port, (redis) => redis.exists(key))).toBe(1)
 
     // The Cluster refreshed its table on MOVED; from then on the new master is asked straight.
     const learned = await eventually(
@@ -188,7 +172,7 @@ describe('the store on a Redis Cluster', () => {
     await expect(counted).rejects.toThrow(/Connection is closed/)
     // It ran once on Redis; through the Cluster it would have been sent again (2).
     const port = Number(client.slots[slot]![0]!.split(':')[1])
-    expect(await onPort(port, (redis) => redis.get(key))).toBe('1')
+    expect(await ask(port, (redis) => redis.get(key))).toBe('1')
   })
 
   it('go through the Cluster while a master is down, failing fast, and straight again once it is back', async () => {
