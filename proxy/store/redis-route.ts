@@ -19,16 +19,18 @@ const NOT_RUN = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /
  * that is the client itself. On a Redis Cluster it is the connection to the master serving the key's
  * slot, straight: ioredis's `Cluster` routes each command itself at about as much client CPU again
  * as the command costs (docs/benchmarks.md, "Straight to the slot's master"). The slot table is the
- * one the `Cluster` keeps and refreshes (`slots`), and the connections are its own (`+node`,
- * `-node`), so failovers and reconnects stay the `Cluster`'s to follow. A command goes through the
- * `Cluster` when that master's connection is not ready (the `Cluster` opens it on its first command,
- * and reconnects it), and again when Redis refused it without
- * running it (MOVED or ASK: the table is stale; TRYAGAIN, CLUSTERDOWN): the `Cluster` follows the
- * redirection and refreshes its table, as it would have. Any other error is the command's own: a
- * command that may have run (its connection closed after the write) is never sent twice.
+ * one the `Cluster` keeps and refreshes (`slots`), and the connections are its own (`+node`), so
+ * failovers and reconnects stay the `Cluster`'s to follow. A command goes through the `Cluster`
+ * while it or that master's connection is not ready (the `Cluster` opens a connection on its first
+ * command), and again when Redis refused it without running it (MOVED or ASK: the table is stale;
+ * TRYAGAIN, CLUSTERDOWN): the `Cluster` follows the redirection and refreshes its table, as it
+ * would have. Any other error is the command's own: one whose connection closed after the write may
+ * have run, and is not sent again (the `Cluster` would send again what it routes itself, after
+ * `retryDelayOnFailover`). A `Cluster` with a `keyPrefix` sends every command itself.
  */
 export function routeByKey(client: RedisConnection): KeyRoute {
-  if (!client.isCluster) return (key, send) => send(client, key)
+  // A client that prefixes keys itself hashes and writes them prefixed: only it can send them.
+  if (!client.isCluster || hasKeyPrefix(client as Cluster)) return (key, send) => send(client, key)
   let route = routes.get(client)
   if (route === undefined) {
     route = clusterRoute(client as Cluster)
@@ -46,18 +48,17 @@ function clusterRoute(cluster: Cluster): KeyRoute {
   // The Cluster's connections by node key ("host:port", as in its slot table).
   const nodes = new Map<string, Redis>()
   const nodeKey = (node: Redis) => `${node.options.host}:${node.options.port}`
+  // A node made anew (after a failover, a reconnect) replaces the old one; one that ended is refused
+  // below by its status.
   const add = (node: Redis) => nodes.set(nodeKey(node), node)
   for (const node of cluster.nodes('all')) add(node)
   cluster.on('+node', add)
-  cluster.on('-node', (node: Redis) => {
-    if (nodes.get(nodeKey(node)) === node) nodes.delete(nodeKey(node))
-  })
   return async (key, send) => {
     // Its bytes: given a string, the package first copies it into an array of numbers, one by one,
     // which cost more than all the rest of this route.
     const master = cluster.slots[calculateSlot(Buffer.from(key))]?.[0]
     const node = master === undefined ? undefined : nodes.get(master)
-    if (node?.status !== 'ready') return send(cluster, key)
+    if (cluster.status !== 'ready' || node?.status !== 'ready') return send(cluster, key)
     try {
       return await send(node, key)
     } catch (error) {
@@ -65,4 +66,8 @@ function clusterRoute(cluster: Cluster): KeyRoute {
       return send(cluster, key)
     }
   }
+}
+
+function hasKeyPrefix(cluster: Cluster): boolean {
+  return Boolean(cluster.options.keyPrefix || cluster.options.redisOptions?.keyPrefix)
 }
