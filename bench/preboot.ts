@@ -22,6 +22,7 @@ import {
   startServer,
   type RunningServer,
 } from './preboot-app'
+import { median } from './stats'
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } })
 const RUNS = Number(values.runs)
@@ -116,8 +117,6 @@ async function login(
   await tab.close()
   return result
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN
 
 async function main(): Promise<void> {
   console.log('building the demo without and with the pre-boot, and the server…')

@@ -15,6 +15,8 @@
  * by the project's script when missing; bounded in count.
  */
 import { parseArgs } from 'node:util'
+import { intOption } from './ipc.js'
+import { median } from './stats.js'
 import { createRedisClient } from '../proxy/store/redis-client.js'
 import type { RedisConnection } from '../proxy/store/redis-client.js'
 import { routeByKey } from '../proxy/store/redis-route.js'
@@ -32,15 +34,9 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
   },
 })
-const count = (value: string | undefined, fallback: number, max: number) => {
-  const n = value === undefined ? fallback : Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new Error(`expected 1 to ${max}, got ${value}`)
-  return n
-}
-const commands = count(values.commands, 40_000, 1_000_000)
-const callers = count(values.callers, 50, 1_000)
-const rounds = count(values.rounds, 7, 50)
+const commands = intOption(values.commands, 'commands', 40_000, 1, 1_000_000)
+const callers = intOption(values.callers, 'callers', 50, 1, 1_000)
+const rounds = intOption(values.rounds, 'rounds', 7, 1, 50)
 
 const SOURCE = "return redis.call('SET', KEYS[1], ARGV[1], 'PX', 60000)"
 
@@ -58,9 +54,6 @@ async function measure(run: (key: string) => Promise<unknown>): Promise<[number,
   const used = process.cpuUsage(cpu)
   return [(used.user + used.system) / commands, commands / ((performance.now() - started) / 1000)]
 }
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 async function main(): Promise<void> {
   ensureRedis()

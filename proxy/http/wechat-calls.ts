@@ -13,8 +13,9 @@ export type WechatCallLimit = (req: Request, res: Response, claims: SessionClaim
 /**
  * The bound on the routes that reach WeChat with a user's tokens (`GET /userinfo`, and `GET
  * /session` with SESSION_CHECK_WECHAT): WeChat's quotas are per app, so one script must not spend
- * everyone's. Two counters (in express-rate-limit stores), both over a minute and both only for calls that would
- * reach WeChat (an answer reused from the session's cache costs WeChat nothing and is not counted):
+ * everyone's. Two counters (in express-rate-limit stores), both over a minute and both only for
+ * calls that would reach WeChat (an answer reused from the session's cache costs WeChat nothing and
+ * is not counted):
  *
  * - per client IP, RATE_LIMIT (generous because of carrier-grade NAT), counted apart from `/openid`'s
  *   and `/jssdk`'s under `wechat:`: a script with many sessions still has one budget;
