@@ -5,6 +5,7 @@
  * without running it (a slot that moved). Real redis-server processes; the Cluster's own routing is
  * watched through its `sendCommand`.
  */
+import { createRequire } from 'node:module'
 import { Cluster } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { MockInstance } from 'vitest'
@@ -20,6 +21,9 @@ import type { StoredTokens } from '../../proxy/store/types.js'
 import { ask, startRedisCluster } from '../helpers/redis-cluster.js'
 import type { RunningRedisCluster } from '../helpers/redis-cluster.js'
 import { connected, eventually } from '../helpers/redis-proxy.js'
+
+/** A key's hash slot, as the store computes it (ioredis's own package). */
+const keySlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number
 
 const tokens: StoredTokens = {
   accessToken: 'access',
@@ -164,8 +168,17 @@ describe('the store on a Redis Cluster', () => {
   it('reach a master whose connection is not open yet through the Cluster, which opens it', async () => {
     await connected(client)
     const route = routeByKey(client)
+    // The Cluster opened one connection to learn the slots: a key of a master it has not opened.
+    const closed = new Set(
+      client
+        .nodes('master')
+        .filter((node) => node.status === 'wait')
+        .map((node) => `${node.options.host}:${node.options.port}`),
+    )
+    const key = Array.from({ length: 100 }, (_, i) => `wechat-h5-auth:first:${i}`).find((name) =>
+      closed.has(client.slots[keySlot(name)]?.[0] ?? ''),
+    )!
     const routed = watchCluster()
-    const key = 'wechat-h5-auth:first'
     expect(await route(key, (redis, key) => redis.set(key, 'v'))).toBe('OK')
     expect(routed).toHaveBeenCalledTimes(1)
     routed.mockClear()
